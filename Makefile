@@ -1,0 +1,108 @@
+# Build, test and run the LFS server and its tools.  Everything lands in
+# build/; the sources never see an object file.  `make run` and `make test`
+# install missing Debian packages first (scripts/deps.sh).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+
+CC ?= cc
+PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
+# Recursive (=) on purpose: pkg-config runs only once the deps step has
+# made sure the packages are there.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+       -Wformat=2 -Wvla -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
+
+COMMON_SRC = $(wildcard common/*.c)
+SERVER_SRC = $(wildcard lfs-server/*.c)
+HOOKS_SRC = $(wildcard git-hooks/*.c)
+SERVER_BINS = $(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c))
+HOOKS_BINS = $(patsubst git-hooks/bin/%.c,build/bin/%,$(wildcard git-hooks/bin/*.c))
+BINS = $(SERVER_BINS) $(HOOKS_BINS)
+UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/unit/%.t,$(filter-out tests/unit/tap.c,$(wildcard tests/unit/*.c)))
+
+obj = $(patsubst %.c,build/obj/%.o,$(1))
+sanobj = $(patsubst %.c,build/san/%.o,$(1))
+
+.PHONY: all deps test-deps run test unit integration bench install clean fuzz help
+all: $(BINS)
+
+help:
+	@echo "make run      build and start the server on 127.0.0.1:8080 (data in ./lfs-data)"
+	@echo "make test     build and run every test (unit + integration)"
+	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
+	@echo "make install  install binaries into \$$DESTDIR\$$PREFIX/bin (PREFIX=$(PREFIX))"
+
+build/.deps-build:
+	@scripts/deps.sh build
+	@mkdir -p build && touch $@
+build/.deps-test: build/.deps-build
+	@scripts/deps.sh test
+	@touch $@
+
+build/obj/%.o: %.c | build/.deps-build
+	@mkdir -p $(dir $@)
+	@echo CC $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
+build/san/%.o: %.c | build/.deps-build
+	@mkdir -p $(dir $@)
+	@echo CC-SAN $<
+	@$(CC) $(SAN_CFLAGS) -c -o $@ $<
+
+build/lib/libcommon.a: $(call obj,$(COMMON_SRC))
+build/lib/libserver.a: $(call obj,$(SERVER_SRC))
+build/lib/libhooks.a: $(call obj,$(HOOKS_SRC))
+build/lib/san-libcommon.a: $(call sanobj,$(COMMON_SRC))
+build/lib/san-libserver.a: $(call sanobj,$(SERVER_SRC))
+build/lib/san-libhooks.a: $(call sanobj,$(HOOKS_SRC))
+build/lib/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o build/lib/libserver.a build/lib/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+$(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests link the sanitized libraries, so every pure module runs under
+# ASan and UBSan.
+build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o build/lib/san-libserver.a build/lib/san-libhooks.a build/lib/san-libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT_TESTS)
+	prove build/tests/unit/
+
+integration: $(BINS) build/.deps-test
+	prove --timer tests/integration/t[0-9]*.sh
+
+test: $(BINS) $(UNIT_TESTS) build/.deps-test
+	prove --timer build/tests/unit/ tests/integration/t[0-9]*.sh
+
+run: $(BINS)
+	@mkdir -p lfs-data
+	@echo "paste into your repository:  git config lfs.url http://127.0.0.1:8080/<owner>/<repo>.git/info/lfs"
+	exec build/bin/lfs-server --listen 127.0.0.1:8080 --data ./lfs-data
+
+bench: $(BINS) build/.deps-test
+	@scripts/deps.sh bench
+	tests/bench/run.sh
+
+install: $(BINS)
+	install -d $(BINDIR)
+	install -m 0755 $(BINS) $(BINDIR)/
+
+clean:
+	rm -rf build
+
+-include $(shell find build/obj build/san -name '*.d' 2>/dev/null)

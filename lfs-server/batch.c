@@ -1,0 +1,193 @@
+/* batch: parse a batch request and decide the answer (see batch.h). */
+#include "batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void parse_item(struct batch_item *it, json_t *o, long long max_object_size)
+{
+	json_t *oid = json_object_get(o, "oid"), *size = json_object_get(o, "size");
+
+	if (json_is_string(oid))
+		snprintf(it->oid, sizeof(it->oid), "%s", json_string_value(oid));
+	if (json_is_integer(size) && json_integer_value(size) >= 0)
+		it->size = json_integer_value(size);
+	if (!json_is_string(oid) || !oid_valid(json_string_value(oid))) {
+		it->code = 422;
+		it->message = "invalid object id: want 64 lowercase hex digits";
+	} else if (!json_is_integer(size) || json_integer_value(size) < 0) {
+		it->code = 422;
+		it->message = "invalid size: want a non-negative integer";
+	} else if (max_object_size > 0 && json_integer_value(size) > max_object_size) {
+		it->code = 422;
+		it->message = "object is larger than this server accepts";
+	}
+}
+
+static bool seen_before(const struct batch_req *req, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (req->items[j].code == 0 && strcmp(req->items[j].oid, req->items[i].oid) == 0)
+			return true;
+	return false;
+}
+
+int batch_parse(struct batch_req *out, const char *body, size_t len,
+		long long max_objects, long long max_object_size, struct err *err)
+{
+	json_error_t jerr;
+	json_t *root, *op, *objects, *algo;
+	size_t n, kept = 0;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, 0, &jerr);
+	if (!root)
+		return err_set(err, ERR_SYNTAX, "malformed JSON at line %d: %s", jerr.line, jerr.text);
+	if (!json_is_object(root)) {
+		rc = err_set(err, ERR_INVALID, "request body is not a JSON object");
+		goto out;
+	}
+	op = json_object_get(root, "operation");
+	if (json_is_string(op) && strcmp(json_string_value(op), "download") == 0)
+		out->op = BATCH_DOWNLOAD;
+	else if (json_is_string(op) && strcmp(json_string_value(op), "upload") == 0)
+		out->op = BATCH_UPLOAD;
+	else {
+		rc = err_set(err, ERR_INVALID, "operation must be \"download\" or \"upload\"");
+		goto out;
+	}
+	objects = json_object_get(root, "objects");
+	if (!json_is_array(objects)) {
+		rc = err_set(err, ERR_INVALID, "objects must be an array");
+		goto out;
+	}
+	n = json_array_size(objects);
+	if ((long long)n > max_objects) {
+		rc = err_set(err, ERR_TOOBIG, "%zu objects in one batch; the limit is %lld", n, max_objects);
+		goto out;
+	}
+	out->items = calloc(n ? n : 1, sizeof(*out->items));
+	if (!out->items) {
+		rc = err_set(err, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	algo = json_object_get(root, "hash_algo");
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_array_get(objects, i);
+		struct batch_item *it = &out->items[kept];
+		if (!json_is_object(o)) {
+			rc = err_set(err, ERR_INVALID, "objects[%zu] is not an object", i);
+			goto out;
+		}
+		memset(it, 0, sizeof(*it));
+		parse_item(it, o, max_object_size);
+		if (it->code == 0 && algo && !json_is_null(algo) &&
+		    !(json_is_string(algo) && strcmp(json_string_value(algo), "sha256") == 0)) {
+			it->code = 409;
+			it->message = "unsupported hash algorithm: this server uses sha256";
+		}
+		if (it->code == 0 && seen_before(out, kept))
+			continue;
+		kept++;
+	}
+	out->n = kept;
+out:
+	json_decref(root);
+	if (rc < 0)
+		batch_req_release(out);
+	return rc;
+}
+
+void batch_req_release(struct batch_req *req)
+{
+	free(req->items);
+	req->items = NULL;
+	req->n = 0;
+}
+
+int batch_object_href(char *out, size_t outsz, const char *base_url,
+		      const char *repo, const char *oid)
+{
+	int n = snprintf(out, outsz, "%s/%s/info/lfs/objects/%s", base_url, repo, oid);
+
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+static json_t *action(const struct batch_ctx *ctx, const char *oid, long long size,
+		      const char *op, struct err *err)
+{
+	struct token t;
+	char href[1024], tok[TOKEN_MAX], auth[TOKEN_MAX + 8];
+
+	memset(&t, 0, sizeof(t));
+	snprintf(t.kind, sizeof(t.kind), "transfer");
+	snprintf(t.user, sizeof(t.user), "%s", ctx->user);
+	snprintf(t.repo, sizeof(t.repo), "%s", ctx->repo);
+	snprintf(t.oid, sizeof(t.oid), "%s", oid);
+	snprintf(t.op, sizeof(t.op), "%s", op);
+	t.size = size;
+	t.expires = (long long)ctx->now + ctx->ttl;
+	if (batch_object_href(href, sizeof(href), ctx->base_url, ctx->repo, oid) < 0) {
+		err_set(err, ERR_INVALID, "href too long");
+		return NULL;
+	}
+	if (token_sign(tok, sizeof(tok), &t, ctx->key, err) < 0)
+		return NULL;
+	snprintf(auth, sizeof(auth), "Bearer %s", tok);
+	return json_pack("{s:s, s:{s:s}, s:I}", "href", href, "header", "Authorization", auth,
+			 "expires_in", (json_int_t)ctx->ttl);
+}
+
+static json_t *object_error(const struct batch_item *it, int code, const char *msg)
+{
+	return json_pack("{s:s, s:I, s:{s:i, s:s}}", "oid", it->oid, "size", (json_int_t)it->size,
+			 "error", "code", code, "message", msg);
+}
+
+static json_t *answer_one(const struct batch_req *req, const struct batch_item *it,
+			  long long stored, const struct batch_ctx *ctx, struct err *err)
+{
+	const char *op = req->op == BATCH_DOWNLOAD ? "download" : "upload";
+	json_t *act;
+
+	if (it->code)
+		return object_error(it, it->code, it->message);
+	if (stored >= 0 && stored != it->size)
+		return object_error(it, 422, "size differs from the stored object");
+	if (req->op == BATCH_DOWNLOAD && stored < 0)
+		return object_error(it, 404, "object not found");
+	if (req->op == BATCH_UPLOAD && stored >= 0)
+		/* Already there: no actions tells the client it is done. */
+		return json_pack("{s:s, s:I}", "oid", it->oid, "size", (json_int_t)it->size);
+	act = action(ctx, it->oid, it->size, op, err);
+	if (!act)
+		return NULL;
+	return json_pack("{s:s, s:I, s:b, s:{s:o}}", "oid", it->oid, "size", (json_int_t)it->size,
+			 "authenticated", 1, "actions", op, act);
+}
+
+json_t *batch_response(const struct batch_req *req, const long long *stored,
+		       const struct batch_ctx *ctx, struct err *err)
+{
+	json_t *objects = json_array(), *root;
+
+	if (!objects) {
+		err_set(err, ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < req->n; i++) {
+		json_t *o = answer_one(req, &req->items[i], stored[i], ctx, err);
+		if (!o || json_array_append_new(objects, o) < 0) {
+			if (o == NULL && err && err->code == 0)
+				err_set(err, ERR_NOMEM, "out of memory");
+			json_decref(objects);
+			return NULL;
+		}
+	}
+	root = json_pack("{s:s, s:s, s:o}", "transfer", "basic", "hash_algo", "sha256", "objects", objects);
+	if (!root)
+		err_set(err, ERR_NOMEM, "out of memory");
+	return root;
+}

@@ -1,0 +1,194 @@
+/* lfs-server: the Git LFS HTTP server.  Reads flags and config, opens the
+ * data directory, serves until SIGTERM or SIGINT, then drains and exits 0. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "log.h"
+#include "server.h"
+#include "version.h"
+
+#define META_POOL 8
+
+static const char usage[] =
+	"usage: lfs-server [--config FILE] [--listen HOST:PORT] [--data DIR] [--insecure-anonymous]\n";
+
+static void help(void)
+{
+	printf("%s\n"
+	       "A Git LFS server: batch API and basic transfers over HTTP.\n\n"
+	       "  --config FILE          git-config syntax settings (see docs/configuration.md)\n"
+	       "  --listen HOST:PORT     address to serve on (default 127.0.0.1:8080; port 0 = any free)\n"
+	       "  --data DIR             data directory (default ./lfs-data)\n"
+	       "  --insecure-anonymous   allow anonymous read/write on a non-loopback address\n"
+	       "  --help, --version\n\n"
+	       "When ready it prints 'listening on http://HOST:PORT' to stderr.\n", usage);
+}
+
+static int die(const char *what, const struct err *err)
+{
+	fprintf(stderr, "lfs-server: %s%s%s\n", what ? what : "", what ? ": " : "", err->msg);
+	return 1;
+}
+
+static int read_file(char **out, const char *path, struct err *err)
+{
+	FILE *f = fopen(path, "r");
+	long n;
+	char *buf;
+
+	if (!f)
+		return err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
+	    !(buf = malloc((size_t)n + 1))) {
+		fclose(f);
+		return err_set(err, ERR_IO, "cannot read '%s'", path);
+	}
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(buf);
+		return err_set(err, ERR_IO, "cannot read '%s'", path);
+	}
+	buf[n] = '\0';
+	fclose(f);
+	*out = buf;
+	return 0;
+}
+
+static int parse_args(struct config *cfg, int argc, char **argv, struct err *err)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "insecure-anonymous", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *listen = NULL, *data = NULL;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'd': data = optarg; break;
+		case 'i': cfg->insecure_anonymous = true; break;
+		case 'h': help(); exit(0);
+		case 'V': printf("lfs-server %s\n", LFS_VERSION); exit(0);
+		default:
+			fprintf(stderr, "lfs-server: unknown or incomplete option '%s'\n%s",
+				argv[optind - 1], usage);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "lfs-server: unexpected argument '%s'\n%s", argv[optind], usage);
+		exit(2);
+	}
+	if (config && config_load(cfg, config, err) < 0)
+		return -1;
+	if ((listen && config_set_str(&cfg->listen, listen, err) < 0) ||
+	    (data && config_set_str(&cfg->data, data, err) < 0))
+		return -1;
+	return 0;
+}
+
+static int open_state(struct server *srv, struct err *err)
+{
+	struct config *cfg = srv->cfg;
+	char path[4096];
+
+	if (store_open(&srv->store, cfg->data, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
+	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/secret", cfg->data);
+	if (token_key_load(&srv->key, cfg->secret_file ? cfg->secret_file : path, err) < 0)
+		return -1;
+	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
+		return err_set(err, ERR_INVALID, "server.tls-cert and server.tls-key go together");
+	if (cfg->tls_cert && (read_file(&srv->tls_cert_pem, cfg->tls_cert, err) < 0 ||
+			      read_file(&srv->tls_key_pem, cfg->tls_key, err) < 0))
+		return -1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct server srv;
+	struct err err = ERR_INIT;
+	sigset_t sigs;
+	bool loopback = false;
+	int fd = -1, sig = 0, rc = 1;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	if (config_init(&cfg, &err) < 0)
+		return die(NULL, &err);
+	if (parse_args(&cfg, argc, argv, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
+	if (cfg.users) {
+		err_set(&err, ERR_INVALID, "auth.users is set, but this build has no authentication yet; "
+			"refusing to serve without it");
+		rc = die(NULL, &err);
+		goto out;
+	}
+	if (listen_open(&fd, &loopback, cfg.listen, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
+	if (!loopback && !cfg.insecure_anonymous) {
+		err_set(&err, ERR_INVALID, "refusing anonymous read/write on non-loopback address %s "
+			"(set auth.users, or pass --insecure-anonymous)", cfg.listen);
+		rc = die(NULL, &err);
+		goto out;
+	}
+	umask(022);
+	if (open_state(&srv, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
+	/* Threads inherit this mask: only the main thread takes signals. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if (listen_url(srv.listen_url, sizeof(srv.listen_url), fd, srv.tls_cert_pem ? "https" : "http", &err) < 0 ||
+	    conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
+	    http_start(&srv, fd, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
+	fd = -1; /* the daemon owns it now */
+	fprintf(stderr, "listening on %s\n", srv.listen_url);
+	fflush(stderr);
+	if (sigwait(&sigs, &sig) != 0)
+		sig = SIGTERM;
+	log_info("signal %d: stopping (grace %llds)", sig, cfg.shutdown_grace);
+	http_stop(&srv);
+	log_info("stopped");
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	conns_free(srv.conns);
+	meta_close(srv.meta);
+	store_close(srv.store);
+	free(srv.tls_cert_pem);
+	free(srv.tls_key_pem);
+	config_release(&cfg);
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* config: the server's settings, from a git-config syntax file read with
+ * libgit2, then overridden by command-line flags.  Every key is documented
+ * in docs/configuration.md. */
+#ifndef LFS_CONFIG_H
+#define LFS_CONFIG_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct git_config;
+
+struct config {
+	char *path;          /* the --config file, or NULL */
+	char *listen;        /* HOST:PORT */
+	char *data;          /* data directory */
+	char *public_url;    /* base for hrefs, no trailing slash; NULL = Host */
+	char *tls_cert, *tls_key;
+	long long request_timeout, idle_timeout, shutdown_grace;
+	long long max_batch_objects, max_json_bytes, max_object_size;
+	char *users;         /* htpasswd file; NULL = auth off */
+	char *secret_file;   /* NULL = DATA/secret */
+	long long token_ttl;
+	long long lockout_failures, lockout_window, lockout_time;
+	char *anonymous_owner;
+	long long mirror_check_interval;
+	bool insecure_anonymous;
+	struct git_config *git; /* the parsed file, for section queries; may be NULL */
+};
+
+/* Fills cfg with the defaults of contract.md. */
+int config_init(struct config *cfg, struct err *err);
+
+/* Reads path over the defaults.  A missing or unreadable file, a syntax
+ * error or a bad value is an error naming the file, key and line. */
+int config_load(struct config *cfg, const char *path, struct err *err);
+
+/* Replaces a string setting (flags override the file). */
+int config_set_str(char **slot, const char *value, struct err *err);
+
+/* Frees everything cfg owns. */
+void config_release(struct config *cfg);
+
+#endif

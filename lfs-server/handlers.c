@@ -1,0 +1,151 @@
+/* handlers: the endpoint table, and the JSON endpoints: /healthz, the
+ * batch API and verify.  Object transfers live in transfer.c. */
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "batch.h"
+#include "log.h"
+#include "version.h"
+
+/* --- /healthz --------------------------------------------------------- */
+
+static enum MHD_Result healthz_end(struct req *r)
+{
+	json_t *body = json_pack("{s:s, s:s, s:[]}", "status", "ok", "version", LFS_VERSION, "mirrors");
+
+	return body ? http_reply_json(r, 200, body) : MHD_NO;
+}
+
+/* --- JSON bodies -------------------------------------------------------- */
+
+/* Shared first step of endpoints that take a JSON body. */
+static enum MHD_Result json_begin(struct req *r)
+{
+	long long len = http_content_length(r);
+
+	if (!http_is_json(r))
+		return http_reply_error(r, 415, "Content-Type must be application/vnd.git-lfs+json");
+	if (len > r->srv->cfg->max_json_bytes)
+		return http_reply_error(r, 413, "body of %lld bytes is over the limit of %lld", len,
+					r->srv->cfg->max_json_bytes);
+	return MHD_YES;
+}
+
+static void json_data(struct req *r, const char *data, size_t len)
+{
+	struct err err = ERR_INIT;
+
+	if (buf_append(&r->body, data, len, &err) < 0)
+		http_fail(r, err_http_status(err.code), "%s", err.msg);
+}
+
+/* --- batch -------------------------------------------------------------- */
+
+static enum MHD_Result batch_end(struct req *r)
+{
+	struct server *srv = r->srv;
+	struct batch_req req;
+	struct err err = ERR_INIT;
+	const char **oids = NULL;
+	long long *stored = NULL;
+	char base[512];
+	struct batch_ctx ctx;
+	json_t *answer = NULL;
+	enum MHD_Result rc;
+
+	if (batch_parse(&req, r->body.data ? r->body.data : "", r->body.len,
+			srv->cfg->max_batch_objects, srv->cfg->max_object_size, &err) < 0)
+		return http_reply_err(r, &err);
+	oids = calloc(req.n + 1, sizeof(*oids));
+	stored = calloc(req.n + 1, sizeof(*stored));
+	if (!oids || !stored) {
+		rc = http_reply_error(r, 500, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < req.n; i++)
+		oids[i] = req.items[i].code ? "" : req.items[i].oid;
+	if (meta_repo_sizes(srv->meta, r->route.repo, oids, req.n, stored, &err) < 0) {
+		rc = http_reply_err(r, &err);
+		goto out;
+	}
+	for (size_t i = 0; i < req.n; i++)
+		if (req.items[i].code)
+			stored[i] = -1;
+	http_base_url(r, base, sizeof(base));
+	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
+				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl };
+	answer = batch_response(&req, stored, &ctx, &err);
+	rc = answer ? http_reply_json(r, 200, answer) : http_reply_err(r, &err);
+out:
+	free(oids);
+	free(stored);
+	batch_req_release(&req);
+	return rc;
+}
+
+/* --- verify ------------------------------------------------------------- */
+
+static enum MHD_Result verify_end(struct req *r)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
+	json_t *oid, *size;
+	long long stored = -1;
+	const char *oids[1];
+	struct err err = ERR_INIT;
+	enum MHD_Result rc;
+
+	if (!root)
+		return http_reply_error(r, 400, "malformed JSON: %s", jerr.text);
+	oid = json_object_get(root, "oid");
+	size = json_object_get(root, "size");
+	if (!json_is_string(oid) || !oid_valid(json_string_value(oid))) {
+		rc = http_reply_error(r, 422, "invalid object id");
+	} else if (!json_is_integer(size) || json_integer_value(size) < 0) {
+		rc = http_reply_error(r, 422, "invalid size");
+	} else {
+		oids[0] = json_string_value(oid);
+		if (meta_repo_sizes(r->srv->meta, r->route.repo, oids, 1, &stored, &err) < 0)
+			rc = http_reply_err(r, &err);
+		else if (stored < 0)
+			rc = http_reply_error(r, 404, "object not found");
+		else if (stored != json_integer_value(size))
+			rc = http_reply_error(r, 422, "size differs from the stored object (%lld)", stored);
+		else
+			rc = http_reply_json(r, 200, json_pack("{s:s, s:I}", "oid", oids[0], "size",
+							       (json_int_t)stored));
+	}
+	json_decref(root);
+	return rc;
+}
+
+/* --- locks (not yet) ---------------------------------------------------- */
+
+/* Without locking, 404 tells git-lfs to stop asking (lfs.<url>.locksverify). */
+static enum MHD_Result locks_begin(struct req *r)
+{
+	return http_reply_error(r, 404, "this server does not support file locking");
+}
+
+
+static const struct handler healthz = { NULL, NULL, healthz_end };
+static const struct handler batch = { json_begin, json_data, batch_end };
+static const struct handler verify = { json_begin, json_data, verify_end };
+static const struct handler locks = { locks_begin, NULL, NULL };
+
+const struct handler *handlers_for(enum route_kind kind)
+{
+	switch (kind) {
+	case ROUTE_HEALTHZ: return &healthz;
+	case ROUTE_BATCH: return &batch;
+	case ROUTE_VERIFY: return &verify;
+	case ROUTE_OBJECT: return &transfer_object_handler;
+	case ROUTE_LOCKS:
+	case ROUTE_LOCKS_VERIFY:
+	case ROUTE_LOCK_UNLOCK: return &locks;
+	default: return NULL;
+	}
+}

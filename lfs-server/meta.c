@@ -1,0 +1,196 @@
+/* meta: SQLite metadata with a connection pool (invariants in meta.h). */
+#include "meta.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BUSY_TIMEOUT_MS 10000
+
+struct conn {
+	sqlite3 *db;
+	sqlite3_stmt *lookup, *insert;
+	struct conn *next;
+};
+
+struct meta {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct conn *all; /* the idle connections; all of them once the server stops */
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS journal ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  repo TEXT NOT NULL,"
+	"  oid TEXT NOT NULL,"
+	"  size INTEGER NOT NULL CHECK (size >= 0),"
+	"  user TEXT NOT NULL,"
+	"  time TEXT NOT NULL,"
+	"  UNIQUE (repo, oid));"
+	"PRAGMA user_version = 1;";
+
+static int db_err(struct err *err, sqlite3 *db, const char *what)
+{
+	int code = sqlite3_errcode(db);
+
+	return err_set(err, code == SQLITE_FULL ? ERR_NOSPACE : ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static void conn_free(struct conn *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->lookup);
+	sqlite3_finalize(c->insert);
+	sqlite3_close(c->db);
+	free(c);
+}
+
+static int conn_open(struct conn **out, const char *path, bool first, struct err *err)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		rc = err_set(err, ERR_IO, "cannot open '%s': %s", path,
+			     c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		conn_free(c);
+		return rc;
+	}
+	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    (first && sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_prepare_v3(c->db, "SELECT size FROM journal WHERE repo = ?1 AND oid = ?2", -1,
+			       SQLITE_PREPARE_PERSISTENT, &c->lookup, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO journal (repo, oid, size, user, time) "
+			       "VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
+			       SQLITE_PREPARE_PERSISTENT, &c->insert, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, path);
+		conn_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int meta_open(struct meta **out, const char *path, int pool_size, struct err *err)
+{
+	struct meta *m = calloc(1, sizeof(*m));
+	int rc = 0;
+
+	if (!m)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_cond_init(&m->cv, NULL);
+	for (int i = 0; i < pool_size; i++) {
+		struct conn *c = NULL;
+		if ((rc = conn_open(&c, path, i == 0, err)) < 0) {
+			meta_close(m);
+			return rc;
+		}
+		c->next = m->all;
+		m->all = c;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Takes an idle connection, waiting while all are busy. */
+static struct conn *acquire(struct meta *m)
+{
+	struct conn *c;
+
+	pthread_mutex_lock(&m->mu);
+	while (!m->all)
+		pthread_cond_wait(&m->cv, &m->mu);
+	c = m->all;
+	m->all = c->next;
+	pthread_mutex_unlock(&m->mu);
+	return c;
+}
+
+static void release(struct meta *m, struct conn *c)
+{
+	pthread_mutex_lock(&m->mu);
+	c->next = m->all;
+	m->all = c;
+	pthread_cond_signal(&m->cv);
+	pthread_mutex_unlock(&m->mu);
+}
+
+void meta_close(struct meta *m)
+{
+	struct conn *c, *next;
+
+	if (!m)
+		return;
+	for (c = m->all; c; c = next) {
+		next = c->next;
+		conn_free(c);
+	}
+	pthread_mutex_destroy(&m->mu);
+	pthread_cond_destroy(&m->cv);
+	free(m);
+}
+
+int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
+		    size_t n, long long *sizes_out, struct err *err)
+{
+	struct conn *c = acquire(m);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int step;
+		sizes_out[i] = -1;
+		sqlite3_bind_text(c->lookup, 1, repo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(c->lookup, 2, oids[i], -1, SQLITE_STATIC);
+		step = sqlite3_step(c->lookup);
+		if (step == SQLITE_ROW)
+			sizes_out[i] = sqlite3_column_int64(c->lookup, 0);
+		else if (step != SQLITE_DONE)
+			rc = db_err(err, c->db, "lookup");
+		sqlite3_reset(c->lookup);
+	}
+	sqlite3_clear_bindings(c->lookup);
+	release(m, c);
+	return rc;
+}
+
+int meta_add_object(struct meta *m, const char *repo, const char *oid,
+		    long long size, const char *user, struct err *err)
+{
+	struct conn *c = acquire(m);
+	int rc = 0;
+
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "begin");
+		goto out;
+	}
+	sqlite3_bind_text(c->insert, 1, repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(c->insert, 2, oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(c->insert, 3, size);
+	sqlite3_bind_text(c->insert, 4, user ? user : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(c->insert) != SQLITE_DONE) {
+		rc = db_err(err, c->db, "insert");
+		sqlite3_reset(c->insert);
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	sqlite3_reset(c->insert);
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "commit");
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+out:
+	sqlite3_clear_bindings(c->insert);
+	release(m, c);
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* meta: the server's durable metadata in SQLite (DATA/meta.db, WAL mode).
+ *
+ * Invariants:
+ *  1. A journal row exists only for an object whose file is already
+ *     complete and durable in the store (rows are written after the link).
+ *  2. (repo, oid) is unique: an object joins a repo once, at its first
+ *     complete upload to that repo.  Rows are never updated or deleted.
+ *  3. Every write is one BEGIN IMMEDIATE transaction; synchronous=FULL,
+ *     so a 200 to the client means the row survives power loss.
+ *
+ * Connections come from a small pool, so any server thread may call any
+ * function here. */
+#ifndef LFS_META_H
+#define LFS_META_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct meta;
+
+/* Opens or creates the database; caller frees with meta_close. */
+int meta_open(struct meta **out, const char *path, int pool_size, struct err *err);
+void meta_close(struct meta *m);
+
+/* For each of n oids, sizes_out[i] = the size recorded for it in repo, or
+ * -1 when the repo does not hold it.  One pooled connection for all. */
+int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
+		    size_t n, long long *sizes_out, struct err *err);
+
+/* Records that repo now holds oid (uploaded by user, "" = anonymous) and
+ * appends it to the journal.  Already held: 0, nothing changes. */
+int meta_add_object(struct meta *m, const char *repo, const char *oid,
+		    long long size, const char *user, struct err *err);
+
+#endif

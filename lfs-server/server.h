@@ -1,0 +1,91 @@
+/* server: the running server's shared state, and the HTTP request context
+ * every handler works on. */
+#ifndef LFS_SERVER_H
+#define LFS_SERVER_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "conns.h"
+#include "meta.h"
+#include "route.h"
+#include "store.h"
+#include "token.h"
+
+struct server {
+	struct config *cfg;
+	struct store *store;
+	struct meta *meta;
+	struct conns *conns;
+	struct token_key key;
+	struct MHD_Daemon *daemon;
+	char *tls_cert_pem, *tls_key_pem;
+	char listen_url[128];  /* http://HOST:PORT, for logs and fallback hrefs */
+	long transfers;        /* object GETs and PUTs in progress (atomic) */
+};
+
+/* One HTTP request.  Created when the request line arrives, freed when the
+ * library reports the request complete; owns everything it points to. */
+struct req {
+	struct server *srv;
+	struct MHD_Connection *c;
+	struct conn_slot *slot;
+	char id[17];             /* request id, in logs and error bodies */
+	char method[12];
+	char path[256];          /* for the log; never holds the query string */
+	int64_t start_us;
+	int status;              /* what we answered, for the log */
+	long long bytes_out;
+	bool begun, responded, counted_transfer;
+	struct route route;
+	struct buf body;         /* JSON bodies, capped at server.max-json-bytes */
+	struct store_put *put;   /* an upload in progress */
+	long long expected;      /* upload size from the token, or -1 */
+	int fail_status;         /* an error found while reading the body */
+	char fail_msg[256];
+	char user[TOKEN_USER_MAX + 1];
+};
+
+/* Starts serving on listen_fd (the daemon owns it from then on). */
+int http_start(struct server *srv, int listen_fd, struct err *err);
+/* Stops accepting, drains for server.shutdown-grace, then stops. */
+void http_stop(struct server *srv);
+
+/* Responses.  Each queues exactly one response for r and returns what the
+ * access handler must return. */
+enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp);
+enum MHD_Result http_reply_json(struct req *r, int status, json_t *body);
+enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Uses err's code for the status and its message for the body. */
+enum MHD_Result http_reply_err(struct req *r, const struct err *err);
+
+/* A request header, or NULL (borrowed from the library, valid during the request). */
+const char *http_header(struct req *r, const char *name);
+/* The base URL for hrefs: server.public-url, else scheme + Host header. */
+void http_base_url(struct req *r, char *out, size_t outsz);
+/* True when Content-Type's media type is one of the JSON types we accept. */
+bool http_is_json(struct req *r);
+/* Content-Length, or -1 when absent or not a number. */
+long long http_content_length(struct req *r);
+
+/* Endpoint handlers (handlers.c, transfer.c).  begin runs on the first
+ * call, data on each body piece, end once the body is complete. */
+struct handler {
+	enum MHD_Result (*begin)(struct req *r);
+	void (*data)(struct req *r, const char *data, size_t len);
+	enum MHD_Result (*end)(struct req *r);
+};
+const struct handler *handlers_for(enum route_kind kind);
+extern const struct handler transfer_object_handler; /* transfer.c */
+void transfer_request_done(struct req *r, bool ok);
+
+/* Records a failure found mid-body; end() reports it. */
+void http_fail(struct req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
