@@ -31,6 +31,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/unit/%.t,$(filter-out tests/u
 obj = $(patsubst %.c,build/obj/%.o,$(1))
 sanobj = $(patsubst %.c,build/san/%.o,$(1))
 
+.SECONDARY:
 .PHONY: all deps test-deps run test unit integration bench install clean fuzz help
 all: $(BINS)
 

@@ -1,0 +1,143 @@
+/* Unit tests for lfs-server/batch.c: request parsing and the decisions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+#include "tap.h"
+
+#define A "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"
+#define B "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static int parse(const char *body, struct batch_req *req, struct err *err)
+{
+	return batch_parse(req, body, strlen(body), 1000, 0, err);
+}
+
+static int code_of(const char *body)
+{
+	struct batch_req req;
+	struct err err = ERR_INIT;
+	int rc = parse(body, &req, &err);
+
+	batch_req_release(&req);
+	return rc;
+}
+
+static int item_code(const char *body, size_t i, long long max_size)
+{
+	struct batch_req req;
+	struct err err = ERR_INIT;
+	int code = -1;
+
+	if (batch_parse(&req, body, strlen(body), 1000, max_size, &err) == 0 && i < req.n)
+		code = req.items[i].code;
+	batch_req_release(&req);
+	return code;
+}
+
+static const char *action_of(json_t *o)
+{
+	json_t *acts = json_object_get(o, "actions");
+	if (json_object_get(acts, "download"))
+		return "download";
+	if (json_object_get(acts, "upload"))
+		return "upload";
+	if (json_object_get(o, "error"))
+		return "error";
+	return "none";
+}
+
+int main(void)
+{
+	struct batch_req req;
+	struct err err = ERR_INIT;
+	struct token_key key;
+	struct batch_ctx ctx;
+	long long stored[4];
+	json_t *res, *objs;
+	char body[512];
+
+	memset(&key, 1, sizeof(key));
+	ctx = (struct batch_ctx){ "http://h:1", "r", "", &key, 1000, 60 };
+
+	is_int(code_of("{"), ERR_SYNTAX, "malformed JSON is a syntax error (400)");
+	is_int(code_of("{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":99999999999999999999999}]}"),
+	       ERR_SYNTAX, "huge integer is a syntax error (400)");
+	is_int(code_of("[]"), ERR_INVALID, "non-object body is 422");
+	is_int(code_of("{\"operation\":\"delete\",\"objects\":[]}"), ERR_INVALID, "unknown operation is 422");
+	is_int(code_of("{\"operation\":\"download\"}"), ERR_INVALID, "missing objects is 422");
+	is_int(code_of("{\"operation\":\"download\",\"objects\":{}}"), ERR_INVALID, "non-array objects is 422");
+	is_int(code_of("{\"operation\":\"download\",\"objects\":[1]}"), ERR_INVALID, "non-object item is 422");
+	ok(batch_parse(&req, "{\"operation\":\"upload\",\"objects\":[{},{}]}",
+		       strlen("{\"operation\":\"upload\",\"objects\":[{},{}]}"), 1, 0, &err) == ERR_TOOBIG,
+	   "too many objects is 413");
+	batch_req_release(&req);
+
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"abc\",\"size\":1}]}", 0, 0), 422, "short oid");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":-1}]}", 0, 0), 422, "negative size");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":1.5}]}", 0, 0), 422, "fractional size");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":\"12\"}]}", 0, 0), 422, "string size");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":101}]}", 0, 100), 422, "size over limit");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":100}]}", 0, 100), 0, "size at limit");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":0}]}", 0, 0), 0, "size 0 is valid");
+	is_int(item_code("{\"operation\":\"upload\",\"hash_algo\":\"sha512\",\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}", 0, 0),
+	       409, "other hash_algo is 409");
+	is_int(item_code("{\"operation\":\"upload\",\"hash_algo\":\"sha256\",\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}", 0, 0),
+	       0, "sha256 hash_algo accepted");
+
+	snprintf(body, sizeof(body), "{\"operation\":\"download\",\"ref\":null,\"transfers\":[\"basic\"],\"objects\":["
+		 "{\"oid\":\"%s\",\"size\":12},{\"oid\":\"%s\",\"size\":12},{\"oid\":\"%s\",\"size\":0},"
+		 "{\"oid\":\"BAD\",\"size\":1}]}", A, A, B);
+	ok(parse(body, &req, &err) == 0, "download batch parses");
+	is_int((long long)req.n, 3, "duplicate oid answered once");
+	stored[0] = 12;
+	stored[1] = -1;
+	stored[2] = -1;
+	res = batch_response(&req, stored, &ctx, &err);
+	objs = json_object_get(res, "objects");
+	is_str(json_string_value(json_object_get(res, "transfer")), "basic", "transfer basic");
+	is_str(json_string_value(json_object_get(res, "hash_algo")), "sha256", "hash_algo sha256");
+	is_str(action_of(json_array_get(objs, 0)), "download", "held object gets a download action");
+	ok(json_is_true(json_object_get(json_array_get(objs, 0), "authenticated")), "authenticated true");
+	is_str(json_string_value(json_object_get(json_object_get(json_object_get(
+		       json_array_get(objs, 0), "actions"), "download"), "href")),
+	       "http://h:1/r/info/lfs/objects/" A, "href on the base url");
+	is_int(json_integer_value(json_object_get(json_object_get(json_object_get(
+		       json_array_get(objs, 0), "actions"), "download"), "expires_in")), 60, "expires_in = ttl");
+	is_str(action_of(json_array_get(objs, 1)), "error", "missing object gets an error");
+	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 1), "error"), "code")),
+	       404, "missing object is 404");
+	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 2), "error"), "code")),
+	       422, "invalid oid is 422");
+	is_str(json_string_value(json_object_get(json_array_get(objs, 2), "oid")), "BAD", "invalid oid echoed");
+	json_decref(res);
+	batch_req_release(&req);
+
+	snprintf(body, sizeof(body), "{\"operation\":\"upload\",\"objects\":["
+		 "{\"oid\":\"%s\",\"size\":12},{\"oid\":\"%s\",\"size\":5}]}", A, B);
+	ok(parse(body, &req, &err) == 0, "upload batch parses");
+	stored[0] = 12;
+	stored[1] = 6;
+	res = batch_response(&req, stored, &ctx, &err);
+	objs = json_object_get(res, "objects");
+	is_str(action_of(json_array_get(objs, 0)), "none", "stored object: no actions");
+	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 1), "error"), "code")),
+	       422, "stored with another size is 422");
+	json_decref(res);
+	stored[0] = -1;
+	res = batch_response(&req, stored, &ctx, &err);
+	is_str(action_of(json_array_get(json_object_get(res, "objects"), 0)), "upload", "new object: upload action");
+	{
+		json_t *up = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 0),
+							     "actions"), "upload");
+		const char *auth = json_string_value(json_object_get(json_object_get(up, "header"), "Authorization"));
+		struct token t;
+		ok(auth && strncmp(auth, "Bearer ", 7) == 0 && token_verify(&t, auth + 7, &key, 1000, &err) == 0,
+		   "upload header carries a valid token");
+		ok(t.size == 12 && strcmp(t.op, "upload") == 0 && strcmp(t.repo, "r") == 0 &&
+		   strcmp(t.oid, A) == 0, "token names size, op, repo and oid");
+	}
+	json_decref(res);
+	batch_req_release(&req);
+	return tap_done();
+}
