@@ -21,11 +21,15 @@ static enum MHD_Result healthz_end(struct req *r)
 
 /* --- JSON bodies -------------------------------------------------------- */
 
-/* Shared first step of endpoints that take a JSON body. */
+/* Shared first step of endpoints that take a JSON body; every one of
+ * them needs at least read access, checked before the body is read. */
 static enum MHD_Result json_begin(struct req *r)
 {
 	long long len = http_content_length(r);
+	enum MHD_Result rc;
 
+	if (!access_require_or_reply(r, RIGHT_READ, &rc))
+		return rc;
 	if (!http_is_json(r))
 		return http_reply_error(r, 415, "Content-Type must be application/vnd.git-lfs+json");
 	if (len > r->srv->cfg->max_json_bytes)
@@ -59,6 +63,10 @@ static enum MHD_Result batch_end(struct req *r)
 	if (batch_parse(&req, r->body.data ? r->body.data : "", r->body.len,
 			srv->cfg->max_batch_objects, srv->cfg->max_object_size, &err) < 0)
 		return http_reply_err(r, &err);
+	if (req.op == BATCH_UPLOAD && !access_require_or_reply(r, RIGHT_WRITE, &rc)) {
+		batch_req_release(&req);
+		return rc;
+	}
 	oids = calloc(req.n + 1, sizeof(*oids));
 	stored = calloc(req.n + 1, sizeof(*stored));
 	if (!oids || !stored) {
@@ -100,6 +108,10 @@ static enum MHD_Result verify_end(struct req *r)
 
 	if (!root)
 		return http_reply_error(r, 400, "malformed JSON: %s", jerr.text);
+	if (!access_require_or_reply(r, RIGHT_WRITE, &rc)) {
+		json_decref(root);
+		return rc;
+	}
 	oid = json_object_get(root, "oid");
 	size = json_object_get(root, "size");
 	if (!json_is_string(oid) || !oid_valid(json_string_value(oid))) {
@@ -124,9 +136,15 @@ static enum MHD_Result verify_end(struct req *r)
 
 /* --- locks (not yet) ---------------------------------------------------- */
 
-/* Without locking, 404 tells git-lfs to stop asking (lfs.<url>.locksverify). */
+/* Without locking, 404 tells git-lfs to stop asking (lfs.<url>.locksverify).
+ * Rights are checked first, so a reader's lock attempt is still a 403. */
 static enum MHD_Result locks_begin(struct req *r)
 {
+	enum MHD_Result rc;
+	unsigned need = strcmp(r->method, "GET") == 0 ? RIGHT_READ : RIGHT_WRITE;
+
+	if (!access_require_or_reply(r, need, &rc))
+		return rc;
 	return http_reply_error(r, 404, "this server does not support file locking");
 }
 

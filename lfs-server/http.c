@@ -165,7 +165,7 @@ enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...
 	return rc;
 }
 
-static enum MHD_Result reply_error_hdr(struct req *r, int status, const char *name,
+enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
 				       const char *value, const char *fmt, ...)
 {
 	enum MHD_Result rc;
@@ -196,6 +196,18 @@ void http_fail(struct req *r, int status, const char *fmt, ...)
 
 /* --- library callbacks ------------------------------------------------ */
 
+static void peer_name(struct MHD_Connection *c, char *out, size_t outsz)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, outsz, "-");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)outsz);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)outsz);
+}
+
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct server *srv = cls;
@@ -208,6 +220,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	r->srv = srv;
 	r->c = c;
 	r->slot = ci ? ci->socket_context : NULL;
+	peer_name(c, r->peer, sizeof(r->peer));
 	r->start_us = now_us();
 	r->expected = -1;
 	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
@@ -226,28 +239,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	struct server *srv = cls;
 	struct req *r = *req_cls;
-	char peer[64] = "-";
-	const union MHD_ConnectionInfo *ci;
 	static const char *why[] = { "", " aborted:error", " aborted:timeout", " aborted:shutdown",
 				     " aborted:read-error", " aborted:client" };
 
 	if (!r)
 		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof(peer));
-	}
 	if (r->put) {
 		store_put_abort(r->put);
 		r->put = NULL;
 	}
 	if (r->counted_transfer)
 		transfer_request_done(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-	log_info("%s %s \"%s %s\" %d %lld %.1fms%s", r->id, peer, r->method[0] ? r->method : "-",
+	log_info("%s %s \"%s %s\" %d %lld %.1fms%s", r->id, r->peer, r->method[0] ? r->method : "-",
 		 r->path, r->status, r->bytes_out, (double)(now_us() - r->start_us) / 1000.0,
 		 (unsigned)toe < sizeof(why) / sizeof(why[0]) ? why[toe] : " aborted");
 	buf_release(&r->body);
@@ -277,6 +280,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct req *r = *req_cls;
 	const struct handler *h;
 	struct err err = ERR_INIT;
+	enum MHD_Result rc;
 
 	(void)cls;
 	(void)version;
@@ -288,11 +292,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (route_parse(&r->route, url, &err) < 0)
 			return http_reply_error(r, 404, "%s", err.msg);
 		if (!route_method_ok(r->route.kind, method))
-			return reply_error_hdr(r, 405, MHD_HTTP_HEADER_ALLOW, route_allow(r->route.kind),
+			return http_reply_error_hdr(r, 405, MHD_HTTP_HEADER_ALLOW, route_allow(r->route.kind),
 					       "method %s not allowed here", method);
 		h = handlers_for(r->route.kind);
 		if (!h)
 			return http_reply_error(r, 404, "not found");
+		if (!access_identify_or_reply(r, &rc))
+			return rc;
 		return h->begin ? h->begin(r) : MHD_YES;
 	}
 	if (r->responded) {

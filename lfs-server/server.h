@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "buf.h"
 #include "config.h"
 #include "conns.h"
@@ -21,6 +22,7 @@ struct server {
 	struct store *store;
 	struct meta *meta;
 	struct conns *conns;
+	struct auth *auth;
 	struct token_key key;
 	struct MHD_Daemon *daemon;
 	char *tls_cert_pem, *tls_key_pem;
@@ -47,7 +49,10 @@ struct req {
 	long long expected;      /* upload size from the token, or -1 */
 	int fail_status;         /* an error found while reading the body */
 	char fail_msg[256];
-	char user[TOKEN_USER_MAX + 1];
+	char user[TOKEN_USER_MAX + 1]; /* "" = anonymous */
+	char peer[64];           /* client address */
+	bool authenticated;      /* user came from credentials or a token */
+	char api_op[16];         /* an api token's operation: caps the rights */
 };
 
 /* Starts serving on listen_fd (the daemon owns it from then on). */
@@ -83,6 +88,17 @@ struct handler {
 const struct handler *handlers_for(enum route_kind kind);
 extern const struct handler transfer_object_handler; /* transfer.c */
 void transfer_request_done(struct req *r, bool ok);
+
+/* An error response with one extra header (Allow, Retry-After, ...). */
+enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
+				     const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* access.c: who is asking (run once, before the endpoint's begin), and
+ * whether they may do what they ask.  Both return false after queueing
+ * the refusal (401, 403, 404, 429) into *rc. */
+bool access_identify_or_reply(struct req *r, enum MHD_Result *rc);
+bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc);
 
 /* Records a failure found mid-body; end() reports it. */
 void http_fail(struct req *r, int status, const char *fmt, ...)

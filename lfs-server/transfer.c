@@ -15,9 +15,9 @@
 #include "log.h"
 #include "range.h"
 
-/* Checks an action token, when the request carries one, against this
- * request.  Without one, anonymous access stands (auth off).  Returns 0 or
- * a status to answer. */
+/* Checks the action token, when the request carries one, against this
+ * request; without one, the caller's rights decide (credentials, or
+ * anonymous).  Returns 0 or a status to answer. */
 static int check_token(struct req *r, const char *op, struct token *out, bool *has)
 {
 	const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
@@ -69,8 +69,12 @@ static enum MHD_Result get_object(struct req *r)
 	bool has;
 	int fd, status = 200;
 
+	enum MHD_Result rc;
+
 	if (check_token(r, "download", &tok, &has))
 		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+	if (!has && !access_require_or_reply(r, RIGHT_READ, &rc))
+		return rc;
 	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, &err) < 0)
 		return http_reply_err(r, &err);
 	if (stored < 0)
@@ -122,9 +126,12 @@ static enum MHD_Result put_begin(struct req *r)
 	const char *oids[1] = { r->route.oid };
 	long long stored = -1, clen = http_content_length(r);
 	bool has;
+	enum MHD_Result rc;
 
 	if (check_token(r, "upload", &tok, &has))
 		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+	if (!has && !access_require_or_reply(r, RIGHT_WRITE, &rc))
+		return rc;
 	if (has) {
 		r->expected = tok.size;
 		snprintf(r->user, sizeof(r->user), "%s", tok.user);

@@ -26,6 +26,7 @@ test|bench)
 	have_cmd nginx || [ -x /usr/sbin/nginx ] || need="$need nginx"
 	have_cmd sqlite3 || need="$need sqlite3"
 	have_cmd openssl || need="$need openssl"
+	have_cmd htpasswd || need="$need apache2-utils"
 	;;
 esac
 case "${1:-build}" in

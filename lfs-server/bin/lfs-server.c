@@ -139,9 +139,7 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
-	if (cfg.users) {
-		err_set(&err, ERR_INVALID, "auth.users is set, but this build has no authentication yet; "
-			"refusing to serve without it");
+	if (auth_new(&srv.auth, &cfg, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
 	}
@@ -149,7 +147,7 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
-	if (!loopback && !cfg.insecure_anonymous) {
+	if (!loopback && !auth_enabled(srv.auth) && !cfg.insecure_anonymous) {
 		err_set(&err, ERR_INVALID, "refusing anonymous read/write on non-loopback address %s "
 			"(set auth.users, or pass --insecure-anonymous)", cfg.listen);
 		rc = die(NULL, &err);
@@ -186,6 +184,7 @@ out:
 		close(fd);
 	conns_free(srv.conns);
 	meta_close(srv.meta);
+	auth_free(srv.auth);
 	store_close(srv.store);
 	free(srv.tls_cert_pem);
 	free(srv.tls_key_pem);

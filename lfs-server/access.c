@@ -1,0 +1,104 @@
+/* access: the per-request side of authentication and authorization.
+ *
+ * identify runs once per request: Basic credentials are checked (after the
+ * failed-login throttle), an api token from git-lfs-authenticate names its
+ * user, and no Authorization at all means anonymous.  Object transfers
+ * carry action tokens, which transfer.c checks itself.
+ *
+ * require maps a missing right to the status contract.md fixes: anonymous
+ * → 401 with LFS-Authenticate (so git-lfs asks for credentials, whether or
+ * not the repo exists), a user who may not read → 404 (the same answer as
+ * for a repo that does not exist), a reader who wants more → 403. */
+#include "server.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define REALM "Basic realm=\"Git LFS\""
+
+static enum MHD_Result need_credentials(struct req *r, const char *why)
+{
+	return http_reply_error_hdr(r, 401, "LFS-Authenticate", REALM, "%s", why);
+}
+
+static bool identify_bearer(struct req *r, const char *tok, enum MHD_Result *rc)
+{
+	struct token t;
+	struct err err = ERR_INIT;
+
+	if (token_verify(&t, tok, &r->srv->key, time(NULL), &err) < 0) {
+		*rc = http_reply_error(r, 403, "%s", err.msg);
+		return false;
+	}
+	if (strcmp(t.kind, "api") != 0 || strcmp(t.repo, r->route.repo) != 0) {
+		*rc = http_reply_error(r, 403, "token is not valid for this repository");
+		return false;
+	}
+	snprintf(r->user, sizeof(r->user), "%s", t.user);
+	snprintf(r->api_op, sizeof(r->api_op), "%s", t.op);
+	r->authenticated = true;
+	return true;
+}
+
+bool access_identify_or_reply(struct req *r, enum MHD_Result *rc)
+{
+	struct auth *a = r->srv->auth;
+	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	long long wait = 0;
+	char secs[32];
+
+	if (!auth_enabled(a) || !h)
+		return true;
+	if (strncasecmp(h, "Bearer ", 7) == 0) {
+		/* Object transfers check their action token in transfer.c. */
+		if (r->route.kind == ROUTE_OBJECT)
+			return true;
+		return identify_bearer(r, h + 7, rc);
+	}
+	if (strncasecmp(h, "Basic ", 6) != 0) {
+		*rc = need_credentials(r, "unsupported authorization scheme; use Basic");
+		return false;
+	}
+	switch (auth_basic(a, h + 6, r->peer, r->user, sizeof(r->user), &wait)) {
+	case AUTH_OK:
+		r->authenticated = true;
+		return true;
+	case AUTH_LOCKED:
+		snprintf(secs, sizeof(secs), "%lld", wait);
+		*rc = http_reply_error_hdr(r, 429, MHD_HTTP_HEADER_RETRY_AFTER, secs,
+					   "too many failed logins; retry in %lld seconds", wait);
+		return false;
+	case AUTH_BAD:
+		break;
+	}
+	r->user[0] = '\0';
+	*rc = need_credentials(r, "wrong user name or password");
+	return false;
+}
+
+bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc)
+{
+	struct auth *a = r->srv->auth;
+	unsigned rights;
+
+	if (!auth_enabled(a))
+		return true;
+	rights = auth_rights(a, r->authenticated ? r->user : NULL, r->route.repo);
+	/* An api token grants no more than the operation it was issued for. */
+	if (strcmp(r->api_op, "download") == 0)
+		rights &= RIGHT_READ;
+	else if (strcmp(r->api_op, "upload") == 0)
+		rights &= RIGHT_READ | RIGHT_WRITE;
+	if ((rights & need) == need)
+		return true;
+	if (!r->authenticated)
+		*rc = need_credentials(r, "credentials needed");
+	else if (!(rights & RIGHT_READ))
+		*rc = http_reply_error(r, 404, "repository not found");
+	else
+		*rc = http_reply_error(r, 403, "%s may not %s in this repository", r->user,
+				       need & RIGHT_ADMIN ? "administer" : "write");
+	return false;
+}

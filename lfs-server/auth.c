@@ -1,0 +1,247 @@
+/* auth: users, credential cache, throttle and rules together (see auth.h). */
+#include "auth.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "htpasswd.h"
+#include "log.h"
+#include "throttle.h"
+
+#define CACHE_SLOTS 64
+#define CACHE_TTL 60          /* seconds a successful check is remembered */
+#define CRED_MAX 1024         /* decoded user:password bytes */
+
+struct cache_entry {
+	unsigned char digest[32]; /* HMAC(cache_key, user ":" password) */
+	time_t expires;
+	unsigned generation;      /* users file generation it was made under */
+};
+
+struct auth {
+	bool enabled;
+	char *users_path;
+	pthread_rwlock_t users_lock;
+	struct htpasswd *users;
+	unsigned generation;
+	struct stat users_stat;
+	time_t last_stat;
+	pthread_mutex_t cache_mu;
+	unsigned char cache_key[32];
+	struct cache_entry cache[CACHE_SLOTS];
+	struct throttle *throttle;
+	struct acl *acl;
+};
+
+int auth_new(struct auth **out, const struct config *cfg, struct err *err)
+{
+	struct auth *a = calloc(1, sizeof(*a));
+	int rc;
+
+	if (!a)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	pthread_rwlock_init(&a->users_lock, NULL);
+	pthread_mutex_init(&a->cache_mu, NULL);
+	if ((rc = acl_load(&a->acl, cfg->git, err)) < 0 ||
+	    (rc = throttle_new(&a->throttle, cfg->lockout_failures, cfg->lockout_window,
+			       cfg->lockout_time, err)) < 0)
+		goto fail;
+	if (cfg->users) {
+		a->enabled = true;
+		if (!(a->users_path = strdup(cfg->users))) {
+			rc = err_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (stat(cfg->users, &a->users_stat) < 0) {
+			rc = err_set_errno(err, ERR_IO, "cannot read users file '%s'", cfg->users);
+			goto fail;
+		}
+		if ((rc = htpasswd_load(&a->users, cfg->users, err)) < 0)
+			goto fail;
+		a->last_stat = time(NULL);
+		if (RAND_bytes(a->cache_key, sizeof(a->cache_key)) != 1) {
+			rc = err_set(err, ERR_IO, "no randomness for the credential cache");
+			goto fail;
+		}
+	}
+	*out = a;
+	return 0;
+fail:
+	auth_free(a);
+	return rc;
+}
+
+void auth_free(struct auth *a)
+{
+	if (!a)
+		return;
+	htpasswd_free(a->users);
+	throttle_free(a->throttle);
+	acl_free(a->acl);
+	free(a->users_path);
+	pthread_rwlock_destroy(&a->users_lock);
+	pthread_mutex_destroy(&a->cache_mu);
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+}
+
+bool auth_enabled(const struct auth *a)
+{
+	return a && a->enabled;
+}
+
+const struct acl *auth_acl(const struct auth *a)
+{
+	return a->acl;
+}
+
+static bool stat_changed(const struct stat *x, const struct stat *y)
+{
+	return x->st_ino != y->st_ino || x->st_size != y->st_size ||
+	       x->st_mtim.tv_sec != y->st_mtim.tv_sec || x->st_mtim.tv_nsec != y->st_mtim.tv_nsec;
+}
+
+/* Re-reads the users file when it changed (checked at most once a second).
+ * A broken new file is logged and the old users stay. */
+static void maybe_reload(struct auth *a, time_t now)
+{
+	struct stat st;
+	struct htpasswd *fresh = NULL, *old;
+	struct err err = ERR_INIT;
+
+	pthread_rwlock_wrlock(&a->users_lock);
+	if (now == a->last_stat) {
+		pthread_rwlock_unlock(&a->users_lock);
+		return;
+	}
+	a->last_stat = now;
+	if (stat(a->users_path, &st) < 0 || !stat_changed(&st, &a->users_stat)) {
+		pthread_rwlock_unlock(&a->users_lock);
+		return;
+	}
+	a->users_stat = st;
+	if (htpasswd_load(&fresh, a->users_path, &err) < 0) {
+		log_error("users file not reloaded, keeping the old users: %s", err.msg);
+		pthread_rwlock_unlock(&a->users_lock);
+		return;
+	}
+	old = a->users;
+	a->users = fresh;
+	a->generation++;
+	pthread_rwlock_unlock(&a->users_lock);
+	htpasswd_free(old);
+	log_info("users file reloaded: %zu users", htpasswd_count(fresh));
+}
+
+static void cred_digest(const struct auth *a, const char *cred, size_t len, unsigned char out[32])
+{
+	unsigned int n = 32;
+
+	HMAC(EVP_sha256(), a->cache_key, sizeof(a->cache_key), (const unsigned char *)cred, len, out, &n);
+}
+
+static bool cache_hit(struct auth *a, const unsigned char d[32], unsigned gen, time_t now)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&a->cache_mu);
+	for (int i = 0; i < CACHE_SLOTS && !hit; i++)
+		hit = a->cache[i].expires > now && a->cache[i].generation == gen &&
+		      CRYPTO_memcmp(a->cache[i].digest, d, 32) == 0;
+	pthread_mutex_unlock(&a->cache_mu);
+	return hit;
+}
+
+static void cache_put(struct auth *a, const unsigned char d[32], unsigned gen, time_t now)
+{
+	struct cache_entry *victim;
+
+	pthread_mutex_lock(&a->cache_mu);
+	victim = &a->cache[0];
+	for (int i = 1; i < CACHE_SLOTS; i++)
+		if (a->cache[i].expires < victim->expires)
+			victim = &a->cache[i];
+	memcpy(victim->digest, d, 32);
+	victim->expires = now + CACHE_TTL;
+	victim->generation = gen;
+	pthread_mutex_unlock(&a->cache_mu);
+}
+
+/* Decodes standard base64 into out; returns the length or -1. */
+static int b64_decode(char *out, size_t outsz, const char *in)
+{
+	size_t len = strlen(in);
+	int n;
+
+	while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t'))
+		len--;
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 >= outsz)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=", in[i]))
+			return -1;
+	n = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)len);
+	if (n < 0)
+		return -1;
+	if (in[len - 1] == '=')
+		n--;
+	if (in[len - 2] == '=')
+		n--;
+	out[n] = '\0';
+	return n;
+}
+
+enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
+			    char *user_out, size_t usz, long long *retry_after)
+{
+	char cred[CRED_MAX + 4];
+	unsigned char digest[32];
+	time_t now = time(NULL);
+	char *colon;
+	unsigned gen;
+	bool ok;
+	int n;
+
+	if ((*retry_after = throttle_check(a->throttle, peer, now)) > 0)
+		return AUTH_LOCKED;
+	n = b64_decode(cred, sizeof(cred), b64);
+	colon = n > 0 ? memchr(cred, ':', (size_t)n) : NULL;
+	if (!colon || memchr(cred, '\0', (size_t)n) || (size_t)(colon - cred) >= usz) {
+		ok = false;
+		goto out;
+	}
+	maybe_reload(a, now);
+	cred_digest(a, cred, (size_t)n, digest);
+	pthread_rwlock_rdlock(&a->users_lock);
+	gen = a->generation;
+	*colon = '\0';
+	ok = cache_hit(a, digest, gen, now) || htpasswd_check(a->users, cred, colon + 1);
+	pthread_rwlock_unlock(&a->users_lock);
+	if (ok) {
+		cache_put(a, digest, gen, now);
+		snprintf(user_out, usz, "%s", cred);
+	}
+out:
+	OPENSSL_cleanse(cred, sizeof(cred));
+	if (ok) {
+		throttle_ok(a->throttle, peer);
+		return AUTH_OK;
+	}
+	if (throttle_fail(a->throttle, peer, now))
+		log_warn("too many failed logins from %s: locked out", peer);
+	return AUTH_BAD;
+}
+
+unsigned auth_rights(const struct auth *a, const char *user, const char *repo)
+{
+	if (!a->enabled)
+		return RIGHT_READ | RIGHT_WRITE | RIGHT_ADMIN;
+	return acl_rights(a->acl, user, repo);
+}

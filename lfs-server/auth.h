@@ -1,0 +1,43 @@
+/* auth: who is asking, and what may they do.  Combines the htpasswd users
+ * (re-read when the file changes), a short cache of successful password
+ * checks (bcrypt costs milliseconds per check), the failed-login throttle
+ * and the repository rules.  With auth.users unset, authentication is off
+ * and everyone has every right (main.c allows that only on loopback). */
+#ifndef LFS_AUTH_H
+#define LFS_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "acl.h"
+#include "config.h"
+#include "err.h"
+
+struct auth;
+
+enum auth_result {
+	AUTH_OK = 0,
+	AUTH_BAD,       /* wrong or malformed credentials: 401 */
+	AUTH_LOCKED,    /* too many failures from this peer: 429 */
+};
+
+/* Loads users and rules from cfg.  A refused password hash is an error
+ * naming the user.  Caller frees with auth_free. */
+int auth_new(struct auth **out, const struct config *cfg, struct err *err);
+void auth_free(struct auth *a);
+bool auth_enabled(const struct auth *a);
+
+/* Checks the base64 part of a Basic Authorization header from peer.  On
+ * AUTH_OK, user_out (usz bytes) gets the name; on AUTH_LOCKED,
+ * *retry_after the seconds to wait. */
+enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
+			    char *user_out, size_t usz, long long *retry_after);
+
+/* Rights (RIGHT_* bits) of user (NULL = anonymous) on repo. */
+unsigned auth_rights(const struct auth *a, const char *user, const char *repo);
+
+/* The repository rules (borrowed; valid until auth_free). */
+const struct acl *auth_acl(const struct auth *a);
+
+#endif
