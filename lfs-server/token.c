@@ -163,7 +163,7 @@ int token_verify(struct token *out, const char *s, const struct token_key *key,
 	return 0;
 }
 
-int token_key_load(struct token_key *key, const char *path, struct err *err)
+int token_key_load(struct token_key *key, const char *path, bool create, struct err *err)
 {
 	char tmp[4096];
 	struct stat st;
@@ -171,7 +171,7 @@ int token_key_load(struct token_key *key, const char *path, struct err *err)
 	ssize_t got;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT)
+	if (fd < 0 && (errno != ENOENT || !create))
 		return err_set_errno(err, ERR_IO, "cannot open secret '%s'", path);
 	if (fd < 0) {
 		n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());

@@ -43,8 +43,8 @@ int token_sign(char *out, size_t outsz, const struct token *t,
 int token_verify(struct token *out, const char *s, const struct token_key *key,
 		 time_t now, struct err *err);
 
-/* Loads the key from path, creating it (0600, 32 random bytes, written
- * atomically) when it does not exist. */
-int token_key_load(struct token_key *key, const char *path, struct err *err);
+/* Loads the key from path; with create, makes it first (0600, 32 random
+ * bytes, written atomically) when it does not exist. */
+int token_key_load(struct token_key *key, const char *path, bool create, struct err *err);
 
 #endif

@@ -112,7 +112,7 @@ static int open_state(struct server *srv, struct err *err)
 	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/secret", cfg->data);
-	if (token_key_load(&srv->key, cfg->secret_file ? cfg->secret_file : path, err) < 0)
+	if (token_key_load(&srv->key, cfg->secret_file ? cfg->secret_file : path, true, err) < 0)
 		return -1;
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
 		return err_set(err, ERR_INVALID, "server.tls-cert and server.tls-key go together");
