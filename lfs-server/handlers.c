@@ -23,7 +23,7 @@ static enum MHD_Result healthz_end(struct req *r)
 
 /* Shared first step of endpoints that take a JSON body; every one of
  * them needs at least read access, checked before the body is read. */
-static enum MHD_Result json_begin(struct req *r)
+enum MHD_Result handler_json_begin(struct req *r)
 {
 	long long len = http_content_length(r);
 	enum MHD_Result rc;
@@ -38,7 +38,7 @@ static enum MHD_Result json_begin(struct req *r)
 	return MHD_YES;
 }
 
-static void json_data(struct req *r, const char *data, size_t len)
+void handler_json_data(struct req *r, const char *data, size_t len)
 {
 	struct err err = ERR_INIT;
 
@@ -134,25 +134,9 @@ static enum MHD_Result verify_end(struct req *r)
 	return rc;
 }
 
-/* --- locks (not yet) ---------------------------------------------------- */
-
-/* Without locking, 404 tells git-lfs to stop asking (lfs.<url>.locksverify).
- * Rights are checked first, so a reader's lock attempt is still a 403. */
-static enum MHD_Result locks_begin(struct req *r)
-{
-	enum MHD_Result rc;
-	unsigned need = strcmp(r->method, "GET") == 0 ? RIGHT_READ : RIGHT_WRITE;
-
-	if (!access_require_or_reply(r, need, &rc))
-		return rc;
-	return http_reply_error(r, 404, "this server does not support file locking");
-}
-
-
 static const struct handler healthz = { NULL, NULL, healthz_end };
-static const struct handler batch = { json_begin, json_data, batch_end };
-static const struct handler verify = { json_begin, json_data, verify_end };
-static const struct handler locks = { locks_begin, NULL, NULL };
+static const struct handler batch = { handler_json_begin, handler_json_data, batch_end };
+static const struct handler verify = { handler_json_begin, handler_json_data, verify_end };
 
 const struct handler *handlers_for(enum route_kind kind)
 {
@@ -163,7 +147,7 @@ const struct handler *handlers_for(enum route_kind kind)
 	case ROUTE_OBJECT: return &transfer_object_handler;
 	case ROUTE_LOCKS:
 	case ROUTE_LOCKS_VERIFY:
-	case ROUTE_LOCK_UNLOCK: return &locks;
+	case ROUTE_LOCK_UNLOCK: return &locks_handler;
 	default: return NULL;
 	}
 }

@@ -1,6 +1,8 @@
 /* meta: SQLite metadata with a connection pool (invariants in meta.h). */
 #include "meta.h"
 
+#include <openssl/rand.h>
+
 #include <pthread.h>
 #include <stdbool.h>
 #include <sqlite3.h>
@@ -32,7 +34,15 @@ static const char schema[] =
 	"  user TEXT NOT NULL,"
 	"  time TEXT NOT NULL,"
 	"  UNIQUE (repo, oid));"
-	"PRAGMA user_version = 1;";
+	"CREATE TABLE IF NOT EXISTS locks ("
+	"  id TEXT PRIMARY KEY,"
+	"  repo TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  locked_at TEXT NOT NULL,"
+	"  UNIQUE (repo, path));"
+	"CREATE INDEX IF NOT EXISTS locks_by_repo ON locks (repo, id);"
+	"PRAGMA user_version = 2;";
 
 static int db_err(struct err *err, sqlite3 *db, const char *what)
 {
@@ -191,6 +201,180 @@ int meta_add_object(struct meta *m, const char *repo, const char *oid,
 	}
 out:
 	sqlite3_clear_bindings(c->insert);
+	release(m, c);
+	return rc;
+}
+
+/* --- locks ---------------------------------------------------------------- */
+
+static void lock_from_row(struct lock *l, sqlite3_stmt *st)
+{
+	snprintf(l->id, sizeof(l->id), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(l->path, sizeof(l->path), "%s", (const char *)sqlite3_column_text(st, 1));
+	snprintf(l->owner, sizeof(l->owner), "%s", (const char *)sqlite3_column_text(st, 2));
+	snprintf(l->locked_at, sizeof(l->locked_at), "%s", (const char *)sqlite3_column_text(st, 3));
+}
+
+/* Runs a one-row query; 0 with *found set, or an error. */
+static int query_lock(struct conn *c, const char *sql, const char *a, const char *b,
+		      struct lock *out, bool *found, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	*found = false;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_err(err, c->db, "prepare");
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		lock_from_row(out, st);
+		*found = true;
+	} else if (step != SQLITE_DONE) {
+		rc = db_err(err, c->db, "select lock");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int meta_lock_create(struct meta *m, const char *repo, const char *path,
+		     const char *owner, struct lock *out, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	unsigned char rnd[16];
+	bool found;
+	int rc = 0;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		rc = err_set(err, ERR_IO, "no randomness for a lock id");
+		goto out;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(out->id + 2 * i, 3, "%02x", rnd[i]);
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "begin");
+		goto out;
+	}
+	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND path = ?2",
+			     repo, path, out, &found, err)) < 0)
+		goto rollback;
+	if (found) {
+		rc = err_set(err, ERR_CONFLICT, "already created lock");
+		goto rollback;
+	}
+	if (sqlite3_prepare_v2(c->db, "INSERT INTO locks (id, repo, path, owner, locked_at) VALUES "
+			       "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING locked_at",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto rollback;
+	}
+	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, owner, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_err(err, c->db, "insert lock");
+		goto rollback;
+	}
+	snprintf(out->locked_at, sizeof(out->locked_at), "%s", (const char *)sqlite3_column_text(st, 0));
+	snprintf(out->path, sizeof(out->path), "%s", path);
+	snprintf(out->owner, sizeof(out->owner), "%s", owner);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "commit");
+		goto rollback;
+	}
+	goto out;
+rollback:
+	sqlite3_finalize(st);
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	release(m, c);
+	return rc;
+}
+
+int meta_lock_list(struct meta *m, const char *repo, const char *path, const char *id,
+		   const char *after, int limit, struct lock *out, int *n_out,
+		   int *more, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, n = 0, step;
+
+	*more = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 "
+			       "AND (?2 IS NULL OR path = ?2) AND (?3 IS NULL OR id = ?3) AND id > ?4 "
+			       "ORDER BY id LIMIT ?5", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
+	if (path)
+		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	if (id)
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, after ? after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, limit + 1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			*more = 1;
+			break;
+		}
+		lock_from_row(&out[n++], st);
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_err(err, c->db, "list locks");
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	*n_out = n;
+	return rc;
+}
+
+int meta_lock_delete(struct meta *m, const char *repo, const char *id,
+		     const char *owner, struct lock *out, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	bool found;
+	int rc;
+
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "begin");
+		goto out;
+	}
+	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND id = ?2",
+			     repo, id, out, &found, err)) < 0)
+		goto rollback;
+	if (!found) {
+		rc = err_set(err, ERR_NOTFOUND, "lock not found");
+		goto rollback;
+	}
+	if (owner && strcmp(owner, out->owner) != 0) {
+		rc = err_set(err, ERR_DENIED, "lock belongs to %s; unlocking it needs --force and admin rights",
+			     out->owner);
+		goto rollback;
+	}
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM locks WHERE id = ?1", -1, &st, NULL) != SQLITE_OK ||
+	    (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC), sqlite3_step(st)) != SQLITE_DONE) {
+		rc = db_err(err, c->db, "delete lock");
+		goto rollback;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "commit");
+		goto rollback;
+	}
+	rc = 0;
+	goto out;
+rollback:
+	sqlite3_finalize(st);
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+out:
 	release(m, c);
 	return rc;
 }

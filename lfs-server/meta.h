@@ -33,4 +33,35 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
 		    long long size, const char *user, struct err *err);
 
+/* --- locks ---------------------------------------------------------------
+ * One lock per (repo, path), enforced by a UNIQUE constraint, so racing
+ * creators serialise in SQLite and exactly one wins. */
+
+#define LOCK_PATH_MAX 1024
+#define LOCK_OWNER_MAX 128
+
+struct lock {
+	char id[33];                    /* 32 hex digits: URL-safe */
+	char path[LOCK_PATH_MAX + 1];
+	char owner[LOCK_OWNER_MAX + 1];
+	char locked_at[32];             /* RFC 3339, UTC */
+};
+
+/* Creates a lock.  ERR_CONFLICT when the path is locked already; then
+ * *out is the existing lock. */
+int meta_lock_create(struct meta *m, const char *repo, const char *path,
+		     const char *owner, struct lock *out, struct err *err);
+
+/* Lists up to limit locks of repo with id > after (ids sorted), optionally
+ * only the one on path or with id.  *n_out gets the count; *more whether
+ * another page exists.  out must hold limit entries. */
+int meta_lock_list(struct meta *m, const char *repo, const char *path, const char *id,
+		   const char *after, int limit, struct lock *out, int *n_out,
+		   int *more, struct err *err);
+
+/* Deletes the lock id of repo if owner is NULL (force) or matches.
+ * ERR_NOTFOUND: no such lock; ERR_DENIED: someone else's (*out filled). */
+int meta_lock_delete(struct meta *m, const char *repo, const char *id,
+		     const char *owner, struct lock *out, struct err *err);
+
 #endif

@@ -87,6 +87,11 @@ struct handler {
 };
 const struct handler *handlers_for(enum route_kind kind);
 extern const struct handler transfer_object_handler; /* transfer.c */
+extern const struct handler locks_handler;           /* locks.c */
+/* The first step and body collection of endpoints taking JSON: read
+ * access, Content-Type (415) and size (413) checks, capped buffer. */
+enum MHD_Result handler_json_begin(struct req *r);
+void handler_json_data(struct req *r, const char *data, size_t len);
 void transfer_request_done(struct req *r, bool ok);
 
 /* An error response with one extra header (Allow, Retry-After, ...). */
