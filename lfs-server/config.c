@@ -161,6 +161,7 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 	rc = rc ? rc : get_num(cfg, "auth.lockout-window", &cfg->lockout_window, 1, day, err);
 	rc = rc ? rc : get_num(cfg, "auth.lockout-time", &cfg->lockout_time, 1, day, err);
 	rc = rc ? rc : get_str(cfg, "locks.anonymous-owner", &cfg->anonymous_owner, err);
+	rc = rc ? rc : get_str(cfg, "journal.readers", &cfg->journal_readers, err);
 	rc = rc ? rc : get_num(cfg, "mirror.check-interval", &cfg->mirror_check_interval, 1, day, err);
 	if (rc == 0 && cfg->public_url) {
 		size_t n = strlen(cfg->public_url);
@@ -183,6 +184,7 @@ void config_release(struct config *cfg)
 	free(cfg->users);
 	free(cfg->secret_file);
 	free(cfg->anonymous_owner);
+	free(cfg->journal_readers);
 	git_config_free(cfg->git);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -24,6 +24,7 @@ struct config {
 	long long lockout_failures, lockout_window, lockout_time;
 	char *anonymous_owner;
 	long long mirror_check_interval;
+	char *journal_readers; /* who may read the mirror feed; NULL = nobody */
 	bool insecure_anonymous;
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 };

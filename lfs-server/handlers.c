@@ -75,7 +75,7 @@ static enum MHD_Result batch_end(struct req *r)
 	}
 	for (size_t i = 0; i < req.n; i++)
 		oids[i] = req.items[i].code ? "" : req.items[i].oid;
-	if (meta_repo_sizes(srv->meta, r->route.repo, oids, req.n, stored, &err) < 0) {
+	if (meta_repo_sizes(srv->meta, r->route.repo, oids, req.n, stored, NULL, &err) < 0) {
 		rc = http_reply_err(r, &err);
 		goto out;
 	}
@@ -120,7 +120,7 @@ static enum MHD_Result verify_end(struct req *r)
 		rc = http_reply_error(r, 422, "invalid size");
 	} else {
 		oids[0] = json_string_value(oid);
-		if (meta_repo_sizes(r->srv->meta, r->route.repo, oids, 1, &stored, &err) < 0)
+		if (meta_repo_sizes(r->srv->meta, r->route.repo, oids, 1, &stored, NULL, &err) < 0)
 			rc = http_reply_err(r, &err);
 		else if (stored < 0)
 			rc = http_reply_error(r, 404, "object not found");
@@ -148,6 +148,8 @@ const struct handler *handlers_for(enum route_kind kind)
 	case ROUTE_LOCKS:
 	case ROUTE_LOCKS_VERIFY:
 	case ROUTE_LOCK_UNLOCK: return &locks_handler;
+	case ROUTE_JOURNAL: return &feed_journal_handler;
+	case ROUTE_FEED_OBJECT: return &feed_object_handler;
 	default: return NULL;
 	}
 }

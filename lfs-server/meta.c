@@ -15,7 +15,7 @@
 
 struct conn {
 	sqlite3 *db;
-	sqlite3_stmt *lookup, *insert;
+	sqlite3_stmt *lookup, *insert, *feed_insert;
 	struct conn *next;
 };
 
@@ -42,7 +42,12 @@ static const char schema[] =
 	"  locked_at TEXT NOT NULL,"
 	"  UNIQUE (repo, path));"
 	"CREATE INDEX IF NOT EXISTS locks_by_repo ON locks (repo, id);"
-	"PRAGMA user_version = 2;";
+	"CREATE TABLE IF NOT EXISTS feed ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  oid TEXT NOT NULL UNIQUE,"
+	"  size INTEGER NOT NULL,"
+	"  time TEXT NOT NULL);"
+	"PRAGMA user_version = 3;";
 
 static int db_err(struct err *err, sqlite3 *db, const char *what)
 {
@@ -57,6 +62,7 @@ static void conn_free(struct conn *c)
 		return;
 	sqlite3_finalize(c->lookup);
 	sqlite3_finalize(c->insert);
+	sqlite3_finalize(c->feed_insert);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -78,11 +84,15 @@ static int conn_open(struct conn **out, const char *path, bool first, struct err
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
 	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
 	    (first && sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_prepare_v3(c->db, "SELECT size FROM journal WHERE repo = ?1 AND oid = ?2", -1,
+	    sqlite3_prepare_v3(c->db, "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
+			       "WHERE j.repo = ?1 AND j.oid = ?2", -1,
 			       SQLITE_PREPARE_PERSISTENT, &c->lookup, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO journal (repo, oid, size, user, time) "
 			       "VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
-			       SQLITE_PREPARE_PERSISTENT, &c->insert, NULL) != SQLITE_OK) {
+			       SQLITE_PREPARE_PERSISTENT, &c->insert, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO feed (oid, size, time) "
+			       "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
+			       SQLITE_PREPARE_PERSISTENT, &c->feed_insert, NULL) != SQLITE_OK) {
 		rc = db_err(err, c->db, path);
 		conn_free(c);
 		return rc;
@@ -152,7 +162,7 @@ void meta_close(struct meta *m)
 }
 
 int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
-		    size_t n, long long *sizes_out, struct err *err)
+		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err)
 {
 	struct conn *c = acquire(m);
 	int rc = 0;
@@ -160,11 +170,16 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int step;
 		sizes_out[i] = -1;
+		if (seqs_out)
+			seqs_out[i] = -1;
 		sqlite3_bind_text(c->lookup, 1, repo, -1, SQLITE_STATIC);
 		sqlite3_bind_text(c->lookup, 2, oids[i], -1, SQLITE_STATIC);
 		step = sqlite3_step(c->lookup);
-		if (step == SQLITE_ROW)
+		if (step == SQLITE_ROW) {
 			sizes_out[i] = sqlite3_column_int64(c->lookup, 0);
+			if (seqs_out && sqlite3_column_type(c->lookup, 1) != SQLITE_NULL)
+				seqs_out[i] = sqlite3_column_int64(c->lookup, 1);
+		}
 		else if (step != SQLITE_DONE)
 			rc = db_err(err, c->db, "lookup");
 		sqlite3_reset(c->lookup);
@@ -175,7 +190,7 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 }
 
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
-		    long long size, const char *user, struct err *err)
+		    long long size, const char *user, bool mirrored, struct err *err)
 {
 	struct conn *c = acquire(m);
 	int rc = 0;
@@ -195,6 +210,17 @@ int meta_add_object(struct meta *m, const char *repo, const char *oid,
 		goto out;
 	}
 	sqlite3_reset(c->insert);
+	if (mirrored) {
+		sqlite3_bind_text(c->feed_insert, 1, oid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c->feed_insert, 2, size);
+		if (sqlite3_step(c->feed_insert) != SQLITE_DONE) {
+			rc = db_err(err, c->db, "feed insert");
+			sqlite3_reset(c->feed_insert);
+			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		sqlite3_reset(c->feed_insert);
+	}
 	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rc = db_err(err, c->db, "commit");
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -375,6 +401,122 @@ rollback:
 	sqlite3_finalize(st);
 	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 out:
+	release(m, c);
+	return rc;
+}
+
+/* --- mirror feed ---------------------------------------------------------- */
+
+int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *arg),
+		       void *arg, long long *added, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *repos = NULL, *ins = NULL;
+	int rc = 0, step;
+
+	*added = 0;
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "begin");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT repo FROM journal ORDER BY repo", -1, &repos, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO feed (oid, size, time) SELECT oid, size, "
+			       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM journal WHERE repo = ?1 ORDER BY seq",
+			       -1, &ins, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto rollback;
+	}
+	while ((step = sqlite3_step(repos)) == SQLITE_ROW) {
+		const char *repo = (const char *)sqlite3_column_text(repos, 0);
+		if (!mirrored(repo, arg))
+			continue;
+		sqlite3_bind_text(ins, 1, repo, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(ins) != SQLITE_DONE) {
+			rc = db_err(err, c->db, "feed catch-up");
+			goto rollback;
+		}
+		*added += sqlite3_changes(c->db);
+		sqlite3_reset(ins);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_err(err, c->db, "list repos");
+		goto rollback;
+	}
+	sqlite3_finalize(repos);
+	sqlite3_finalize(ins);
+	repos = ins = NULL;
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "commit");
+		goto rollback;
+	}
+	goto out;
+rollback:
+	sqlite3_finalize(repos);
+	sqlite3_finalize(ins);
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	release(m, c);
+	return rc;
+}
+
+int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry *out,
+		   int *n_out, int *more, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, n = 0, step;
+
+	*more = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT seq, oid, size, time FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, limit + 1);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == limit) {
+			*more = 1;
+			break;
+		}
+		out[n].seq = sqlite3_column_int64(st, 0);
+		snprintf(out[n].oid, sizeof(out[n].oid), "%s", (const char *)sqlite3_column_text(st, 1));
+		out[n].size = sqlite3_column_int64(st, 2);
+		snprintf(out[n].time, sizeof(out[n].time), "%s", (const char *)sqlite3_column_text(st, 3));
+		n++;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_err(err, c->db, "list feed");
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	*n_out = n;
+	return rc;
+}
+
+int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *size,
+		  struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT seq, size FROM feed WHERE oid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		*size = sqlite3_column_int64(st, 1);
+	} else if (step == SQLITE_DONE) {
+		rc = err_set(err, ERR_NOTFOUND, "object not in the mirror feed");
+	} else {
+		rc = db_err(err, c->db, "feed lookup");
+	}
+out:
+	sqlite3_finalize(st);
 	release(m, c);
 	return rc;
 }

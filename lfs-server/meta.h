@@ -7,12 +7,16 @@
  *     complete upload to that repo.  Rows are never updated or deleted.
  *  3. Every write is one BEGIN IMMEDIATE transaction; synchronous=FULL,
  *     so a 200 to the client means the row survives power loss.
+ *  4. The mirror feed (table feed) lists each object of a mirrored repo
+ *     once, in the order it became public; its seq is what mirrors
+ *     report in mirror-state.json.  Rows are only ever appended.
  *
  * Connections come from a small pool, so any server thread may call any
  * function here. */
 #ifndef LFS_META_H
 #define LFS_META_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -24,14 +28,39 @@ int meta_open(struct meta **out, const char *path, int pool_size, struct err *er
 void meta_close(struct meta *m);
 
 /* For each of n oids, sizes_out[i] = the size recorded for it in repo, or
- * -1 when the repo does not hold it.  One pooled connection for all. */
+ * -1 when the repo does not hold it; when seqs_out is not NULL,
+ * seqs_out[i] = the object's feed seq, or -1.  One pooled connection. */
 int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
-		    size_t n, long long *sizes_out, struct err *err);
+		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err);
 
 /* Records that repo now holds oid (uploaded by user, "" = anonymous) and
- * appends it to the journal.  Already held: 0, nothing changes. */
+ * appends it to the journal, and to the feed when mirrored and new
+ * there.  Already held: 0, nothing changes. */
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
-		    long long size, const char *user, struct err *err);
+		    long long size, const char *user, bool mirrored, struct err *err);
+
+/* --- mirror feed ---------------------------------------------------------- */
+
+struct feed_entry {
+	long long seq, size;
+	char oid[65];
+	char time[32];
+};
+
+/* Adds to the feed every object of the repos for which mirrored() says
+ * yes that is not there yet (a repo switched to mirrored catches up).
+ * *added gets the count. */
+int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *arg),
+		       void *arg, long long *added, struct err *err);
+
+/* Up to limit entries with seq > after; *n_out the count, *more whether
+ * there are further entries. */
+int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry *out,
+		   int *n_out, int *more, struct err *err);
+
+/* The feed seq and size of oid, or ERR_NOTFOUND. */
+int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *size,
+		  struct err *err);
 
 /* --- locks ---------------------------------------------------------------
  * One lock per (repo, path), enforced by a UNIQUE constraint, so racing

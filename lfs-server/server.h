@@ -93,6 +93,10 @@ extern const struct handler locks_handler;           /* locks.c */
 enum MHD_Result handler_json_begin(struct req *r);
 void handler_json_data(struct req *r, const char *data, size_t len);
 void transfer_request_done(struct req *r, bool ok);
+/* Answers with the stored object (200, or 206/416 per Range) via sendfile. */
+enum MHD_Result transfer_send_object(struct req *r, const char *oid);
+extern const struct handler feed_journal_handler;    /* feed.c */
+extern const struct handler feed_object_handler;     /* feed.c */
 
 /* An error response with one extra header (Allow, Retry-After, ...). */
 enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,

@@ -63,26 +63,32 @@ static enum MHD_Result get_object(struct req *r)
 	struct token tok;
 	struct err err = ERR_INIT;
 	const char *oids[1] = { r->route.oid };
-	long long stored = -1, size, start = 0, len;
-	struct MHD_Response *resp;
-	char cr[96];
+	long long stored = -1;
 	bool has;
-	int fd, status = 200;
-
 	enum MHD_Result rc;
 
 	if (check_token(r, "download", &tok, &has))
 		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
 	if (!has && !access_require_or_reply(r, RIGHT_READ, &rc))
 		return rc;
-	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, &err) < 0)
+	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, NULL, &err) < 0)
 		return http_reply_err(r, &err);
 	if (stored < 0)
 		return http_reply_error(r, 404, "object not found");
-	if (store_object_open(&fd, &size, srv->store, r->route.oid, &err) < 0) {
+	return transfer_send_object(r, r->route.oid);
+}
+
+enum MHD_Result transfer_send_object(struct req *r, const char *oid)
+{
+	struct err err = ERR_INIT;
+	long long size, start = 0, len;
+	struct MHD_Response *resp;
+	char cr[96];
+	int fd, status = 200;
+
+	if (store_object_open(&fd, &size, r->srv->store, oid, &err) < 0) {
 		/* Recorded but missing is store damage, not a client error. */
-		log_error("%s object %s is recorded for %s but unreadable: %s", r->id, r->route.oid,
-			  r->route.repo, err.msg);
+		log_error("%s object %s is recorded but unreadable: %s", r->id, oid, err.msg);
 		return http_reply_error(r, 500, "object unreadable");
 	}
 	len = size;
@@ -146,7 +152,7 @@ static enum MHD_Result put_begin(struct req *r)
 	if (clen >= 0 && r->expected >= 0 && clen != r->expected)
 		return http_reply_error(r, 422, "Content-Length %lld differs from the object size %lld",
 					clen, r->expected);
-	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, &err) < 0)
+	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, NULL, &err) < 0)
 		return http_reply_err(r, &err);
 	if (stored >= 0) {
 		if (r->expected >= 0 && stored != r->expected)
@@ -184,7 +190,8 @@ static enum MHD_Result put_end(struct req *r)
 		return http_reply_error(r, 500, "upload state lost");
 	if (store_put_commit(p, &size, &err) < 0)
 		return http_reply_err(r, &err);
-	if (meta_add_object(srv->meta, r->route.repo, r->route.oid, size, r->user, &err) < 0)
+	if (meta_add_object(srv->meta, r->route.repo, r->route.oid, size, r->user,
+			    acl_mirrored(auth_acl(srv->auth), r->route.repo), &err) < 0)
 		return http_reply_err(r, &err);
 	return http_reply(r, 200, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
 }

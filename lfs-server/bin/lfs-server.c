@@ -101,16 +101,27 @@ static int parse_args(struct config *cfg, int argc, char **argv, struct err *err
 	return 0;
 }
 
+static bool repo_mirrored(const char *repo, void *arg)
+{
+	return acl_mirrored(auth_acl(arg), repo);
+}
+
 static int open_state(struct server *srv, struct err *err)
 {
 	struct config *cfg = srv->cfg;
 	char path[4096];
+	long long added = 0;
 
 	if (store_open(&srv->store, cfg->data, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
 	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
 		return -1;
+	/* A repo newly marked mirrored puts its existing objects in the feed. */
+	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0)
+		return -1;
+	if (added > 0)
+		log_info("mirror feed: %lld existing objects of mirrored repos added", added);
 	snprintf(path, sizeof(path), "%s/secret", cfg->data);
 	if (token_key_load(&srv->key, cfg->secret_file ? cfg->secret_file : path, true, err) < 0)
 		return -1;
