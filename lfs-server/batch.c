@@ -125,7 +125,7 @@ static json_t *action(const struct batch_ctx *ctx, const char *oid, long long si
 	snprintf(t.kind, sizeof(t.kind), "transfer");
 	snprintf(t.user, sizeof(t.user), "%s", ctx->user);
 	snprintf(t.repo, sizeof(t.repo), "%s", ctx->repo);
-	snprintf(t.oid, sizeof(t.oid), "%s", oid);
+	snprintf(t.oid, sizeof(t.oid), "%.64s", oid);
 	snprintf(t.op, sizeof(t.op), "%s", op);
 	t.size = size;
 	t.expires = (long long)ctx->now + ctx->ttl;
@@ -147,9 +147,10 @@ static json_t *object_error(const struct batch_item *it, int code, const char *m
 }
 
 static json_t *answer_one(const struct batch_req *req, const struct batch_item *it,
-			  long long stored, const struct batch_ctx *ctx, struct err *err)
+			  long long stored, long long seq, const struct batch_ctx *ctx, struct err *err)
 {
 	const char *op = req->op == BATCH_DOWNLOAD ? "download" : "upload";
+	char href[2048];
 	json_t *act;
 
 	if (it->code)
@@ -161,6 +162,11 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 	if (req->op == BATCH_UPLOAD && stored >= 0)
 		/* Already there: no actions tells the client it is done. */
 		return json_pack("{s:s, s:I}", "oid", it->oid, "size", (json_int_t)it->size);
+	/* A mirror URL needs no credentials and never expires. */
+	if (req->op == BATCH_DOWNLOAD && seq >= 0 && ctx->mirror_href &&
+	    ctx->mirror_href(ctx->mirror_arg, seq, it->oid, href, sizeof(href)) == 0)
+		return json_pack("{s:s, s:I, s:b, s:{s:{s:s}}}", "oid", it->oid, "size", (json_int_t)it->size,
+				 "authenticated", 1, "actions", "download", "href", href);
 	act = action(ctx, it->oid, it->size, op, err);
 	if (!act)
 		return NULL;
@@ -178,7 +184,7 @@ json_t *batch_response(const struct batch_req *req, const long long *stored,
 		return NULL;
 	}
 	for (size_t i = 0; i < req->n; i++) {
-		json_t *o = answer_one(req, &req->items[i], stored[i], ctx, err);
+		json_t *o = answer_one(req, &req->items[i], stored[i], ctx->seqs ? ctx->seqs[i] : -1, ctx, err);
 		if (!o || json_array_append_new(objects, o) < 0) {
 			if (o == NULL && err && err->code == 0)
 				err_set(err, ERR_NOMEM, "out of memory");

@@ -45,6 +45,11 @@ struct batch_ctx {
 	const struct token_key *key;
 	time_t now;
 	long long ttl;        /* seconds an action stays valid */
+	/* Optional: a public mirror's href for a stored object whose feed seq
+	 * is seqs[i] (>= 0); returns 0 when one is healthy and has it. */
+	const long long *seqs;
+	int (*mirror_href)(void *arg, long long seq, const char *oid, char *out, size_t outsz);
+	void *mirror_arg;
 };
 
 /* stored[i] is the size the repo holds for items[i], or -1.  Returns a new

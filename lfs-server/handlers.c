@@ -14,7 +14,8 @@
 
 static enum MHD_Result healthz_end(struct req *r)
 {
-	json_t *body = json_pack("{s:s, s:s, s:[]}", "status", "ok", "version", LFS_VERSION, "mirrors");
+	json_t *body = json_pack("{s:s, s:s, s:o}", "status", "ok", "version", LFS_VERSION, "mirrors",
+				 mirrors_status(r->srv->mirrors));
 
 	return body ? http_reply_json(r, 200, body) : MHD_NO;
 }
@@ -48,13 +49,19 @@ void handler_json_data(struct req *r, const char *data, size_t len)
 
 /* --- batch -------------------------------------------------------------- */
 
+static int mirror_href(void *arg, long long seq, const char *oid, char *out, size_t outsz)
+{
+	return mirrors_href(arg, seq, oid, out, outsz);
+}
+
 static enum MHD_Result batch_end(struct req *r)
 {
 	struct server *srv = r->srv;
 	struct batch_req req;
 	struct err err = ERR_INIT;
 	const char **oids = NULL;
-	long long *stored = NULL;
+	long long *stored = NULL, *seqs = NULL;
+	bool use_mirrors;
 	char base[512];
 	struct batch_ctx ctx;
 	json_t *answer = NULL;
@@ -67,15 +74,18 @@ static enum MHD_Result batch_end(struct req *r)
 		batch_req_release(&req);
 		return rc;
 	}
+	use_mirrors = req.op == BATCH_DOWNLOAD && mirrors_count(srv->mirrors) > 0 &&
+		      acl_mirrored(auth_acl(srv->auth), r->route.repo);
 	oids = calloc(req.n + 1, sizeof(*oids));
 	stored = calloc(req.n + 1, sizeof(*stored));
-	if (!oids || !stored) {
+	seqs = use_mirrors ? calloc(req.n + 1, sizeof(*seqs)) : NULL;
+	if (!oids || !stored || (use_mirrors && !seqs)) {
 		rc = http_reply_error(r, 500, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < req.n; i++)
 		oids[i] = req.items[i].code ? "" : req.items[i].oid;
-	if (meta_repo_sizes(srv->meta, r->route.repo, oids, req.n, stored, NULL, &err) < 0) {
+	if (meta_repo_sizes(srv->meta, r->route.repo, oids, req.n, stored, seqs, &err) < 0) {
 		rc = http_reply_err(r, &err);
 		goto out;
 	}
@@ -84,12 +94,14 @@ static enum MHD_Result batch_end(struct req *r)
 			stored[i] = -1;
 	http_base_url(r, base, sizeof(base));
 	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
-				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl };
+				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl,
+				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors };
 	answer = batch_response(&req, stored, &ctx, &err);
 	rc = answer ? http_reply_json(r, 200, answer) : http_reply_err(r, &err);
 out:
 	free(oids);
 	free(stored);
+	free(seqs);
 	batch_req_release(&req);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "conns.h"
 #include "meta.h"
+#include "mirror.h"
 #include "route.h"
 #include "store.h"
 #include "token.h"
@@ -23,6 +24,7 @@ struct server {
 	struct meta *meta;
 	struct conns *conns;
 	struct auth *auth;
+	struct mirrors *mirrors;
 	struct token_key key;
 	struct MHD_Daemon *daemon;
 	char *tls_cert_pem, *tls_key_pem;

@@ -1,5 +1,6 @@
 /* lfs-server: the Git LFS HTTP server.  Reads flags and config, opens the
  * data directory, serves until SIGTERM or SIGINT, then drains and exits 0. */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -150,7 +151,13 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
-	if (auth_new(&srv.auth, &cfg, &err) < 0) {
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		err_set(&err, ERR_IO, "cannot initialise libcurl");
+		rc = die(NULL, &err);
+		goto out;
+	}
+	if (mirrors_new(&srv.mirrors, cfg.git, cfg.mirror_check_interval, &err) < 0 ||
+	    auth_new(&srv.auth, &cfg, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
 	}
@@ -177,6 +184,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (listen_url(srv.listen_url, sizeof(srv.listen_url), fd, srv.tls_cert_pem ? "https" : "http", &err) < 0 ||
 	    conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
+	    mirrors_start(srv.mirrors, &err) < 0 ||
 	    http_start(&srv, fd, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
@@ -196,6 +204,7 @@ out:
 	conns_free(srv.conns);
 	meta_close(srv.meta);
 	auth_free(srv.auth);
+	mirrors_free(srv.mirrors);
 	store_close(srv.store);
 	free(srv.tls_cert_pem);
 	free(srv.tls_key_pem);

@@ -35,6 +35,15 @@ static int item_code(const char *body, size_t i, long long max_size)
 	return code;
 }
 
+static int fake_mirror(void *arg, long long seq, const char *oid, char *out, size_t outsz)
+{
+	(void)arg;
+	if (seq > 5)
+		return ERR_NOTFOUND;
+	snprintf(out, outsz, "http://mirror/objects/%.2s/%.2s/%s", oid, oid + 2, oid);
+	return 0;
+}
+
 static const char *action_of(json_t *o)
 {
 	json_t *acts = json_object_get(o, "actions");
@@ -58,7 +67,8 @@ int main(void)
 	char body[512];
 
 	memset(&key, 1, sizeof(key));
-	ctx = (struct batch_ctx){ "http://h:1", "r", "", &key, 1000, 60 };
+	ctx = (struct batch_ctx){ .base_url = "http://h:1", .repo = "r", .user = "", .key = &key,
+				  .now = 1000, .ttl = 60 };
 
 	is_int(code_of("{"), ERR_SYNTAX, "malformed JSON is a syntax error (400)");
 	is_int(code_of("{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":99999999999999999999999}]}"),
@@ -138,6 +148,28 @@ int main(void)
 		   strcmp(t.oid, A) == 0, "token names size, op, repo and oid");
 	}
 	json_decref(res);
+	batch_req_release(&req);
+
+	snprintf(body, sizeof(body), "{\"operation\":\"download\",\"objects\":["
+		 "{\"oid\":\"%s\",\"size\":12},{\"oid\":\"%s\",\"size\":5}]}", A, B);
+	ok(parse(body, &req, &err) == 0, "download batch for mirrors parses");
+	{
+		long long seqs[2] = { 3, 9 };
+		json_t *o0, *o1;
+		stored[0] = 12;
+		stored[1] = 5;
+		ctx.seqs = seqs;
+		ctx.mirror_href = fake_mirror;
+		res = batch_response(&req, stored, &ctx, &err);
+		o0 = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 0), "actions"), "download");
+		o1 = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 1), "actions"), "download");
+		is_str(json_string_value(json_object_get(o0, "href")), "http://mirror/objects/a9/48/" A,
+		       "object on a healthy mirror gets the mirror href");
+		ok(json_object_get(o0, "header") == NULL, "mirror href carries no credentials");
+		is_str(json_string_value(json_object_get(o1, "href")), "http://h:1/r/info/lfs/objects/" B,
+		       "object newer than every mirror comes from the server");
+		json_decref(res);
+	}
 	batch_req_release(&req);
 	return tap_done();
 }
