@@ -1,0 +1,75 @@
+# lib-nginx.sh: a real nginx serving a directory on a free loopback port.
+#
+#   start_nginx DIR [NAME]   serves DIR statically; sets NGINX_URL, NGINX_PID,
+#                            NGINX_ACCESS_LOG (one line per request, with
+#                            status and bytes).  NAME keeps several apart.
+#   stop_nginx               stops it (QUIT, then waits)
+# nginx runs as the invoking user's root-owned master with `user root;`
+# when run as root: workers running as nobody could not read the trash dir.
+
+NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
+
+start_nginx() {
+	local dir="$1" name="${2:-nginx}" port tries=0 conf
+	local base="$TRASH/$name"
+	mkdir -p "$base"
+	while [ $tries -lt 20 ]; do
+		port=$(( 20000 + (RANDOM % 20000) ))
+		conf="$base/nginx.conf"
+		{
+			[ "$(id -u)" = 0 ] && echo "user root;"
+			cat <<-EOC
+			daemon off;
+			worker_processes 1;
+			pid $base/nginx.pid;
+			error_log $base/error.log;
+			events { worker_connections 256; }
+			http {
+			    log_format lfs '\$remote_addr "\$request" \$status \$body_bytes_sent';
+			    access_log $base/access.log lfs;
+			    client_body_temp_path $base/body;
+			    proxy_temp_path $base/proxy;
+			    fastcgi_temp_path $base/fastcgi;
+			    uwsgi_temp_path $base/uwsgi;
+			    scgi_temp_path $base/scgi;
+			    sendfile on;
+			    types { application/json json; }
+			    default_type application/octet-stream;
+			    server {
+			        listen 127.0.0.1:$port;
+			        root $dir;
+			    }
+			}
+			EOC
+		} >"$conf"
+		: >"$base/error.log"
+		"$NGINX_BIN" -c "$conf" -e "$base/error.log" &
+		NGINX_PID=$!
+		local i=0
+		while [ $i -lt 200 ]; do
+			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
+				NGINX_URL="http://127.0.0.1:$port"
+				NGINX_ACCESS_LOG="$base/access.log"
+				export NGINX_URL NGINX_PID NGINX_ACCESS_LOG
+				test_atexit "kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
+				return 0
+			fi
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			sleep 0.05
+			i=$((i + 1))
+		done
+		kill "$NGINX_PID" 2>/dev/null
+		wait "$NGINX_PID" 2>/dev/null
+		grep -q "Address already in use" "$base/error.log" || { cat "$base/error.log" >&2; return 1; }
+		tries=$((tries + 1))
+	done
+	echo "start_nginx: no free port found" >&2
+	return 1
+}
+
+stop_nginx() {
+	[ -n "$NGINX_PID" ] || return 0
+	kill -QUIT "$NGINX_PID" 2>/dev/null
+	wait "$NGINX_PID" 2>/dev/null
+	NGINX_PID=
+}
