@@ -1,0 +1,198 @@
+/* mirror_tree: a mirror tree on disk (invariants in mirror_tree.h). */
+#include "mirror_tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mirror_json.h"
+#include "oid.h"
+
+#define LOCK_NAME ".lfs-mirror.lock"
+#define STATE_NAME "mirror-state.json"
+#define STATE_TMP "tmp/mirror-state.json.new"
+
+struct mirror_tree {
+	char *dir;
+	int dir_fd, lock_fd, objects_fd;
+	struct store *store;
+};
+
+void mirror_tree_close(struct mirror_tree *t)
+{
+	if (!t)
+		return;
+	store_close(t->store);
+	if (t->objects_fd >= 0)
+		close(t->objects_fd);
+	if (t->dir_fd >= 0)
+		close(t->dir_fd);
+	/* Closing the last descriptor of the open file releases the flock. */
+	if (t->lock_fd >= 0)
+		close(t->lock_fd);
+	free(t->dir);
+	free(t);
+}
+
+/* The store would create objects/ private (0700); a mirror's must be
+ * readable by the web server, so create it first with the umask's say. */
+static int make_public_dir(int at, const char *name, const char *dir, struct err *err)
+{
+	if (mkdirat(at, name, 0755) < 0 && errno != EEXIST)
+		return err_set_errno(err, ERR_IO, "cannot create '%s/%s'", dir, name);
+	return 0;
+}
+
+int mirror_tree_open(struct mirror_tree **out, const char *dir, struct err *err)
+{
+	struct mirror_tree *t = calloc(1, sizeof(*t));
+	int rc;
+
+	if (!t || !(t->dir = strdup(dir))) {
+		free(t);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	t->dir_fd = t->lock_fd = t->objects_fd = -1;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		rc = err_set_errno(err, ERR_IO, "cannot create '%s'", dir);
+		goto fail;
+	}
+	t->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dir_fd < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot open '%s'", dir);
+		goto fail;
+	}
+	t->lock_fd = openat(t->dir_fd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (t->lock_fd < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot open '%s/%s'", dir, LOCK_NAME);
+		goto fail;
+	}
+	if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			rc = err_set(err, ERR_CONFLICT, "another sync holds '%s/%s'", dir, LOCK_NAME);
+		else
+			rc = err_set_errno(err, ERR_IO, "cannot lock '%s/%s'", dir, LOCK_NAME);
+		goto fail;
+	}
+	if ((rc = make_public_dir(t->dir_fd, "objects", dir, err)) < 0)
+		goto fail;
+	t->objects_fd = openat(t->dir_fd, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->objects_fd < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot open '%s/objects'", dir);
+		goto fail;
+	}
+	/* Only now, under the lock, may tmp/ be emptied: it is ours. */
+	if ((rc = store_open(&t->store, dir, err)) < 0)
+		goto fail;
+	*out = t;
+	return 0;
+fail:
+	mirror_tree_close(t);
+	return rc;
+}
+
+struct store *mirror_tree_store(struct mirror_tree *t)
+{
+	return t->store;
+}
+
+int mirror_tree_has(struct mirror_tree *t, const char *oid, long long size, bool *has,
+		    struct err *err)
+{
+	char path[OID_PATH_LEN];
+	struct stat st;
+
+	if (!oid_valid(oid))
+		return err_set(err, ERR_INVALID, "invalid oid '%.80s'", oid);
+	oid_path(path, oid);
+	if (fstatat(t->objects_fd, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return err_set_errno(err, ERR_IO, "cannot stat '%s/objects/%s'", t->dir, path);
+		*has = false;
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode) || (long long)st.st_size != size)
+		return err_set(err, ERR_EXISTS, "'%s/objects/%s' has %lld bytes, the feed says %lld "
+			       "(run lfs-mirror verify)", t->dir, path, (long long)st.st_size, size);
+	*has = true;
+	return 0;
+}
+
+int mirror_tree_read_state(struct mirror_tree *t, long long *last_seq, struct err *err)
+{
+	char text[MIRROR_STATE_MAX + 1];
+	struct err perr = ERR_INIT;
+	size_t len = 0;
+	int fd = openat(t->dir_fd, STATE_NAME, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0 && errno == ENOENT) {
+		*last_seq = 0;
+		return 0;
+	}
+	if (fd < 0)
+		return err_set_errno(err, ERR_IO, "cannot open '%s/%s'", t->dir, STATE_NAME);
+	for (;;) {
+		ssize_t n = read(fd, text + len, sizeof(text) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = err_set_errno(err, ERR_IO, "cannot read '%s/%s'", t->dir, STATE_NAME);
+			close(fd);
+			return rc;
+		}
+		if (n == 0 || (len += (size_t)n) == sizeof(text) - 1)
+			break;
+	}
+	close(fd);
+	if (mirror_json_parse_state(text, len, last_seq, &perr) < 0)
+		return err_set(err, ERR_INVALID, "'%s/%s': %s (remove it to rescan the whole feed)",
+			       t->dir, STATE_NAME, perr.msg);
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mirror_tree_write_state(struct mirror_tree *t, long long last_seq, struct err *err)
+{
+	char text[MIRROR_STATE_MAX];
+	int fd, rc;
+
+	if ((rc = mirror_json_format_state(text, sizeof(text), last_seq, (long long)time(NULL), err)) < 0)
+		return rc;
+	fd = openat(t->dir_fd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_set_errno(err, ERR_IO, "cannot create '%s/%s'", t->dir, STATE_TMP);
+	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot write '%s/%s'", t->dir, STATE_TMP);
+		close(fd);
+		unlinkat(t->dir_fd, STATE_TMP, 0);
+		return rc;
+	}
+	close(fd);
+	if (renameat(t->dir_fd, STATE_TMP, t->dir_fd, STATE_NAME) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot rename into '%s/%s'", t->dir, STATE_NAME);
+		unlinkat(t->dir_fd, STATE_TMP, 0);
+		return rc;
+	}
+	if (fsync(t->dir_fd) < 0)
+		return err_set_errno(err, ERR_IO, "cannot sync '%s'", t->dir);
+	return 0;
+}
