@@ -17,14 +17,24 @@ lfs_server_starts=0
 start_lfs_server() {
 	lfs_server_starts=$((lfs_server_starts + 1))
 	LFS_LOG="$TRASH/server-$lfs_server_starts.log"
-	"$BIN/lfs-server" --listen 127.0.0.1:0 --data "$DATA" "$@" 2>"$LFS_LOG" &
-	LFS_PID=$!
+	local pidfile="$LFS_LOG.pid" rcfile="$LFS_LOG.rc"
+	rm -f "$pidfile" "$rcfile"
+	# A wrapper records the server's exit status in a file, so that
+	# stop_lfs_server works from any shell, a test body's subshell included.
+	# stdout to /dev/null: a server must not hold the test's output pipe.
+	(
+		"$BIN/lfs-server" --listen 127.0.0.1:0 --data "$DATA" "$@" >/dev/null 2>"$LFS_LOG" &
+		echo $! >"$pidfile"
+		wait $!
+		echo $? >"$rcfile"
+	) &
 	local i=0 line=
 	while [ $i -lt 400 ]; do
+		[ -s "$pidfile" ] && LFS_PID=$(cat "$pidfile")
 		line=$(grep -m1 '^listening on http' "$LFS_LOG" 2>/dev/null)
 		[ -n "$line" ] && break
-		if ! kill -0 "$LFS_PID" 2>/dev/null; then
-			echo "lfs-server exited during start:" >&2
+		if [ -s "$rcfile" ]; then
+			echo "lfs-server exited during start (status $(cat "$rcfile")):" >&2
 			cat "$LFS_LOG" >&2
 			LFS_PID=
 			return 1
@@ -38,19 +48,29 @@ start_lfs_server() {
 	fi
 	LFS_URL=${line#listening on }
 	export LFS_URL LFS_PID LFS_LOG
-	test_atexit "kill -9 $LFS_PID 2>/dev/null; wait $LFS_PID 2>/dev/null"
+	test_atexit "kill -9 $LFS_PID 2>/dev/null"
+}
+
+# Waits (bounded) for the server started last to exit; prints its status.
+lfs_server_wait() {
+	local rcfile="$LFS_LOG.rc" i=0
+	while [ ! -s "$rcfile" ] && [ $i -lt 1200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s "$rcfile" ] && cat "$rcfile" || echo timeout
 }
 
 # Stops the server with SIGTERM and fails if it does not exit 0 (a crash,
 # a signal death or a hang past the grace period all count as failure).
+# Works from a test body too.
 stop_lfs_server() {
 	[ -n "$LFS_PID" ] || return 0
-	local pid=$LFS_PID rc
+	local rc
+	kill -TERM "$LFS_PID" 2>/dev/null
+	rc=$(lfs_server_wait)
 	LFS_PID=
-	kill -TERM "$pid" 2>/dev/null
-	wait "$pid"
-	rc=$?
-	if [ $rc -ne 0 ]; then
+	if [ "$rc" != 0 ]; then
 		echo "lfs-server exited with status $rc" >&2
 		tail -n 20 "$LFS_LOG" >&2
 		return 1
@@ -60,7 +80,7 @@ stop_lfs_server() {
 kill9_lfs_server() {
 	[ -n "$LFS_PID" ] || return 0
 	kill -9 "$LFS_PID" 2>/dev/null
-	wait "$LFS_PID" 2>/dev/null
+	lfs_server_wait >/dev/null
 	LFS_PID=
 	return 0
 }

@@ -1,7 +1,10 @@
 # test-lib.sh: a small TAP test library in the style of git's t/test-lib.sh.
 #
 # A test script sets test_description, sources this file, runs
-# test_expect_success blocks and ends with test_done.  Each script gets a
+# test_expect_success blocks and ends with test_done.  Each body runs in a
+# subshell, so a failing body cannot disturb the next one; the flip side is
+# that state set in a body (variables, a started server) ends with it:
+# start servers at the top level of the script.  Each script gets a
 # fresh trash directory (build/trash/<script>) as its cwd and HOME, and is
 # isolated from the machine's git configuration.
 #
