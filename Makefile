@@ -99,6 +99,16 @@ bench: $(BINS) build/.deps-test
 	@scripts/deps.sh bench
 	tests/bench/run.sh
 
+# Fuzzing needs clang's libFuzzer; not part of `make test`.
+FUZZ_SECONDS ?= 60
+build/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) | build/.deps-build
+	@mkdir -p $(dir $@)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ilfs-server \
+		$(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+fuzz: build/fuzz/fuzz_parsers
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus tests/fuzz/seeds
+
 install: $(BINS)
 	install -d $(BINDIR)
 	install -m 0755 $(BINS) $(BINDIR)/

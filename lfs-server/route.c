@@ -103,7 +103,7 @@ int route_parse(struct route *out, const char *path, struct err *err)
 		return 0;
 	}
 	lfs = strstr(path, "/info/lfs/");
-	if (!lfs)
+	if (!lfs || lfs == path)
 		return not_found(err);
 	if (route_repo(out->repo, path + 1, (size_t)(lfs - path - 1), NULL) < 0)
 		return err_set(err, ERR_NOTFOUND, "invalid repository path");

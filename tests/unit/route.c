@@ -50,6 +50,8 @@ int main(void)
 	ok(parse("/a/info/lfs/objects/batch/x", &r) < 0, "trailing junk refused");
 	ok(parse("/a/info/lfs/other", &r) < 0, "unknown endpoint refused");
 	ok(parse("/", &r) < 0, "root refused");
+	/* Found by fuzzing: an empty repo part read before the path. */
+	ok(parse("/info/lfs/objects/batch", &r) < 0, "no repo before /info/lfs refused");
 	ok(parse("relative", &r) < 0, "relative path refused");
 	memset(longpath, 'a', sizeof(longpath));
 	longpath[0] = '/';
