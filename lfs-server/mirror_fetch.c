@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fault.h"
 #include "version.h"
 
 #define PAGE_BODY_MAX (16 << 20) /* a 10000-entry page is about 1.5 MB */
@@ -22,11 +23,13 @@ struct mirror_fetch {
 	char *shown; /* base without user:password, for messages */
 	char *netrc;
 	long long max_rate;
+	long long stored; /* objects stored by this process */
 	CURLM *multi;
 };
 
 /* One object download in flight. */
 struct xfer {
+	struct mirror_fetch *f;
 	CURL *c;
 	struct store_put *put;
 	size_t idx;
@@ -189,6 +192,9 @@ static size_t receive(char *data, size_t size, size_t nmemb, void *arg)
 		x->write_failed = true;
 		return 0;
 	}
+	/* For crash tests: dies with one object stored and one half-written. */
+	if (x->f->stored > 0)
+		fault_point("mirror-partial");
 	return len;
 }
 
@@ -201,6 +207,7 @@ static int start(struct mirror_fetch *f, struct xfer *x, struct store *store,
 
 	memset(x, 0, sizeof(*x));
 	buf_init(&x->errbody, ERROR_BODY_MAX);
+	x->f = f;
 	x->idx = idx;
 	if ((rc = store_put_begin(&x->put, store, e->oid, e->size, &serr)) < 0)
 		return err_set(err, rc, "%s: %s", e->oid, serr.msg);
@@ -305,6 +312,7 @@ int mirror_fetch_objects(struct mirror_fetch *f, struct store *store,
 			active--;
 			/* finish() frees the easy handle m points into: read m first. */
 			if (finish(f, x, e, m->data.result, &one) == 0) {
+				f->stored++;
 				done[x->idx] = true;
 				*bytes += e->size;
 			} else if (rc == 0) {

@@ -7,7 +7,11 @@
  * Credentials come only from a netrc file (libcurl's own parser), sent as
  * Basic auth on the first request: the server's 401 carries
  * LFS-Authenticate, not WWW-Authenticate, so there is no negotiation.
- * Messages name URLs without any user:password part. */
+ * Messages name URLs without any user:password part.
+ *
+ * Crash tests: with LFS_FAULT=mirror-partial the process SIGKILLs itself
+ * on the first bytes it receives once it has stored an object, leaving
+ * one object stored and one half-written temp (common/fault.h). */
 #ifndef LFS_MIRROR_FETCH_H
 #define LFS_MIRROR_FETCH_H
 

@@ -9,7 +9,9 @@ upload() {
 	local repo="$1" file="$2" oid size href auth code
 	shift 2
 	oid=$(sha256_of "$file") && size=$(wc -c <"$file") &&
-	code=$(batch "$repo" "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$size}]}" "$@") &&
+	code=$(http_status POST "$LFS_URL/$repo/info/lfs/objects/batch" "$@" \
+		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" \
+		--data-binary "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$size}]}") &&
 	[ "$code" = 200 ] || { echo "batch $repo: $code $(cat "$TRASH/body")" >&2; return 1; }
 	href=$(jq -r '.objects[0].actions.upload.href // empty' "$TRASH/body") &&
 	auth=$(jq -r '.objects[0].actions.upload.header.Authorization // empty' "$TRASH/body") || return 1
