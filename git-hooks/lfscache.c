@@ -1,0 +1,212 @@
+/* lfscache: temp-then-rename writes into .git/lfs/objects (see lfscache.h). */
+#include "lfscache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sha256.h"
+
+struct lfscache_writer {
+	struct lfsrepo *repo;
+	struct sha256 *hash;
+	char *tmp;
+	int fd;
+	long long size;
+};
+
+char *lfscache_path(struct lfsrepo *r, const char *oid)
+{
+	char rel[OID_PATH_LEN], *p;
+
+	oid_path(rel, oid);
+	if (asprintf(&p, "%s/objects/%s", r->lfsdir, rel) < 0)
+		return NULL;
+	return p;
+}
+
+bool lfscache_has(struct lfsrepo *r, const char *oid, long long size)
+{
+	char *p = lfscache_path(r, oid);
+	struct stat st;
+	bool ok;
+
+	if (!p)
+		return false;
+	ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+	free(p);
+	return ok;
+}
+
+int lfscache_open(struct lfsrepo *r, const char *oid, long long size, struct err *err)
+{
+	char *p = lfscache_path(r, oid);
+	struct stat st;
+	int fd;
+
+	if (!p)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int rc = errno == ENOENT ? ERR_NOTFOUND : ERR_IO;
+		err_set_errno(err, rc, "cannot open '%s'", p);
+		free(p);
+		return rc;
+	}
+	if (fstat(fd, &st) < 0 || (size >= 0 && st.st_size != size)) {
+		err_set(err, ERR_INVALID, "object '%s' is corrupt: %lld bytes, expected %lld", p,
+			(long long)st.st_size, size);
+		close(fd);
+		free(p);
+		return ERR_INVALID;
+	}
+	free(p);
+	return fd;
+}
+
+int lfscache_mkdirs_for(const char *path, struct err *err)
+{
+	char *d = strdup(path);
+
+	if (!d)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	for (char *s = d + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(d, 0777) < 0 && errno != EEXIST) {
+			err_set_errno(err, ERR_IO, "cannot create '%s'", d);
+			free(d);
+			return ERR_IO;
+		}
+		*s = '/';
+	}
+	free(d);
+	return 0;
+}
+
+int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct err *err)
+{
+	struct lfscache_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	w->repo = r;
+	w->fd = -1;
+	if (asprintf(&w->tmp, "%s/tmp/obj-XXXXXX", r->lfsdir) < 0) {
+		free(w);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	if (lfscache_mkdirs_for(w->tmp, err) < 0 || sha256_new(&w->hash, err) < 0) {
+		free(w->tmp);
+		free(w);
+		return err ? err->code : ERR_IO;
+	}
+	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	if (w->fd < 0) {
+		int rc = err_set_errno(err, ERR_IO, "cannot create a temp file in '%s/tmp'", r->lfsdir);
+		sha256_free(w->hash);
+		free(w->tmp);
+		free(w);
+		return rc;
+	}
+	*out = w;
+	return 0;
+}
+
+int lfscache_writer_write(struct lfscache_writer *w, const void *data, size_t len, struct err *err)
+{
+	const char *p = data;
+	size_t left = len;
+
+	if (sha256_update(w->hash, data, len, err) < 0)
+		return ERR_IO;
+	while (left > 0) {
+		ssize_t n = write(w->fd, p, left);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set_errno(err, ERR_IO, "cannot write '%s'", w->tmp);
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	w->size += (long long)len;
+	return 0;
+}
+
+long long lfscache_writer_size(const struct lfscache_writer *w)
+{
+	return w->size;
+}
+
+void lfscache_writer_abort(struct lfscache_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp)
+		unlink(w->tmp);
+	sha256_free(w->hash);
+	free(w->tmp);
+	free(w);
+}
+
+int lfscache_writer_commit(struct lfscache_writer *w, const char *expect_oid, long long expect_size,
+			   char oid_out[OID_HEX_LEN + 1], long long *size_out, struct err *err)
+{
+	char oid[OID_HEX_LEN + 1];
+	char *dst = NULL;
+	int rc = 0;
+
+	if (sha256_final_hex(w->hash, oid, err) < 0) {
+		rc = ERR_IO;
+		goto out;
+	}
+	if (expect_oid && (strcmp(oid, expect_oid) != 0 || w->size != expect_size)) {
+		rc = err_set(err, ERR_INVALID, "object %.12s is corrupt: got %lld bytes hashing to %.12s",
+			     expect_oid, w->size, oid);
+		goto out;
+	}
+	if (fchmod(w->fd, 0644) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot chmod '%s'", w->tmp);
+		goto out;
+	}
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		rc = err_set_errno(err, ERR_IO, "cannot write '%s'", w->tmp);
+		goto out;
+	}
+	w->fd = -1;
+	dst = lfscache_path(w->repo, oid);
+	if (!dst) {
+		rc = err_set(err, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (lfscache_has(w->repo, oid, w->size))
+		goto out;
+	if ((rc = lfscache_mkdirs_for(dst, err)) < 0)
+		goto out;
+	if (rename(w->tmp, dst) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot move an object into '%s'", dst);
+		goto out;
+	}
+	/* The name is free again: never unlink it, another writer may own it. */
+	free(w->tmp);
+	w->tmp = NULL;
+out:
+	if (rc == 0) {
+		if (oid_out)
+			memcpy(oid_out, oid, sizeof(oid));
+		if (size_out)
+			*size_out = w->size;
+	}
+	free(dst);
+	lfscache_writer_abort(w);
+	return rc;
+}

@@ -1,0 +1,180 @@
+/* lfsrepo: open the repository and read its configuration (see lfsrepo.h). */
+#include "lfsrepo.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+int lfsrepo_git_error(struct err *err, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return err_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
+}
+
+void lfsrepo_global_init(void)
+{
+	const char *nosys = getenv("GIT_CONFIG_NOSYSTEM");
+	int b = 0;
+
+	git_libgit2_init();
+	/* libgit2 knows nothing of this variable; git's test suites and
+	 * ours rely on it to keep the machine's config out. */
+	if (nosys && git_config_parse_bool(&b, nosys) == 0 && b)
+		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
+	git_error_clear();
+}
+
+void lfsrepo_global_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+static char *strip_slash(const char *s)
+{
+	char *d = strdup(s);
+	size_t n;
+
+	if (!d)
+		return NULL;
+	n = strlen(d);
+	while (n > 1 && d[n - 1] == '/')
+		d[--n] = '\0';
+	return d;
+}
+
+int lfsrepo_open(struct lfsrepo **out, struct err *err)
+{
+	struct lfsrepo *r = calloc(1, sizeof(*r));
+	const char *wd;
+	int rc;
+
+	if (!r)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	rc = git_repository_open_ext(&r->git, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (rc < 0) {
+		free(r);
+		if (rc == GIT_ENOTFOUND)
+			return err_set(err, ERR_NOTFOUND, "not in a git repository");
+		return lfsrepo_git_error(err, ERR_IO, "cannot open the repository");
+	}
+	r->gitdir = strip_slash(git_repository_commondir(r->git));
+	wd = git_repository_workdir(r->git);
+	if (wd)
+		r->workdir = strdup(wd);
+	if (!r->gitdir || (wd && !r->workdir) || asprintf(&r->lfsdir, "%s/lfs", r->gitdir) < 0) {
+		r->lfsdir = NULL;
+		lfsrepo_free(r);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	*out = r;
+	return 0;
+}
+
+void lfsrepo_free(struct lfsrepo *r)
+{
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	free(r->gitdir);
+	free(r->workdir);
+	free(r->lfsdir);
+	free(r);
+}
+
+int lfsrepo_config(git_config **out, struct lfsrepo *r, struct err *err)
+{
+	if (git_repository_config_snapshot(out, r->git) < 0)
+		return lfsrepo_git_error(err, ERR_IO, "cannot read git config");
+	return 0;
+}
+
+/* The keys git-lfs reads from .lfsconfig (config/git_fetcher.go safe
+ * keys); anything else there is ignored, as git-lfs does. */
+static bool lfsconfig_safe(const char *key)
+{
+	static const char *const exact[] = {
+		"lfs.url", "lfs.pushurl", "lfs.gitprotocol", "lfs.fetchinclude", "lfs.fetchexclude",
+		"lfs.locksverify", "lfs.skipdownloaderrors", "lfs.allowincompletepush",
+	};
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcasecmp(key, exact[i]) == 0)
+			return true;
+	return fnmatch("remote.*.lfsurl", key, FNM_CASEFOLD) == 0 ||
+	       fnmatch("remote.*.lfspushurl", key, FNM_CASEFOLD) == 0 ||
+	       fnmatch("lfs.*.access", key, FNM_CASEFOLD) == 0;
+}
+
+static char *get_from(git_config *cfg, const char *key)
+{
+	git_config_entry *e = NULL;
+	char *v = NULL;
+
+	if (git_config_get_entry(&e, cfg, key) == 0 && e && e->value)
+		v = strdup(e->value);
+	git_config_entry_free(e);
+	return v;
+}
+
+char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
+{
+	git_config *cfg = NULL, *file = NULL;
+	char *v = NULL, *path = NULL;
+	struct stat st;
+
+	if (git_repository_config_snapshot(&cfg, r->git) == 0) {
+		v = get_from(cfg, key);
+		git_config_free(cfg);
+	}
+	git_error_clear();
+	if (v || !r->workdir || !lfsconfig_safe(key))
+		return v;
+	/* libgit2 opens a missing file as an empty config: check first. */
+	if (asprintf(&path, "%s.lfsconfig", r->workdir) < 0)
+		return NULL;
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && git_config_open_ondisk(&file, path) == 0) {
+		git_config *snap = NULL;
+		if (git_config_snapshot(&snap, file) == 0) {
+			v = get_from(snap, key);
+			git_config_free(snap);
+		}
+		git_config_free(file);
+	}
+	git_error_clear();
+	free(path);
+	return v;
+}
+
+long long lfsrepo_config_int(struct lfsrepo *r, const char *key, long long dflt)
+{
+	char *v = lfsrepo_config_get(r, key);
+	int64_t n;
+
+	if (!v)
+		return dflt;
+	if (git_config_parse_int64(&n, v) < 0) {
+		git_error_clear();
+		n = dflt;
+	}
+	free(v);
+	return n;
+}
+
+bool lfsrepo_config_bool(struct lfsrepo *r, const char *key, bool dflt)
+{
+	char *v = lfsrepo_config_get(r, key);
+	int b;
+
+	if (!v)
+		return dflt;
+	if (git_config_parse_bool(&b, v) < 0) {
+		git_error_clear();
+		b = dflt;
+	}
+	free(v);
+	return b != 0;
+}

@@ -1,0 +1,48 @@
+/* lfsrepo: the repository lfs-hooks works in, opened the way git's own
+ * tools find it (GIT_DIR, GIT_WORK_TREE, or a search upward from the
+ * current directory), with the paths of its Git LFS storage. */
+#ifndef LFS_HOOKS_LFSREPO_H
+#define LFS_HOOKS_LFSREPO_H
+
+#include <git2.h>
+#include <stdbool.h>
+
+#include "err.h"
+
+struct lfsrepo {
+	git_repository *git;
+	char *gitdir;  /* common git dir (shared by linked worktrees), no trailing '/' */
+	char *workdir; /* work tree root with a trailing '/', or NULL when bare */
+	char *lfsdir;  /* gitdir + "/lfs" */
+};
+
+/* Initialises libgit2 the way git reads its environment (so far:
+ * GIT_CONFIG_NOSYSTEM hides the system config, as it does for git).
+ * Call once before anything else; lfsrepo_global_shutdown() at exit. */
+void lfsrepo_global_init(void);
+void lfsrepo_global_shutdown(void);
+
+/* Opens the repository around the current directory.  Caller frees with
+ * lfsrepo_free().  ERR_NOTFOUND outside a repository. */
+int lfsrepo_open(struct lfsrepo **out, struct err *err);
+
+/* Frees r and closes its repository; NULL is fine. */
+void lfsrepo_free(struct lfsrepo *r);
+
+/* A snapshot of the repository's configuration (local, global, system);
+ * caller frees with git_config_free(). */
+int lfsrepo_config(git_config **out, struct lfsrepo *r, struct err *err);
+
+/* Reads a config value: git config first, then, for the keys git-lfs
+ * accepts there, the committed .lfsconfig at the work tree root.
+ * Returns a string the caller frees, or NULL when unset anywhere. */
+char *lfsrepo_config_get(struct lfsrepo *r, const char *key);
+
+/* Integer and boolean config values with a default. */
+long long lfsrepo_config_int(struct lfsrepo *r, const char *key, long long dflt);
+bool lfsrepo_config_bool(struct lfsrepo *r, const char *key, bool dflt);
+
+/* Sets the message of libgit2's last error on err and returns code. */
+int lfsrepo_git_error(struct err *err, int code, const char *what);
+
+#endif
