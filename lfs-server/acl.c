@@ -40,7 +40,9 @@ static int add_entry(const git_config_entry *e, void *payload)
 	void *grown;
 	int b;
 
-	if (dot <= name)
+	/* Filtered here, not with git_config_foreach_match: libgit2 1.5's regex
+	 * path leaks its pcre2 match data on every call. */
+	if (strncmp(e->name, "repo.", 5) != 0 || dot <= name)
 		return 0;
 	if (strcmp(dot, ".read") == 0)
 		r.right = RIGHT_READ;
@@ -80,7 +82,7 @@ int acl_load(struct acl **out, struct git_config *cfg, struct err *err)
 	if (!a)
 		return err_set(err, ERR_NOMEM, "out of memory");
 	a->err = err;
-	if (cfg && git_config_foreach_match(cfg, "^repo\\..+\\.(read|write|admin|mirror)$", add_entry, a) < 0) {
+	if (cfg && git_config_foreach(cfg, add_entry, a) < 0) {
 		int rc = a->rc ? a->rc : err_set(err, ERR_INVALID, "cannot read repo rules");
 		acl_free(a);
 		return rc;

@@ -13,7 +13,8 @@ static void parse_item(struct batch_item *it, json_t *o, long long max_object_si
 		snprintf(it->oid, sizeof(it->oid), "%s", json_string_value(oid));
 	if (json_is_integer(size) && json_integer_value(size) >= 0)
 		it->size = json_integer_value(size);
-	if (!json_is_string(oid) || !oid_valid(json_string_value(oid))) {
+	if (!json_is_string(oid) || json_string_length(oid) != OID_HEX_LEN ||
+	    !oid_valid(json_string_value(oid))) {
 		it->code = 422;
 		it->message = "invalid object id: want 64 lowercase hex digits";
 	} else if (!json_is_integer(size) || json_integer_value(size) < 0) {
@@ -42,7 +43,8 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	root = json_loadb(body, len, 0, &jerr);
+	/* \u0000 is valid JSON; an oid holding one fails the length check. */
+	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	if (!root)
 		return err_set(err, ERR_SYNTAX, "malformed JSON at line %d: %s", jerr.line, jerr.text);
 	if (!json_is_object(root)) {
@@ -167,6 +169,14 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 	    ctx->mirror_href(ctx->mirror_arg, seq, it->oid, href, sizeof(href)) == 0)
 		return json_pack("{s:s, s:I, s:b, s:{s:{s:s}}}", "oid", it->oid, "size", (json_int_t)it->size,
 				 "authenticated", 1, "actions", "download", "href", href);
+	if (req->op == BATCH_DOWNLOAD && ctx->public_read) {
+		if (batch_object_href(href, sizeof(href), ctx->base_url, ctx->repo, it->oid) < 0) {
+			err_set(err, ERR_INVALID, "href too long");
+			return NULL;
+		}
+		return json_pack("{s:s, s:I, s:b, s:{s:{s:s}}}", "oid", it->oid, "size", (json_int_t)it->size,
+				 "authenticated", 1, "actions", "download", "href", href);
+	}
 	act = action(ctx, it->oid, it->size, op, err);
 	if (!act)
 		return NULL;

@@ -45,6 +45,9 @@ struct batch_ctx {
 	const struct token_key *key;
 	time_t now;
 	long long ttl;        /* seconds an action stays valid */
+	/* Anonymous may read this repo: download hrefs then need no token
+	 * (smaller answers, no signing, and the URLs never expire). */
+	bool public_read;
 	/* Optional: a public mirror's href for a stored object whose feed seq
 	 * is seqs[i] (>= 0); returns 0 when one is healthy and has it. */
 	const long long *seqs;

@@ -95,7 +95,8 @@ static enum MHD_Result batch_end(struct req *r)
 	http_base_url(r, base, sizeof(base));
 	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
 				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl,
-				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors };
+				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors,
+				  .public_read = (auth_rights(srv->auth, NULL, r->route.repo) & RIGHT_READ) != 0 };
 	answer = batch_response(&req, stored, &ctx, &err);
 	rc = answer ? http_reply_json(r, 200, answer) : http_reply_err(r, &err);
 out:

@@ -160,18 +160,22 @@ bool htpasswd_check(const struct htpasswd *h, const char *user, const char *pass
 {
 	const struct user *u = find(h, user);
 	struct crypt_data *cd;
-	bool match = false;
+	bool match = false, known = u != NULL;
 	size_t n;
 
-	if (!u)
+	if (h->n == 0)
 		return false;
+	/* An unknown user costs a real hash too (against the first entry's
+	 * setting), so response times do not tell which names exist. */
+	if (!known)
+		u = &h->users[0];
 	/* 32 KiB: never on a thread's small stack. */
 	cd = calloc(1, sizeof(*cd));
 	if (!cd)
 		return false;
 	if (crypt_rn(password, u->hash, cd, sizeof(*cd)) && cd->output[0] != '*') {
 		n = strlen(u->hash);
-		match = strlen(cd->output) == n && CRYPTO_memcmp(cd->output, u->hash, n) == 0;
+		match = known && strlen(cd->output) == n && CRYPTO_memcmp(cd->output, u->hash, n) == 0;
 	}
 	OPENSSL_cleanse(cd, sizeof(*cd));
 	free(cd);

@@ -191,7 +191,9 @@ static enum MHD_Result locks_end(struct req *r)
 	if (auth_enabled(r->srv->auth) && !r->authenticated)
 		return http_reply_error_hdr(r, 401, "LFS-Authenticate", "Basic realm=\"Git LFS\"",
 					    "credentials needed to lock");
-	root = json_loadb(r->body.data ? r->body.data : "{}", r->body.data ? r->body.len : 2, 0, &jerr);
+	/* \u0000 is valid JSON: let it through to the path check (422). */
+	root = json_loadb(r->body.data ? r->body.data : "{}", r->body.data ? r->body.len : 2,
+			  JSON_ALLOW_NUL, &jerr);
 	if (!root)
 		return http_reply_error(r, 400, "malformed JSON: %s", jerr.text);
 	if (!json_is_object(root)) {

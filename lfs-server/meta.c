@@ -166,6 +166,9 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 {
 	struct conn *c = acquire(m);
 	int rc = 0;
+	/* One read transaction for all lookups: one WAL snapshot and one set
+	 * of file locks instead of one per oid. */
+	bool txn = n > 1 && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		int step;
@@ -185,6 +188,8 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 		sqlite3_reset(c->lookup);
 	}
 	sqlite3_clear_bindings(c->lookup);
+	if (txn)
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 	release(m, c);
 	return rc;
 }

@@ -64,9 +64,15 @@ static int add_entry(const git_config_entry *e, void *payload)
 {
 	struct mirrors *ms = payload;
 	const char *name = e->name + 7, *dot = strrchr(e->name, '.');
-	struct mirror *m = find_or_add(ms, name, (size_t)(dot - name));
+	struct mirror *m;
 	char *end;
 
+	/* Filtered here, not with git_config_foreach_match: libgit2 1.5's regex
+	 * path leaks its pcre2 match data on every call. */
+	if (strncmp(e->name, "mirror.", 7) != 0 || dot <= name ||
+	    (strcmp(dot, ".url") != 0 && strcmp(dot, ".weight") != 0))
+		return 0;
+	m = find_or_add(ms, name, (size_t)(dot - name));
 	if (!m) {
 		ms->load_rc = err_set(ms->load_err, ERR_NOMEM, "out of memory");
 		return -1;
@@ -104,7 +110,7 @@ int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval
 	pthread_cond_init(&ms->cv, NULL);
 	ms->interval = interval;
 	ms->load_err = err;
-	if (cfg && git_config_foreach_match(cfg, "^mirror\\..+\\.(url|weight)$", add_entry, ms) < 0) {
+	if (cfg && git_config_foreach(cfg, add_entry, ms) < 0) {
 		int rc = ms->load_rc ? ms->load_rc : err_set(err, ERR_INVALID, "cannot read mirror sections");
 		mirrors_free(ms);
 		return rc;

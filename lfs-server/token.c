@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -60,12 +61,46 @@ static int b64url_decode(unsigned char *out, size_t outsz, const char *in, size_
 static int mac(char out[64], const char *data, size_t len, const struct token_key *key)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	size_t mdlen = 0;
+	EVP_MAC_CTX *c = key->mac ? EVP_MAC_CTX_dup(key->mac) : NULL;
+	int ok;
 
-	if (!HMAC(EVP_sha256(), key->bytes, TOKEN_KEY_LEN, (const unsigned char *)data, len, md, &mdlen))
+	if (!c)
+		return -1;
+	ok = EVP_MAC_update(c, (const unsigned char *)data, len) == 1 &&
+	     EVP_MAC_final(c, md, &mdlen, sizeof(md)) == 1;
+	EVP_MAC_CTX_free(c);
+	if (!ok)
 		return -1;
 	b64url_encode(out, md, mdlen);
 	return 0;
+}
+
+int token_key_init(struct token_key *key, const unsigned char bytes[TOKEN_KEY_LEN], struct err *err)
+{
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *c = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	EVP_MAC_free(hmac);
+	memcpy(key->bytes, bytes, TOKEN_KEY_LEN);
+	key->mac = NULL;
+	if (!c || EVP_MAC_init(c, key->bytes, TOKEN_KEY_LEN, params) != 1) {
+		EVP_MAC_CTX_free(c);
+		return err_set(err, ERR_IO, "cannot set up HMAC-SHA256");
+	}
+	key->mac = c;
+	return 0;
+}
+
+void token_key_release(struct token_key *key)
+{
+	EVP_MAC_CTX_free(key->mac);
+	key->mac = NULL;
+	OPENSSL_cleanse(key->bytes, sizeof(key->bytes));
 }
 
 static bool field_ok(const char *s)
@@ -166,6 +201,7 @@ int token_verify(struct token *out, const char *s, const struct token_key *key,
 int token_key_load(struct token_key *key, const char *path, bool create, struct err *err)
 {
 	char tmp[4096];
+	unsigned char bytes[TOKEN_KEY_LEN];
 	struct stat st;
 	int fd, n;
 	ssize_t got;
@@ -177,12 +213,12 @@ int token_key_load(struct token_key *key, const char *path, bool create, struct 
 		n = snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 		if (n < 0 || (size_t)n >= sizeof(tmp))
 			return err_set(err, ERR_INVALID, "secret path too long");
-		if (RAND_bytes(key->bytes, TOKEN_KEY_LEN) != 1)
+		if (RAND_bytes(bytes, TOKEN_KEY_LEN) != 1)
 			return err_set(err, ERR_IO, "no randomness for the secret");
 		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return err_set_errno(err, ERR_IO, "cannot create secret '%s'", tmp);
-		if (write(fd, key->bytes, TOKEN_KEY_LEN) != TOKEN_KEY_LEN || fsync(fd) < 0) {
+		if (write(fd, bytes, TOKEN_KEY_LEN) != TOKEN_KEY_LEN || fsync(fd) < 0) {
 			n = err_set_errno(err, ERR_IO, "cannot write secret '%s'", tmp);
 			close(fd);
 			unlink(tmp);
@@ -209,9 +245,11 @@ int token_key_load(struct token_key *key, const char *path, bool create, struct 
 		return err_set(err, ERR_INVALID, "secret '%s' is readable by others (mode %03o); chmod 600 it",
 			       path, (unsigned)(st.st_mode & 0777));
 	}
-	got = read(fd, key->bytes, TOKEN_KEY_LEN);
+	got = read(fd, bytes, TOKEN_KEY_LEN);
 	close(fd);
 	if (got != TOKEN_KEY_LEN)
 		return err_set(err, ERR_INVALID, "secret '%s' must hold at least %d bytes", path, TOKEN_KEY_LEN);
-	return 0;
+	n = token_key_init(key, bytes, err);
+	OPENSSL_cleanse(bytes, sizeof(bytes));
+	return n;
 }

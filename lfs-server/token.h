@@ -22,6 +22,9 @@
 
 struct token_key {
 	unsigned char bytes[TOKEN_KEY_LEN];
+	/* An HMAC-SHA256 context keyed once (EVP_MAC_CTX); each token works on a
+	 * copy, which saves OpenSSL's per-call algorithm fetch and key setup. */
+	void *mac;
 };
 
 struct token {
@@ -43,7 +46,11 @@ int token_sign(char *out, size_t outsz, const struct token *t,
 int token_verify(struct token *out, const char *s, const struct token_key *key,
 		 time_t now, struct err *err);
 
-/* Loads the key from path; with create, makes it first (0600, 32 random
+/* Sets the key to bytes and prepares it; release with token_key_release. */
+int token_key_init(struct token_key *key, const unsigned char bytes[TOKEN_KEY_LEN], struct err *err);
+void token_key_release(struct token_key *key);
+
+/* Loads the key from path (then as token_key_init); with create, makes it first (0600, 32 random
  * bytes, written atomically) when it does not exist. */
 int token_key_load(struct token_key *key, const char *path, bool create, struct err *err);
 

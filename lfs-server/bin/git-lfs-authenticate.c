@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	struct err err = ERR_INIT;
 	struct sshcmd cmd;
 	struct acl *acl = NULL;
-	struct token_key key;
+	struct token_key key = { .mac = NULL };
 	struct token t;
 	char secret[4096], tok[TOKEN_MAX], auth[TOKEN_MAX + 8], href[1024];
 	unsigned rights, need;
@@ -114,6 +114,7 @@ int main(int argc, char **argv)
 	putchar('\n');
 	rc = fflush(stdout) == 0 ? 0 : fail("cannot write the answer");
 out:
+	token_key_release(&key);
 	acl_free(acl);
 	config_release(&cfg);
 	return rc;

@@ -206,6 +206,7 @@ out:
 	auth_free(srv.auth);
 	mirrors_free(srv.mirrors);
 	store_close(srv.store);
+	token_key_release(&srv.key);
 	free(srv.tls_cert_pem);
 	free(srv.tls_key_pem);
 	config_release(&cfg);

@@ -27,7 +27,7 @@ start_lfs_server() {
 		echo $! >"$pidfile"
 		wait $!
 		echo $? >"$rcfile"
-	) &
+	) 2>/dev/null &
 	local i=0 line=
 	while [ $i -lt 400 ]; do
 		[ -s "$pidfile" ] && LFS_PID=$(cat "$pidfile")

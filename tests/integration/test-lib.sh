@@ -42,6 +42,8 @@ export GIT_COMMITTER_NAME="C O Mitter" GIT_COMMITTER_EMAIL="committer@example.co
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
 export LC_ALL=C
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY no_proxy NO_PROXY
+# The machine's TLS settings would override what a test configures.
+unset GIT_SSL_CAINFO GIT_SSL_CAPATH GIT_SSL_NO_VERIFY GIT_SSL_CERT GIT_SSL_KEY SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE
 git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 git config --global lfs.concurrenttransfers 8

@@ -66,7 +66,11 @@ int main(void)
 	json_t *res, *objs;
 	char body[512];
 
-	memset(&key, 1, sizeof(key));
+	{
+		unsigned char kb[TOKEN_KEY_LEN];
+		memset(kb, 1, sizeof(kb));
+		token_key_init(&key, kb, &err);
+	}
 	ctx = (struct batch_ctx){ .base_url = "http://h:1", .repo = "r", .user = "", .key = &key,
 				  .now = 1000, .ttl = 60 };
 
@@ -84,6 +88,8 @@ int main(void)
 	batch_req_release(&req);
 
 	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"abc\",\"size\":1}]}", 0, 0), 422, "short oid");
+	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\\u0000x\",\"size\":1}]}", 0, 0),
+	       422, "oid with a NUL after 64 hex digits");
 	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":-1}]}", 0, 0), 422, "negative size");
 	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":1.5}]}", 0, 0), 422, "fractional size");
 	is_int(item_code("{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":\"12\"}]}", 0, 0), 422, "string size");
@@ -115,6 +121,22 @@ int main(void)
 	is_int(json_integer_value(json_object_get(json_object_get(json_object_get(
 		       json_array_get(objs, 0), "actions"), "download"), "expires_in")), 60, "expires_in = ttl");
 	is_str(action_of(json_array_get(objs, 1)), "error", "missing object gets an error");
+	{
+		json_t *dl = json_object_get(json_object_get(json_array_get(objs, 0), "actions"), "download");
+		ok(json_object_get(dl, "header") != NULL, "private repo: download carries a token");
+	}
+	ctx.public_read = true;
+	json_decref(res);
+	res = batch_response(&req, stored, &ctx, &err);
+	objs = json_object_get(res, "objects");
+	{
+		json_t *dl = json_object_get(json_object_get(json_array_get(objs, 0), "actions"), "download");
+		ok(dl && json_object_get(dl, "header") == NULL && json_object_get(dl, "expires_in") == NULL,
+		   "public repo: download needs no token and does not expire");
+		is_str(json_string_value(json_object_get(dl, "href")), "http://h:1/r/info/lfs/objects/" A,
+		       "public download href");
+	}
+	ctx.public_read = false;
 	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 1), "error"), "code")),
 	       404, "missing object is 404");
 	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 2), "error"), "code")),
@@ -171,5 +193,6 @@ int main(void)
 		json_decref(res);
 	}
 	batch_req_release(&req);
+	token_key_release(&key);
 	return tap_done();
 }

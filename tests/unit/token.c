@@ -18,8 +18,13 @@ int main(void)
 	size_t len;
 	int refused = 0, tries = 0;
 
-	memset(&key, 7, sizeof(key));
-	memset(&other, 8, sizeof(other));
+	{
+		unsigned char kb[TOKEN_KEY_LEN], ob[TOKEN_KEY_LEN];
+		memset(kb, 7, sizeof(kb));
+		memset(ob, 8, sizeof(ob));
+		token_key_init(&key, kb, &err);
+		token_key_init(&other, ob, &err);
+	}
 	memset(&t, 0, sizeof(t));
 	strcpy(t.kind, "transfer");
 	strcpy(t.user, "alice");
@@ -68,5 +73,7 @@ int main(void)
 	strcpy(t.user, "");
 	ok(token_sign(tok, sizeof(tok), &t, &key, &err) == 0 &&
 	   token_verify(&got, tok, &key, 1000, &err) == 0 && got.user[0] == '\0', "anonymous user round-trips");
+	token_key_release(&key);
+	token_key_release(&other);
 	return tap_done();
 }
