@@ -55,7 +55,8 @@ test_atexit_cmds=
 
 say() { printf '%s\n' "$*"; }
 
-# Runs at the end of the current test, whatever its result.
+# Runs at the end of the current test, whatever its result (inside the
+# body's subshell, so it sees the body's variables).
 test_when_finished() {
 	test_cleanup_cmds="$*
 $test_cleanup_cmds"
@@ -81,13 +82,13 @@ test_expect_success() {
 	test_cleanup_cmds=
 	if [ -n "$verbose" ]; then
 		say "# running: $title"
-		(eval "$body")
+		(eval "$body"; rc=$?; eval "$test_cleanup_cmds" >/dev/null 2>&1; exit $rc)
 		rc=$?
 	else
-		(eval "$body") >"$TRASH/.test-out" 2>&1
+		(eval "$body"; rc=$?; eval "$test_cleanup_cmds" >/dev/null 2>&1; exit $rc) \
+			>"$TRASH/.test-out" 2>&1
 		rc=$?
 	fi
-	eval "$test_cleanup_cmds" >/dev/null 2>&1
 	if [ $rc -eq 0 ]; then
 		say "ok $test_count - $title"
 	else
