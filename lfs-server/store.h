@@ -13,7 +13,9 @@
  *                    \                    \--> store_put_abort  --> (done)
  *
  * commit: size and SHA-256 checked, fsync(file), link into objects/,
- * fsync(dir), unlink the temp.  commit and abort both free the handle; a
+ * fsync(dir), unlink the temp.  When the store already holds the oid (an
+ * upload to another repo), begin opens no temp file: the bytes are only
+ * hashed, which still proves the client has them.  commit and abort both free the handle; a
  * failed commit leaves nothing behind.  Errors are sticky: after a failed
  * write, only abort is useful. */
 #ifndef LFS_STORE_H
