@@ -42,12 +42,34 @@ static bool identify_bearer(struct req *r, const char *tok, enum MHD_Result *rc)
 	return true;
 }
 
+/* The client's address for the failed-login throttle.  Behind a reverse
+ * proxy every request comes from the proxy, so one stranger's wrong
+ * passwords would lock everyone out: with server.behind-proxy, the
+ * address the proxy appended to X-Forwarded-For counts instead. */
+static const char *client_address(struct req *r, char *buf, size_t bufsz)
+{
+	const char *xff, *last;
+	size_t n;
+
+	if (!r->srv->cfg->behind_proxy || !(xff = http_header(r, "X-Forwarded-For")))
+		return r->peer;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= bufsz)
+		return r->peer;
+	memcpy(buf, last, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 bool access_identify_or_reply(struct req *r, enum MHD_Result *rc)
 {
 	struct auth *a = r->srv->auth;
 	const char *h = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	long long wait = 0;
-	char secs[32];
+	char secs[32], addr[64];
 
 	if (!auth_enabled(a) || !h)
 		return true;
@@ -61,7 +83,7 @@ bool access_identify_or_reply(struct req *r, enum MHD_Result *rc)
 		*rc = need_credentials(r, "unsupported authorization scheme; use Basic");
 		return false;
 	}
-	switch (auth_basic(a, h + 6, r->peer, r->user, sizeof(r->user), &wait)) {
+	switch (auth_basic(a, h + 6, client_address(r, addr, sizeof(addr)), r->user, sizeof(r->user), &wait)) {
 	case AUTH_OK:
 		r->authenticated = true;
 		return true;

@@ -101,6 +101,19 @@ static int get_str(struct config *cfg, const char *key, char **slot, struct err 
 	return rc;
 }
 
+static int get_bool(struct config *cfg, const char *key, bool *slot, struct err *err)
+{
+	int v;
+	int rc = git_config_get_bool(&v, cfg->git, key);
+
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return bad_value(cfg, key, "want true or false", err);
+	*slot = v != 0;
+	return 0;
+}
+
 static int get_num(struct config *cfg, const char *key, long long *slot,
 		   long long min, long long max, struct err *err)
 {
@@ -154,6 +167,7 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 	rc = rc ? rc : get_num(cfg, "server.max-batch-objects", &cfg->max_batch_objects, 1, 1000000, err);
 	rc = rc ? rc : get_num(cfg, "server.max-json-bytes", &cfg->max_json_bytes, 1024, 1 << 30, err);
 	rc = rc ? rc : get_num(cfg, "server.max-object-size", &cfg->max_object_size, 0, big, err);
+	rc = rc ? rc : get_bool(cfg, "server.behind-proxy", &cfg->behind_proxy, err);
 	rc = rc ? rc : get_str(cfg, "auth.users", &cfg->users, err);
 	rc = rc ? rc : get_str(cfg, "auth.secret-file", &cfg->secret_file, err);
 	rc = rc ? rc : get_num(cfg, "auth.token-ttl", &cfg->token_ttl, 60, 7 * day, err);

@@ -26,6 +26,7 @@ struct config {
 	long long mirror_check_interval;
 	char *journal_readers; /* who may read the mirror feed; NULL = nobody */
 	bool insecure_anonymous;
+	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 };
 
