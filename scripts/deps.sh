@@ -27,6 +27,7 @@ test|bench)
 	have_cmd sqlite3 || need="$need sqlite3"
 	have_cmd openssl || need="$need openssl"
 	have_cmd htpasswd || need="$need apache2-utils"
+	have_cmd jq || need="$need jq"
 	;;
 esac
 case "${1:-build}" in
