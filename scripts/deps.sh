@@ -28,6 +28,7 @@ test|bench)
 	have_cmd openssl || need="$need openssl"
 	have_cmd htpasswd || need="$need apache2-utils"
 	have_cmd jq || need="$need jq"
+	have_cmd python3 || need="$need python3"
 	;;
 esac
 case "${1:-build}" in
