@@ -12,9 +12,9 @@
 
 #include "buf.h"
 #include "log.h"
+#include "mirror_json.h"
 #include "oid.h"
 
-#define STATE_MAX 65536
 #define CONNECT_TIMEOUT_MS 2000
 #define REQUEST_TIMEOUT_MS 5000
 
@@ -132,26 +132,6 @@ size_t mirrors_count(const struct mirrors *m)
 	return m ? m->n : 0;
 }
 
-int mirror_state_parse(const char *body, size_t len, long long *last_seq, struct err *err)
-{
-	json_error_t jerr;
-	json_t *root = json_loadb(body, len, 0, &jerr), *v, *seq;
-	int rc = 0;
-
-	if (!root)
-		return err_set(err, ERR_INVALID, "mirror-state.json is not JSON: %s", jerr.text);
-	v = json_object_get(root, "version");
-	seq = json_object_get(root, "last_seq");
-	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		rc = err_set(err, ERR_INVALID, "mirror-state.json: want version 1");
-	else if (!json_is_integer(seq) || json_integer_value(seq) < 0)
-		rc = err_set(err, ERR_INVALID, "mirror-state.json: last_seq must be a non-negative integer");
-	else
-		*last_seq = json_integer_value(seq);
-	json_decref(root);
-	return rc;
-}
-
 static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct buf *b = arg;
@@ -171,7 +151,7 @@ static void check(struct mirrors *ms, struct mirror *m)
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
-	buf_init(&body, STATE_MAX);
+	buf_init(&body, MIRROR_STATE_MAX);
 	snprintf(url, sizeof(url), "%s/mirror-state.json", m->url);
 	if (!c) {
 		snprintf(why, sizeof(why), "out of memory");
@@ -191,7 +171,7 @@ static void check(struct mirrors *ms, struct mirror *m)
 		snprintf(why, sizeof(why), "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
 	else if (status != 200)
 		snprintf(why, sizeof(why), "HTTP %ld", status);
-	else if (mirror_state_parse(body.data ? body.data : "", body.len, &seq, &err) < 0)
+	else if (mirror_json_parse_state(body.data ? body.data : "", body.len, &seq, &err) < 0)
 		snprintf(why, sizeof(why), "%s", err.msg);
 	curl_easy_cleanup(c);
 record:

@@ -31,7 +31,4 @@ int mirrors_href(struct mirrors *m, long long seq, const char *oid, char *out, s
 /* Each mirror's state, for /healthz.  New reference. */
 json_t *mirrors_status(struct mirrors *m);
 
-/* Parses a mirror-state.json body: 0 and *last_seq, or ERR_INVALID. */
-int mirror_state_parse(const char *body, size_t len, long long *last_seq, struct err *err);
-
 #endif

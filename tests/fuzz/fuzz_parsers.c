@@ -10,7 +10,7 @@
 
 #include "batch.h"
 #include "htpasswd.h"
-#include "mirror.h"
+#include "mirror_json.h"
 #include "pointer.h"
 #include "range.h"
 #include "route.h"
@@ -63,7 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 4: {
 		long long seq;
-		mirror_state_parse(s, size - 1, &seq, &err);
+		struct mirror_entry page[16];
+		size_t n;
+		mirror_json_parse_state(s, size - 1, &seq, &err);
+		mirror_json_parse_page(s, size - 1, 0, page, 16, &n, &seq, &err);
 		break;
 	}
 	case 5: {
