@@ -1,8 +1,10 @@
 # lib-nginx.sh: a real nginx serving a directory on a free loopback port.
 #
 #   start_nginx DIR [NAME]   serves DIR statically; sets NGINX_URL, NGINX_PID,
-#                            NGINX_ACCESS_LOG (one line per request, with
-#                            status and bytes).  NAME keeps several apart.
+#                            NGINX_PORT, NGINX_ACCESS_LOG (one line per
+#                            request, with status and bytes).  NAME keeps
+#                            several apart.  With NGINX_PORT already set,
+#                            that port is used (a restart on the same URL).
 #   stop_nginx               stops it (QUIT, then waits)
 # nginx runs as the invoking user's root-owned master with `user root;`
 # when run as root: workers running as nobody could not read the trash dir.
@@ -14,7 +16,7 @@ start_nginx() {
 	local base="$TRASH/$name"
 	mkdir -p "$base"
 	while [ $tries -lt 20 ]; do
-		port=$(( 20000 + (RANDOM % 20000) ))
+		port=${NGINX_PORT:-$(( 20000 + (RANDOM % 20000) ))}
 		conf="$base/nginx.conf"
 		{
 			[ "$(id -u)" = 0 ] && echo "user root;"
@@ -49,8 +51,9 @@ start_nginx() {
 		while [ $i -lt 200 ]; do
 			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
 				NGINX_URL="http://127.0.0.1:$port"
+				NGINX_PORT=$port
 				NGINX_ACCESS_LOG="$base/access.log"
-				export NGINX_URL NGINX_PID NGINX_ACCESS_LOG
+				export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
 				test_atexit "kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
 				return 0
 			fi
@@ -61,6 +64,7 @@ start_nginx() {
 		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 		grep -q "Address already in use" "$base/error.log" || { cat "$base/error.log" >&2; return 1; }
+		[ -z "$NGINX_PORT" ] || { echo "start_nginx: port $NGINX_PORT is busy" >&2; return 1; }
 		tries=$((tries + 1))
 	done
 	echo "start_nginx: no free port found" >&2
