@@ -1,13 +1,111 @@
 /* fetch: object downloads (see fetch.h). */
 #include "fetch.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfsapi.h"
 #include "lfscache.h"
+#include "scan.h"
+#include "tq.h"
+
+/* The ref git-lfs names in download batches: the current branch. */
+static char *current_ref(struct lfsrepo *r)
+{
+	git_reference *head = NULL;
+	char *ref = NULL;
+
+	if (git_repository_head(&head, r->git) == 0 && git_reference_is_branch(head))
+		ref = strdup(git_reference_name(head));
+	git_reference_free(head);
+	git_error_clear();
+	return ref;
+}
 
 int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *objs, struct err *err)
 {
-	(void)remote;
-	for (size_t i = 0; i < objs->n; i++)
-		if (!lfscache_has(r, objs->items[i].oid, objs->items[i].size))
-			return err_set(err, ERR_IO, "downloads are not implemented yet");
-	return 0;
+	struct objlist missing = OBJLIST_INIT;
+	struct lfsapi *api = NULL;
+	char *ref = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < objs->n && rc == 0; i++) {
+		const struct lfsobj *o = &objs->items[i];
+		if (o->size > 0 && !lfscache_has(r, o->oid, o->size))
+			rc = objlist_add(&missing, o->oid, o->size, o->path, NULL, err);
+	}
+	if (rc < 0 || missing.n == 0)
+		goto out;
+	if ((rc = lfsapi_open(&api, r, remote, false, err)) < 0)
+		goto out;
+	ref = current_ref(r);
+	rc = tq_run(api, false, &missing, ref, err);
+out:
+	free(ref);
+	lfsapi_close(api);
+	objlist_release(&missing);
+	return rc;
+}
+
+struct gather {
+	struct objlist *objs;
+	struct err *err;
+};
+
+static int gather_cb(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
+		     const char *bad, void *payload)
+{
+	struct gather *g = payload;
+
+	(void)blob;
+	(void)mode;
+	if (!p) {
+		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s)\n", path, bad);
+		return 0;
+	}
+	return objlist_add(g->objs, p->oid, p->size, path, NULL, g->err);
+}
+
+int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err)
+{
+	struct objlist objs = OBJLIST_INIT;
+	struct gather g = { &objs, err };
+	int rc = 0;
+
+	if (all) {
+		struct scan *s = NULL;
+		git_reference_iterator *it = NULL;
+		git_reference *ref = NULL;
+		if ((rc = scan_new(&s, r, err)) < 0)
+			return rc;
+		if (git_reference_iterator_new(&it, r->git) < 0)
+			rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
+		while (rc == 0 && git_reference_next(&ref, it) == 0) {
+			git_object *obj = NULL;
+			if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+				rc = scan_include(s, git_object_id(obj), err);
+			git_error_clear();
+			git_object_free(obj);
+			git_reference_free(ref);
+		}
+		git_reference_iterator_free(it);
+		if (rc == 0)
+			rc = scan_commits(s, gather_cb, &g, err);
+		scan_free(s);
+	} else {
+		git_object *obj = NULL;
+		git_tree *tree = NULL;
+		if (git_revparse_single(&obj, r->git, "HEAD^{tree}") < 0) {
+			git_error_clear();
+			return err_set(err, ERR_NOTFOUND, "HEAD has no commit yet");
+		}
+		tree = (git_tree *)obj;
+		rc = scan_tree(r, tree, gather_cb, &g, err);
+		git_tree_free(tree);
+	}
+	if (rc == 0)
+		rc = fetch_objects(r, remote, &objs, err);
+	objlist_release(&objs);
+	return rc;
 }

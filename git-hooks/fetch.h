@@ -4,6 +4,8 @@
 #ifndef LFS_HOOKS_FETCH_H
 #define LFS_HOOKS_FETCH_H
 
+#include <stdbool.h>
+
 #include "err.h"
 #include "lfsrepo.h"
 #include "objlist.h"
@@ -15,5 +17,9 @@
  * when every object is in the cache, else ERR_IO (err names the server
  * and the first failure). */
 int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *objs, struct err *err);
+
+/* `lfs-hooks fetch`: the objects of HEAD's tree, or with all, of every
+ * commit reachable from any ref. */
+int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err);
 
 #endif

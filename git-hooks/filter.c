@@ -299,7 +299,7 @@ static int open_object(struct lfsrepo *r, const struct pointer *p, const char *p
 		objlist_release(&one);
 	}
 	if (fd < 0) {
-		warn(path, "%s; left as a pointer (run 'lfs-hooks pull' when the server is reachable)", e.msg);
+		warn(path, "left as a pointer: %s", e.msg);
 		return -1;
 	}
 	return fd;
@@ -502,8 +502,10 @@ static int proc_smudge(struct proc *pr, struct src *s, const char *path, bool ca
 		pointer_init(&dp, d->oid, d->size);
 		plan.fd = lfscache_open(pr->repo, d->oid, d->size, &serr);
 		if (plan.fd < 0) {
-			warn(path, "%s; left as a pointer (run 'lfs-hooks pull' when the server is reachable)",
-			     serr.msg);
+			if (serr.code == ERR_NOTFOUND)
+				warn(path, "left as a pointer (its object could not be downloaded)");
+			else
+				warn(path, "left as a pointer: %s", serr.msg);
 			memcpy(head, d->text, d->text_len);
 			plan.head = head;
 			plan.head_len = d->text_len;
@@ -540,7 +542,8 @@ static int proc_list_available(struct proc *pr, struct err *err)
 		any = true;
 	}
 	if (any && fetch_objects(pr->repo, NULL, &want, &ferr) < 0)
-		fprintf(stderr, "lfs-hooks: %s\n", ferr.msg);
+		fprintf(stderr, "lfs-hooks: %s; those files are left as pointers ('lfs-hooks pull' fetches them)\n",
+			ferr.msg);
 	objlist_release(&want);
 	for (size_t i = 0; i < pr->n; i++) {
 		if (pr->items[i].listed)

@@ -9,10 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checkout.h"
 #include "err.h"
+#include "fetch.h"
 #include "filter.h"
+#include "httpc.h"
+#include "inspect.h"
 #include "install.h"
 #include "lfsrepo.h"
+#include "push.h"
 #include "track.h"
 #include "version.h"
 
@@ -76,6 +81,13 @@ static char *self_path(const char *argv0)
 	return realpath(argv0, NULL);
 }
 
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+}
+
 static int cmd_install(int argc, char **argv)
 {
 	struct err err = ERR_INIT;
@@ -97,6 +109,10 @@ static int cmd_install(int argc, char **argv)
 	} else {
 		self = self_path(program_path);
 		rc = self ? install_run(r, self, &err) : err_set(&err, ERR_IO, "cannot find my own path");
+		if (rc == 0 && !env_true("GIT_LFS_SKIP_SMUDGE") && checkout_materialize(r, NULL, &err) < 0) {
+			fprintf(stderr, "lfs-hooks: %s\nlfs-hooks: installed, but some files are still pointers; "
+					"'lfs-hooks pull' fetches them\n", err.msg);
+		}
 	}
 	free(self);
 	lfsrepo_free(r);
@@ -171,22 +187,174 @@ static int cmd_smudge(int argc, char **argv)
 	return cmd_filter_one(argc, argv, false);
 }
 
-/* Placeholders until the transfer commands land: the hooks must not fail. */
-static int cmd_hook_noop(int argc, char **argv)
+/* post-checkout OLD NEW FLAG, post-merge SQUASH: materialize pointer
+ * files.  A file that stays a pointer (server down) is a warning, not a
+ * failed checkout: git already did its part. */
+static int cmd_post(int argc, char **argv)
 {
-	char buf[4096];
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	bool checkout = strcmp(argv[0], "post-checkout") == 0;
 
-	(void)argc;
-	if (strcmp(argv[0], "pre-push") == 0)
-		while (fread(buf, 1, sizeof(buf), stdin) > 0)
-			;
+	if (checkout ? argc != 4 : argc != 2)
+		return usage_error(checkout ? "usage: lfs-hooks post-checkout OLD NEW FLAG"
+					    : "usage: lfs-hooks post-merge SQUASH");
+	if (env_true("GIT_LFS_SKIP_SMUDGE"))
+		return 0;
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	if (checkout_materialize(r, NULL, &err) < 0)
+		fprintf(stderr, "lfs-hooks: %s\nlfs-hooks: some files are still pointers; 'lfs-hooks pull' fetches them\n",
+			err.msg);
+	lfsrepo_free(r);
 	return 0;
 }
 
+/* pull [REMOTE] */
+static int cmd_pull(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	int rc;
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+		return usage_error("usage: lfs-hooks pull [REMOTE]");
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = checkout_materialize(r, argc == 2 ? argv[1] : NULL, &err);
+	lfsrepo_free(r);
+	return rc < 0 ? fail(&err) : 0;
+}
+
+/* fetch [--all] [REMOTE] */
+static int cmd_fetch(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	const char *remote = NULL;
+	bool all = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else if (argv[i][0] != '-' && !remote)
+			remote = argv[i];
+		else
+			return usage_error("usage: lfs-hooks fetch [--all] [REMOTE]");
+	}
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = fetch_refs(r, remote, all, &err);
+	lfsrepo_free(r);
+	return rc < 0 ? fail(&err) : 0;
+}
+
+/* ls-files [-l] [-s] [-n] [REF] */
+static int cmd_ls_files(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	const char *ref = NULL;
+	int flags = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--long") == 0)
+			flags |= INSPECT_LONG;
+		else if (strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--size") == 0)
+			flags |= INSPECT_SIZE;
+		else if (strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--name-only") == 0)
+			flags |= INSPECT_NAME_ONLY;
+		else if (argv[i][0] != '-' && !ref)
+			ref = argv[i];
+		else
+			return usage_error("usage: lfs-hooks ls-files [-l] [-s] [-n] [REF]");
+	}
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = inspect_ls_files(r, ref, flags, &err);
+	lfsrepo_free(r);
+	return rc < 0 ? fail(&err) : 0;
+}
+
+/* fsck [--pointers] [REF] */
+static int cmd_fsck(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	const char *ref = NULL;
+	bool pointers = false;
+	int problems = 0, rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--pointers") == 0)
+			pointers = true;
+		else if (argv[i][0] != '-' && !ref)
+			ref = argv[i];
+		else
+			return usage_error("usage: lfs-hooks fsck [--pointers] [REF]");
+	}
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = inspect_fsck(r, ref, pointers, &problems, &err);
+	lfsrepo_free(r);
+	if (rc < 0)
+		return fail(&err);
+	return problems ? 1 : 0;
+}
+
+/* pre-push REMOTE [URL] */
+static int cmd_pre_push(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	int rc;
+
+	if (argc < 2 || argc > 3)
+		return usage_error("usage: lfs-hooks pre-push REMOTE [URL]");
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = push_pre_push(r, argv[1], stdin, &err);
+	lfsrepo_free(r);
+	if (rc < 0) {
+		fprintf(stderr, "lfs-hooks: push refused: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* push [--all] REMOTE [REF...] */
+static int cmd_push(int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	struct lfsrepo *r = NULL;
+	bool all = false;
+	int i = 1, rc;
+
+	if (i < argc && strcmp(argv[i], "--all") == 0) {
+		all = true;
+		i++;
+	}
+	if (i >= argc || argv[i][0] == '-')
+		return usage_error("usage: lfs-hooks push [--all] REMOTE [REF...]");
+	if (all && i + 1 < argc)
+		return usage_error("push --all takes no refs");
+	if (open_repo(&r, &err) < 0)
+		return fail(&err);
+	rc = push_refs(r, argv[i], argv + i + 1, argc - i - 1, all, &err);
+	lfsrepo_free(r);
+	return rc < 0 ? fail(&err) : 0;
+}
+
 static const struct command commands[] = {
-	{ "pre-push", cmd_hook_noop },
-	{ "post-checkout", cmd_hook_noop },
-	{ "post-merge", cmd_hook_noop },
+	{ "pre-push", cmd_pre_push },
+	{ "push", cmd_push },
+	{ "post-checkout", cmd_post },
+	{ "post-merge", cmd_post },
+	{ "pull", cmd_pull },
+	{ "fetch", cmd_fetch },
+	{ "ls-files", cmd_ls_files },
+	{ "fsck", cmd_fsck },
 	{ "install", cmd_install },
 	{ "track", cmd_track },
 	{ "clean", cmd_clean },
@@ -213,6 +381,11 @@ int main(int argc, char **argv)
 	 * from write(), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
 	lfsrepo_global_init();
+	{
+		struct err err = ERR_INIT;
+		if (httpc_global_init(&err) < 0)
+			return fail(&err);
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			rc = commands[i].run(argc - 1, argv + 1);
@@ -220,6 +393,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lfs-hooks: unknown command '%s'\n", argv[1]);
 		rc = usage_error(NULL);
 	}
+	httpc_global_cleanup();
 	lfsrepo_global_shutdown();
 	return rc;
 }

@@ -1,0 +1,167 @@
+/* tq: batching, transfers and retries (see tq.h). */
+#include "tq.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lfscache.h"
+#include "progress.h"
+#include "xfer.h"
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+struct failure {
+	int count;
+	struct err first;
+};
+
+static void report(struct failure *f, struct lfsapi *api, bool upload, const struct lfsobj *o, const char *why)
+{
+	char line[sizeof(f->first.msg)];
+
+	snprintf(line, sizeof(line), "cannot %s %s (%.12s) %s %s: %s", upload ? "upload" : "download",
+		 o->path ? o->path : "object", o->oid, upload ? "to" : "from", api->display, why);
+	fprintf(stderr, "lfs-hooks: %s\n", line);
+	if (f->count++ == 0)
+		err_set(&f->first, ERR_IO, "%s", line);
+}
+
+/* One batch request and its transfers; objects worth another try are
+ * added to retry. */
+static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk, size_t n, const char *ref,
+		     int concurrency, struct progress *pg, struct objlist *retry, struct failure *f, struct err *err)
+{
+	struct lfsapi_batch b;
+	struct xfer_item *items = calloc(n, sizeof(*items));
+	char **auths = calloc(n, sizeof(*auths));
+	size_t ni = 0;
+	int rc;
+
+	if (!items || !auths) {
+		free(items);
+		free(auths);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	rc = lfsapi_batch(api, upload ? "upload" : "download", chunk, n, ref, &b, err);
+	if (rc < 0) {
+		free(items);
+		free(auths);
+		return rc;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct lfsobj *o = &chunk[i];
+		const struct lfsapi_obj *a = lfsapi_batch_find(&b, o->oid);
+		const struct lfsapi_action *act = a ? (upload ? a->upload : a->download) : NULL;
+		char why[200];
+
+		if (!a) {
+			report(f, api, upload, o, "the server did not answer for it");
+			continue;
+		}
+		if (a->error_code) {
+			snprintf(why, sizeof(why), "%s (%d)", a->error_message, a->error_code);
+			report(f, api, upload, o, why);
+			continue;
+		}
+		if (!act) {
+			if (upload) {
+				/* Already on the server. */
+				progress_bytes(pg, o->size);
+				progress_file_done(pg);
+			} else {
+				report(f, api, upload, o, "the server gave no download action");
+			}
+			continue;
+		}
+		if (upload && !lfscache_has(api->repo, o->oid, o->size)) {
+			report(f, api, upload, o, "the server lacks it and it is not in .git/lfs/objects either");
+			continue;
+		}
+		items[ni].kind = upload ? XFER_UPLOAD : XFER_DOWNLOAD;
+		memcpy(items[ni].oid, o->oid, sizeof(items[ni].oid));
+		items[ni].size = o->size;
+		items[ni].path = o->path;
+		items[ni].action = act;
+		items[ni].verify = upload ? a->verify : NULL;
+		auths[ni] = lfsapi_transfer_auth(api, a, act);
+		items[ni].auth = auths[ni];
+		ni++;
+	}
+	rc = xfer_run(api->repo, &api->opts, items, ni, concurrency, pg, err);
+	if (rc >= 0) {
+		for (size_t i = 0; i < ni; i++) {
+			const struct lfsobj *o;
+			if (items[i].rc == 0)
+				continue;
+			o = NULL;
+			for (size_t k = 0; k < n && !o; k++)
+				if (strcmp(chunk[k].oid, items[i].oid) == 0)
+					o = &chunk[k];
+			if (items[i].retryable && retry) {
+				objlist_add(retry, o->oid, o->size, o->path, NULL, NULL);
+				continue;
+			}
+			report(f, api, upload, o, items[i].msg);
+		}
+		rc = 0;
+	}
+	for (size_t i = 0; i < ni; i++)
+		free(auths[i]);
+	free(auths);
+	free(items);
+	lfsapi_batch_release(&b);
+	return rc;
+}
+
+int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const char *ref, struct err *err)
+{
+	struct objlist pending = OBJLIST_INIT, retry = OBJLIST_INIT;
+	struct failure f = { 0, ERR_INIT };
+	struct progress pg;
+	long long bytes = 0;
+	int concurrency = (int)lfsrepo_config_int(api->repo, "lfs.concurrenttransfers", 8);
+	int maxretries = (int)lfsrepo_config_int(api->repo, "lfs.transfer.maxretries", 8);
+	long maxdelay = (long)lfsrepo_config_int(api->repo, "lfs.transfer.maxretrydelay", 10) * 1000;
+	int rc = 0;
+
+	for (size_t i = 0; i < objs->n; i++)
+		bytes += objs->items[i].size;
+	if (objs->n == 0)
+		return 0;
+	progress_start(&pg, upload ? "Uploading LFS objects" : "Downloading LFS objects", (int)objs->n, bytes);
+	for (size_t i = 0; i < objs->n && rc == 0; i++)
+		rc = objlist_add(&pending, objs->items[i].oid, objs->items[i].size, objs->items[i].path, NULL, err);
+	for (int attempt = 0; rc == 0 && pending.n > 0; attempt++) {
+		bool last = attempt >= maxretries;
+		for (size_t off = 0; off < pending.n && rc == 0; off += LFSAPI_BATCH_SIZE) {
+			size_t n = pending.n - off < LFSAPI_BATCH_SIZE ? pending.n - off : LFSAPI_BATCH_SIZE;
+			rc = run_chunk(api, upload, pending.items + off, n, ref, concurrency, &pg, last ? NULL : &retry,
+				       &f, err);
+		}
+		objlist_release(&pending);
+		pending = retry;
+		memset(&retry, 0, sizeof(retry));
+		if (rc == 0 && pending.n > 0) {
+			long delay = 250L << (attempt < 16 ? attempt : 16);
+			sleep_ms(delay < maxdelay ? delay : maxdelay);
+		}
+	}
+	objlist_release(&pending);
+	objlist_release(&retry);
+	progress_finish(&pg, rc == 0 && f.count == 0);
+	if (rc < 0)
+		return rc;
+	if (f.count > 0) {
+		return err_set(err, ERR_IO, "%d of %zu objects could not be %s %s", f.count, objs->n,
+			       upload ? "uploaded to" : "downloaded from", api->display);
+	}
+	return 0;
+}
