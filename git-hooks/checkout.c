@@ -250,12 +250,14 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	rc = find_pointer_files(r, idx, &t, err);
 	for (size_t i = 0; rc == 0 && i < t.n; i++)
 		rc = objlist_add(&want, t.v[i].p.oid, t.v[i].p.size, t.v[i].path, NULL, err);
-	if (rc == 0 && want.n > 0 && fetch_objects(r, remote, &want, &first) < 0)
-		failed = 1;
+	if (rc == 0 && want.n > 0)
+		fetch_objects(r, remote, &want, &first);
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
 		struct err e = ERR_INIT;
 		if (!lfscache_has(r, t.v[i].p.oid, t.v[i].p.size)) {
-			failed++;
+			if (failed++ < 20)
+				fprintf(stderr, "lfs-hooks: %s: still a pointer (its object could not be downloaded)\n",
+					t.v[i].path);
 			continue;
 		}
 		if (write_file(r, &t.v[i], &e) < 0) {
@@ -278,6 +280,8 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	free(t.v);
 	objlist_release(&want);
 	git_index_free(idx);
+	if (failed > 20)
+		fprintf(stderr, "lfs-hooks: ... and %d more files are still pointers\n", failed - 20);
 	if (rc == 0 && failed)
 		rc = err_set(err, ERR_IO, "%s", first.msg[0] ? first.msg : "some files are still pointers");
 	return rc;
