@@ -120,11 +120,116 @@ static char *get_from(git_config *cfg, const char *key)
 	return v;
 }
 
+/* Reads one single-quoted word at *s (git's sq_quote: '\'' inside);
+ * returns it (caller frees) and moves *s past it, or NULL. */
+static char *sq_word(const char **s)
+{
+	const char *p = *s;
+	char *out, *o;
+
+	if (*p != '\'')
+		return NULL;
+	out = malloc(strlen(p) + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	p++;
+	for (;;) {
+		if (*p == '\0') {
+			free(out);
+			return NULL;
+		}
+		if (*p != '\'') {
+			*o++ = *p++;
+			continue;
+		}
+		/* '\'' continues the word with a quote */
+		if (p[1] == '\\' && p[2] == '\'' && p[3] == '\'') {
+			*o++ = '\'';
+			p += 4;
+			continue;
+		}
+		p++;
+		break;
+	}
+	*o = '\0';
+	*s = p;
+	return out;
+}
+
+char *lfsrepo_config_param(const char *params, const char *key)
+{
+	const char *s = params;
+	char *found = NULL;
+
+	while (s && *s) {
+		char *k, *v = NULL;
+		while (*s == ' ')
+			s++;
+		if (!*s || !(k = sq_word(&s)))
+			break;
+		if (*s == '=') {
+			s++;
+			v = sq_word(&s);
+			if (!v) {
+				free(k);
+				break;
+			}
+		} else {
+			/* old form: 'key=value' in one word */
+			char *eq = strchr(k, '=');
+			if (eq) {
+				*eq = '\0';
+				v = strdup(eq + 1);
+			}
+		}
+		if (strcasecmp(k, key) == 0 && v) {
+			free(found);
+			found = v;
+			v = NULL;
+		}
+		free(k);
+		free(v);
+	}
+	return found;
+}
+
+static char *env_override(const char *key)
+{
+	const char *params = getenv("GIT_CONFIG_PARAMETERS"), *count = getenv("GIT_CONFIG_COUNT");
+	char *v = NULL;
+	long n = count ? strtol(count, NULL, 10) : 0;
+
+	for (long i = 0; i < n && i < 1000; i++) {
+		char name[64];
+		const char *k, *val;
+		snprintf(name, sizeof(name), "GIT_CONFIG_KEY_%ld", i);
+		k = getenv(name);
+		snprintf(name, sizeof(name), "GIT_CONFIG_VALUE_%ld", i);
+		val = getenv(name);
+		if (k && val && strcasecmp(k, key) == 0) {
+			free(v);
+			v = strdup(val);
+		}
+	}
+	if (params) {
+		char *p = lfsrepo_config_param(params, key);
+		if (p) {
+			free(v);
+			v = p;
+		}
+	}
+	return v;
+}
+
 char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
 {
 	git_config *cfg = NULL, *file = NULL;
-	char *v = NULL, *path = NULL;
+	char *v = env_override(key), *path = NULL;
 	struct stat st;
+
+	if (v)
+		return v;
 
 	if (git_repository_config_snapshot(&cfg, r->git) == 0) {
 		v = get_from(cfg, key);

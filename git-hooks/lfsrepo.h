@@ -33,7 +33,14 @@ void lfsrepo_free(struct lfsrepo *r);
  * caller frees with git_config_free(). */
 int lfsrepo_config(git_config **out, struct lfsrepo *r, struct err *err);
 
-/* Reads a config value: git config first, then, for the keys git-lfs
+/* The value `git -c key=value` gave for key, from params (the
+ * GIT_CONFIG_PARAMETERS git hands to hooks and filters: 'key'='value' or
+ * 'key=value' words, shell-quoted), the last one winning; caller frees.
+ * NULL when key is not there. */
+char *lfsrepo_config_param(const char *params, const char *key);
+
+/* Reads a config value: `git -c` overrides (GIT_CONFIG_PARAMETERS and
+ * GIT_CONFIG_COUNT/KEY_n/VALUE_n) first, then git config, then, for the keys git-lfs
  * accepts there, the committed .lfsconfig at the work tree root.
  * Returns a string the caller frees, or NULL when unset anywhere. */
 char *lfsrepo_config_get(struct lfsrepo *r, const char *key);

@@ -1,0 +1,29 @@
+/* Unit tests for git-hooks/lfsrepo.c: reading `git -c` overrides from
+ * GIT_CONFIG_PARAMETERS. */
+#include <stdlib.h>
+
+#include "lfsrepo.h"
+#include "tap.h"
+
+static void check(const char *params, const char *key, const char *want, const char *name)
+{
+	char *v = lfsrepo_config_param(params, key);
+
+	is_str(v, want, name);
+	free(v);
+}
+
+int main(void)
+{
+	check("'lfs.url'='http://h/x'", "lfs.url", "http://h/x", "new form");
+	check("'lfs.url=http://h/x'", "lfs.url", "http://h/x", "old form");
+	check("'a.b'='1' 'lfs.url'='u1' 'lfs.url'='u2'", "lfs.url", "u2", "last one wins");
+	check("'LFS.URL'='u'", "lfs.url", "u", "case-insensitive key");
+	check("'x.y'='it'\\''s'", "x.y", "it's", "quote inside a value");
+	check("'x.y'='a=b c'", "x.y", "a=b c", "= and space inside a value");
+	check("'a.b'='1'", "lfs.url", NULL, "absent");
+	check("", "lfs.url", NULL, "empty");
+	check("'broken", "lfs.url", NULL, "unterminated quote");
+	check("'lfs.url'", "lfs.url", NULL, "key without value");
+	return tap_done();
+}
