@@ -146,7 +146,10 @@ static int collect_rewrite(const git_config_entry *e, void *payload)
 	size_t suffix = which ? 14 : 10;
 	char **grown, *entry = NULL;
 
-	if (nlen <= 4 + suffix || !e->value)
+	/* Filtered by hand: libgit2 1.5 leaks the regex of
+	 * git_config_foreach_match(). */
+	if (strncasecmp(e->name, "url.", 4) != 0 || nlen <= 4 + suffix || !e->value ||
+	    (!which && strcasecmp(e->name + nlen - 10, ".insteadof") != 0))
 		return 0;
 	grown = realloc(rw->v[which], (size_t)(rw->n[which] + 1) * sizeof(char *));
 	if (!grown)
@@ -165,7 +168,7 @@ static char *rewritten(struct lfsrepo *r, const char *url, bool push)
 	char *out;
 
 	if (lfsrepo_config(&cfg, r, NULL) == 0) {
-		git_config_foreach_match(cfg, "^url\\..*\\.(push)?insteadof$", collect_rewrite, &rw);
+		git_config_foreach(cfg, collect_rewrite, &rw);
 		git_config_free(cfg);
 	}
 	git_error_clear();

@@ -198,6 +198,11 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
 	const char *key = e->name + strlen("filter.lfs.");
 	bool is_cmd = false;
 
+	/* git_config_foreach_match() would do, but libgit2 1.5 leaks its
+	 * compiled regex: filter by hand. */
+	if (strncasecmp(e->name, "filter.lfs.", strlen("filter.lfs.")) != 0)
+		return 0;
+
 	for (size_t i = 0; i < NELEM(filter_keys); i++)
 		if (strcasecmp(key, filter_keys[i]) == 0)
 			is_cmd = true;
@@ -224,7 +229,7 @@ static int find_conflicts(struct lfsrepo *r, const char *dir, struct err *err)
 
 	if (lfsrepo_config(&cfg, r, err) < 0)
 		return -1;
-	git_config_foreach_match(cfg, "^filter\\.lfs\\.", filter_entry_cb, &c);
+	git_config_foreach(cfg, filter_entry_cb, &c);
 	git_config_free(cfg);
 	for (size_t i = 0; i < NELEM(lfs_hooks_checked); i++) {
 		char *path = NULL, *text;

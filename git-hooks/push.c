@@ -1,6 +1,7 @@
 /* push: pre-push hook and push command (see push.h). */
 #include "push.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,14 +71,18 @@ static int collect_cb(const char *path, const git_oid *blob, unsigned int mode, 
 }
 
 /* A configured remote's name (not a URL): its tracking refs tell what it
- * has. */
+ * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.) */
 static bool is_remote_name(struct lfsrepo *r, const char *remote)
 {
-	git_remote *rem = NULL;
-	bool ok = !strchr(remote, '/') && !strchr(remote, ':') && git_remote_lookup(&rem, r->git, remote) == 0;
+	char *key = NULL, *url = NULL;
+	bool ok;
 
-	git_remote_free(rem);
-	git_error_clear();
+	if (strchr(remote, '/') || strchr(remote, ':') || asprintf(&key, "remote.%s.url", remote) < 0)
+		return false;
+	url = lfsrepo_config_get(r, key);
+	ok = url != NULL;
+	free(url);
+	free(key);
 	return ok;
 }
 
