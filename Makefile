@@ -84,11 +84,16 @@ build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o build/
 unit: $(UNIT_TESTS)
 	prove build/tests/unit/
 
+# Integration scripts spend most of their time waiting on fsync, git and
+# process start-up, so three at once fit two cores; each uses its own
+# ports and trash directory.
+PROVE_JOBS ?= 3
+
 integration: $(BINS) build/.deps-test
-	prove --timer tests/integration/t[0-9]*.sh
+	prove --timer -j$(PROVE_JOBS) tests/integration/t[0-9]*.sh
 
 test: $(BINS) $(UNIT_TESTS) build/.deps-test
-	prove --timer build/tests/unit/ tests/integration/t[0-9]*.sh
+	prove --timer -j$(PROVE_JOBS) build/tests/unit/ tests/integration/t[0-9]*.sh
 
 run: $(BINS)
 	@mkdir -p lfs-data
