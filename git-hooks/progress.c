@@ -32,8 +32,14 @@ static void draw(struct progress *p, const char *tail)
 
 	progress_format_bytes(done, sizeof(done), (double)p->bytes_done);
 	progress_format_bytes(rate, sizeof(rate), secs > 0.05 ? (double)p->bytes_done / secs : 0);
-	fprintf(stderr, "\r%s: %3d%% (%d/%d), %s | %s/s%s", p->label, pct, p->files_done, p->files, done, rate, tail);
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s: %3d%% (%d/%d), %s | %s/s", p->label, pct, p->files_done, p->files,
+			 done, rate);
+
+	/* Blank out what a longer previous line left behind. */
+	fprintf(stderr, "\r%s%*s%s", line, p->width > n ? p->width - n : 0, "", tail);
 	fflush(stderr);
+	p->width = n;
 	p->drawn = true;
 }
 
@@ -59,6 +65,7 @@ void progress_start(struct progress *p, const char *label, int files, long long 
 	p->bytes = bytes;
 	p->bytes_done = 0;
 	p->drawn = false;
+	p->width = 0;
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->last = p->start;
 }

@@ -15,6 +15,7 @@ struct progress {
 	long long bytes, bytes_done;
 	struct timespec start, last;
 	bool drawn;
+	int width; /* of the last line drawn */
 };
 
 /* Starts a meter for files objects of bytes bytes in total. */

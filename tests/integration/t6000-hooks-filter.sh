@@ -252,6 +252,26 @@ test_expect_success 'an existing hook is chained, and still runs' '
 	)
 '
 
+test_expect_success 'shipped templates under core.hooksPath are left as committed' '
+	git init -q shipped && (
+		cd shipped &&
+		mkdir .githooks &&
+		cp "$TEST_ROOT"/git-hooks/templates/* .githooks/ &&
+		git config core.hooksPath .githooks &&
+		lfs-hooks install >/dev/null &&
+		for h in pre-push post-checkout post-merge; do
+			cmp "$TEST_ROOT/git-hooks/templates/$h" .githooks/$h || return 1
+		done &&
+		! ls .githooks | grep chained &&
+		test -n "$(git config filter.lfs.process)" &&
+		echo x >f && git add . && git commit -q -m one &&
+		git checkout -q -b side 2>../err &&
+		test_must_fail grep . ../err &&
+		lfs-hooks install --uninstall >/dev/null &&
+		cmp "$TEST_ROOT/git-hooks/templates/pre-push" .githooks/pre-push
+	)
+'
+
 test_expect_success 'uninstall undoes exactly what install did' '
 	(
 		cd chain &&

@@ -196,6 +196,28 @@ test_expect_success 'a clone pushes a change back through its hooks' '
 	clean_status work
 '
 
+test_expect_success 'lfs-hooks push: a branch by hand, then --all to another server repo' '
+	(
+		cd work &&
+		git checkout -q -b side &&
+		make_file lib/gcc-12.2/cortex-m0/libtock.a $SIZE side &&
+		GIT_LFS_SKIP_PUSH=1 git commit -q -a -m side &&
+		lfs-hooks push origin side
+	) &&
+	oid=$(sha256_of work/lib/gcc-12.2/cortex-m0/libtock.a) &&
+	cmp work/lib/gcc-12.2/cortex-m0/libtock.a "$(obj_path "$DATA" "$oid")" &&
+	(
+		cd work &&
+		git config lfs.url "$LFS_URL/tock/libtock-c-copy.git/info/lfs" &&
+		lfs-hooks push --all origin &&
+		git config --unset lfs.url &&
+		git checkout -q main
+	) &&
+	test "$(sqlite3 "$DATA/meta.db" "SELECT COUNT(*) FROM journal WHERE repo = '"'"'tock/libtock-c-copy'"'"'")" = 14 &&
+	test_expect_code 2 lfs-hooks push 2>err &&
+	grep "^usage:" err
+'
+
 test_expect_success 'pull and fetch --all bring every object to a pointer-only clone' '
 	GIT_LFS_SKIP_SMUDGE=1 git clone -q libtock-c.git third &&
 	(
