@@ -1,11 +1,10 @@
-/* Unit tests for git-hooks/install.c and git-hooks/track.c: the pure
- * parts (quoting, git-lfs detection, hook text, attribute lines). */
+/* Unit tests for git-hooks/install.c: the pure parts (quoting, git-lfs
+ * detection, hook text). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "install.h"
 #include "tap.h"
-#include "track.h"
 
 static void check_quote(const char *in, const char *want)
 {
@@ -13,14 +12,6 @@ static void check_quote(const char *in, const char *want)
 
 	is_str(q, want, in);
 	free(q);
-}
-
-static void check_escape(const char *in, const char *want)
-{
-	char *e = track_escape(in);
-
-	is_str(e, want, in);
-	free(e);
 }
 
 int main(void)
@@ -51,14 +42,5 @@ int main(void)
 	ok(s && strstr(s, "\"$lfs_hooks\" post-merge \"$@\"\n"), "post-merge hook runs lfs-hooks post-merge");
 	free(s);
 
-	check_escape("*.a", "*.a");
-	check_escape("lib dir/*.bin", "lib[[:space:]]dir/*.bin");
-	check_escape("#odd", "\\#odd");
-	ok(track_line_tracks("*.a filter=lfs diff=lfs merge=lfs -text", "*.a"), "a tracking line");
-	ok(track_line_tracks("  *.a   -text filter=lfs", "*.a"), "any attribute order");
-	ok(!track_line_tracks("*.a filter=lfsx", "*.a"), "another filter");
-	ok(!track_line_tracks("*.ab filter=lfs", "*.a"), "another pattern");
-	ok(!track_line_tracks("*.a -filter=lfs", "*.a"), "unset filter");
-	ok(!track_line_tracks("*.a text", "*.a"), "no filter");
 	return tap_done();
 }

@@ -1,13 +1,10 @@
 /* Unit tests for git-hooks/lfsapi.c: batch requests as sent, answers as
- * read (protocol doc 3), and git-hooks/push.c's pre-push line parser and
- * git-hooks/progress.c's byte counts. */
+ * read (protocol doc 3). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lfsapi.h"
-#include "progress.h"
-#include "push.h"
 #include "tap.h"
 
 #define HELLO "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"
@@ -85,51 +82,9 @@ static void test_answers(void)
 	       ERR_INVALID, "header with CRLF refused");
 }
 
-static void test_pre_push_lines(void)
-{
-	struct push_update u;
-	struct err err = ERR_INIT;
-
-	is_int(push_parse_line(&u,
-			       "refs/heads/main 67890abcdef0123456789abcdef0123456789abc refs/heads/main "
-			       "0000000000000000000000000000000000000000\n",
-			       &err),
-	       0, "pre-push line parses");
-	is_str(u.local_ref, "refs/heads/main", "local ref");
-	ok(u.remote_is_new && !u.is_delete, "new remote ref");
-	is_int(push_parse_line(&u,
-			       "(delete) 0000000000000000000000000000000000000000 refs/heads/old "
-			       "67890abcdef0123456789abcdef0123456789abc",
-			       &err),
-	       0, "delete line parses");
-	ok(u.is_delete && !u.remote_is_new, "delete recognised");
-	is_int(push_parse_line(&u, "refs/heads/main 123 refs/heads/main 456\n", &err), ERR_INVALID, "short shas");
-	is_int(push_parse_line(&u, "garbage\n", &err), ERR_INVALID, "garbage");
-	is_int(push_parse_line(&u,
-			       "a 67890abcdef0123456789abcdef0123456789abc b 67890abcdef0123456789abcdef0123456789abc extra",
-			       &err),
-	       ERR_INVALID, "extra field");
-}
-
-static void test_bytes(void)
-{
-	char s[32];
-
-	progress_format_bytes(s, sizeof(s), 512);
-	is_str(s, "512 B", "bytes");
-	progress_format_bytes(s, sizeof(s), 12000000);
-	is_str(s, "12.0 MB", "megabytes");
-	progress_format_bytes(s, sizeof(s), 1500000000);
-	is_str(s, "1.5 GB", "gigabytes");
-	progress_format_bytes(s, sizeof(s), 150000);
-	is_str(s, "150 KB", "three digits, no decimals");
-}
-
 int main(void)
 {
 	test_request();
 	test_answers();
-	test_pre_push_lines();
-	test_bytes();
 	return tap_done();
 }
