@@ -119,6 +119,16 @@ test_expect_success 'server back: pull fills the offline clone' '
 	clean_status offline
 '
 
+test_expect_success 'one-shot smudge downloads a missing object' '
+	(
+		cd offline &&
+		rm -rf .git/lfs/objects &&
+		git cat-file blob HEAD:two.a | lfs-hooks smudge -- two.a >../smudged
+	) &&
+	cmp repo/two.a smudged &&
+	cmp repo/two.a "$(obj_path offline/.git/lfs "$(sha256_of repo/two.a)")"
+'
+
 test_expect_success 'corrupt bytes from the server never reach the cache or the work tree' '
 	oid=$(sha256_of repo/three.a) &&
 	chmod u+w "$(obj_path "$DATA" "$oid")" &&
