@@ -200,6 +200,32 @@ static char *get_remote(struct lfsrepo *r, const char *remote, const char *var)
 	return v;
 }
 
+/* A remote on this machine has no server: its objects are copied
+ * (standalone.c).  The endpoint names its absolute path as file://. */
+static int local_endpoint(char **out, struct lfsrepo *r, const char *url, struct err *err)
+{
+	const char *path = strncmp(url, "file://", 7) == 0 ? url + 7 : url;
+	char *joined = NULL, *abs;
+
+	if (path[0] == '/')
+		joined = strdup(path);
+	else if (asprintf(&joined, "%s/%s", r->workdir ? r->workdir : r->gitdir, path) < 0)
+		joined = NULL;
+	if (!joined)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	abs = realpath(joined, NULL);
+	free(joined);
+	if (!abs)
+		return err_set_errno(err, ERR_NOTFOUND, "no Git LFS server for the local remote '%s'", url);
+	if (asprintf(out, "file://%s", abs) < 0) {
+		*out = NULL;
+		free(abs);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	free(abs);
+	return 0;
+}
+
 int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *remote, bool upload,
 		     struct err *err)
 {
@@ -248,6 +274,8 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 	} else {
 		proto = lfsrepo_config_get(r, "lfs.gitprotocol");
 		rc = endpoint_from_git_url(out, url, proto, err);
+		if (rc == ERR_NOTFOUND)
+			rc = local_endpoint(out, r, url, err);
 	}
 	if (rc == 0 && git_url) {
 		*git_url = url;

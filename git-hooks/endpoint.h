@@ -32,7 +32,9 @@ char *endpoint_default_remote(struct lfsrepo *r);
  * when pushing to a bare URL; NULL: endpoint_default_remote()), for an
  * upload or a download.  Also hands back the git remote URL (*git_url,
  * may be NULL), which credentials are asked for when it shares the
- * endpoint's host.  Caller frees both. */
+ * endpoint's host.  A remote on this machine (a path or file:// URL,
+ * with no lfs.url) gives "file://<absolute path>": objects are copied,
+ * see standalone.h.  Caller frees both. */
 int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *remote, bool upload,
 		     struct err *err);
 

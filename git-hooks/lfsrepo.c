@@ -46,10 +46,24 @@ static char *strip_slash(const char *s)
 	return d;
 }
 
+static int fill_paths(struct lfsrepo *r, struct err *err)
+{
+	const char *wd;
+
+	r->gitdir = strip_slash(git_repository_commondir(r->git));
+	wd = git_repository_workdir(r->git);
+	if (wd)
+		r->workdir = strdup(wd);
+	if (!r->gitdir || (wd && !r->workdir) || asprintf(&r->lfsdir, "%s/lfs", r->gitdir) < 0) {
+		r->lfsdir = NULL;
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
 int lfsrepo_open(struct lfsrepo **out, struct err *err)
 {
 	struct lfsrepo *r = calloc(1, sizeof(*r));
-	const char *wd;
 	int rc;
 
 	if (!r)
@@ -61,14 +75,28 @@ int lfsrepo_open(struct lfsrepo **out, struct err *err)
 			return err_set(err, ERR_NOTFOUND, "not in a git repository");
 		return lfsrepo_git_error(err, ERR_IO, "cannot open the repository");
 	}
-	r->gitdir = strip_slash(git_repository_commondir(r->git));
-	wd = git_repository_workdir(r->git);
-	if (wd)
-		r->workdir = strdup(wd);
-	if (!r->gitdir || (wd && !r->workdir) || asprintf(&r->lfsdir, "%s/lfs", r->gitdir) < 0) {
-		r->lfsdir = NULL;
+	if ((rc = fill_paths(r, err)) < 0) {
 		lfsrepo_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int lfsrepo_open_path(struct lfsrepo **out, const char *path, struct err *err)
+{
+	struct lfsrepo *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
 		return err_set(err, ERR_NOMEM, "out of memory");
+	if (git_repository_open_ext(&r->git, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
+		free(r);
+		return lfsrepo_git_error(err, ERR_NOTFOUND, path);
+	}
+	if ((rc = fill_paths(r, err)) < 0) {
+		lfsrepo_free(r);
+		return rc;
 	}
 	*out = r;
 	return 0;

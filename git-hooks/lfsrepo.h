@@ -26,6 +26,11 @@ void lfsrepo_global_shutdown(void);
  * lfsrepo_free().  ERR_NOTFOUND outside a repository. */
 int lfsrepo_open(struct lfsrepo **out, struct err *err);
 
+/* Opens the repository at path exactly (no search upward, no
+ * environment): a remote on this machine.  Caller frees with
+ * lfsrepo_free(). */
+int lfsrepo_open_path(struct lfsrepo **out, const char *path, struct err *err);
+
 /* Frees r and closes its repository; NULL is fine. */
 void lfsrepo_free(struct lfsrepo *r);
 

@@ -8,6 +8,7 @@
 
 #include "lfscache.h"
 #include "progress.h"
+#include "standalone.h"
 #include "xfer.h"
 
 static void sleep_ms(long ms)
@@ -132,6 +133,13 @@ int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const ch
 	long maxdelay = (long)lfsrepo_config_int(api->repo, "lfs.transfer.maxretrydelay", 10) * 1000;
 	int rc = 0;
 
+	char *local = standalone_path(api->url);
+
+	if (local) {
+		rc = objs->n ? standalone_transfer(api->repo, local, upload, objs, err) : 0;
+		free(local);
+		return rc;
+	}
 	for (size_t i = 0; i < objs->n; i++)
 		bytes += objs->items[i].size;
 	if (objs->n == 0)

@@ -212,6 +212,24 @@ test_expect_success 'an object missing everywhere leaves the pointer, checkout s
 	)
 '
 
+test_expect_success 'a remote on this machine gets its objects copied (no server)' '
+	git init -q --bare local.git &&
+	git init -q lw && (
+		cd lw &&
+		lfs-hooks install >/dev/null &&
+		lfs-hooks track "*.a" >/dev/null &&
+		make_file lib.a 300000 local &&
+		git add . && git commit -q -m lib &&
+		git remote add origin ../local.git &&
+		git push -q origin main
+	) &&
+	cmp lw/lib.a "$(obj_path local.git/lfs "$(sha256_of lw/lib.a)")" &&
+	git clone -q local.git lc &&
+	(cd lc && lfs-hooks install >/dev/null) &&
+	cmp lw/lib.a lc/lib.a &&
+	test -z "$(git -C lc status --porcelain)"
+'
+
 test_expect_success 'install stops when git-lfs drives the filter' '
 	git init -q lfsrepo && (
 		cd lfsrepo &&
