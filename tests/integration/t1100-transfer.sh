@@ -43,9 +43,12 @@ test_expect_success 'setup: upload through the batch API' '
 	test_cmp big.bin "$(obj_path "$DATA" $OID)"
 '
 
-test_expect_success 'GET: 200, exact bytes, Content-Length, octet-stream' '
-	auth=$(token download a $OID $SIZE) &&
-	test "$(http_status GET "$LFS_URL$URL_A" -H "Authorization: $auth")" = 200 &&
+test_expect_success 'GET through the download action: 200, exact bytes, Content-Length, octet-stream' '
+	test "$(batch a "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$OID\",\"size\":$SIZE}]}")" = 200 &&
+	href=$(jq -er ".objects[0].actions.download.href" body) &&
+	test "$href" = "$LFS_URL$URL_A" &&
+	auth=$(jq -r ".objects[0].actions.download.header.Authorization // empty" body) &&
+	test "$(http_status GET "$href" ${auth:+-H "Authorization: $auth"})" = 200 &&
 	test_cmp big.bin body &&
 	test "$(header Content-Length)" = $SIZE &&
 	test "$(header Content-Type)" = application/octet-stream

@@ -1,0 +1,193 @@
+#!/bin/bash
+test_description='crash loop: kill -9 during uploads and at the store fault points; the store stays consistent'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_ROOT/tests/integration/lib-server.sh"
+
+# Servers are started and reaped at the top level (test bodies run in a
+# subshell, which cannot wait for them); the tests upload, kill and check.
+
+server_started() {
+	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start:" >&2; cat "$TRASH/start.err" >&2; return 1; }
+}
+start() {
+	start_lfs_server "$@" 2>"$TRASH/start.err" || return 1
+	# lib-server.sh may see the listening line before its wrapper has
+	# written the pid file; without a pid the kills below would miss.
+	if [ -z "$LFS_PID" ]; then
+		test_poll test -s "$LFS_LOG.pid" && LFS_PID=$(cat "$LFS_LOG.pid") &&
+		test_atexit "kill -9 $LFS_PID 2>/dev/null"
+	fi
+}
+stop_rc() {
+	stop_lfs_server 2>"$TRASH/stop.err"
+	echo $? >"$TRASH/stop.rc"
+}
+stopped_cleanly() {
+	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
+}
+server_gone() {
+	! curl -s -o /dev/null --max-time 5 "$LFS_URL/healthz"
+}
+# The upload got no final answer (curl says 000, or 100 when the server
+# died after "100 Continue").
+no_answer() {
+	case "$1" in 000|100) return 0 ;; esac
+	echo "the upload got an answer: $1" >&2
+	return 1
+}
+tmp_empty() { [ -z "$(ls -A "$DATA/tmp")" ]; }
+tmp_has_at_least() {
+	local f
+	for f in "$DATA"/tmp/*; do
+		[ -f "$f" ] && [ "$(stat -c %s "$f")" -ge "$1" ] && return 0
+	done
+	return 1
+}
+token() {
+	curl -sS -H "Content-Type: $LFS_TYPE" \
+		--data-binary "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}" \
+		"$LFS_URL/$2/info/lfs/objects/batch" |
+		jq -er ".objects[0].actions.$1.header.Authorization"
+}
+# held REPO OID: the repo's batch answer offers a download.
+held() {
+	batch "$1" "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$2\",\"size\":$(stat -c %s "$3")}]}" >/dev/null &&
+	jq -e ".objects[0].actions.download.href" "$TRASH/body" >/dev/null
+}
+
+# The invariants after any crash and restart: DATA/tmp is empty, every
+# object file sits at its place and hashes to its name, and every journal
+# row has its object file with the recorded size.
+check_store() {
+	tmp_empty || { echo "DATA/tmp is not empty:" >&2; ls -la "$DATA/tmp" >&2; return 1; }
+	(cd "$DATA" && find objects -type f) | while read -r f; do
+		name=${f##*/}
+		[ "$f" = "objects/${name:0:2}/${name:2:2}/$name" ] || { echo "misplaced: $f" >&2; exit 1; }
+		[ "$(sha256_of "$DATA/$f")" = "$name" ] || { echo "corrupt: $f" >&2; exit 1; }
+	done || return 1
+	sqlite3 -separator ' ' "$DATA/meta.db" "SELECT repo, oid, size FROM journal" >"$TRASH/rows" || return 1
+	while read -r repo oid size; do
+		f=$(obj_path "$DATA" "$oid")
+		[ -f "$f" ] || { echo "journal row $repo $oid has no file" >&2; return 1; }
+		[ "$(stat -c %s "$f")" = "$size" ] || { echo "journal row $repo $oid: size $size, file $(stat -c %s "$f")" >&2; return 1; }
+	done <"$TRASH/rows"
+}
+
+# One object per fault run.
+for i in 1 2 3 4 5 6; do
+	make_file f$i.bin $((100000 + i * 37)) fault$i
+done
+BIG_SIZE=$((4 * 1024 * 1024))
+make_file big.bin $BIG_SIZE big
+BIG=$(sha256_of big.bin)
+kills=0
+
+# --- store-synced: killed after the temp file is fsynced, before the link
+for i in 1 2 3; do
+	LFS_FAULT=store-synced start
+	test_expect_success "store-synced #$i: the server dies during the upload" '
+		server_started &&
+		oid=$(sha256_of f'$i'.bin) &&
+		auth=$(token upload r $oid $(stat -c %s f'$i'.bin)) &&
+		code=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: $auth" -T f'$i'.bin \
+			"$LFS_URL/r/info/lfs/objects/$oid") ;
+		no_answer "$code" &&
+		test_poll server_gone
+	'
+	kill9_lfs_server
+	kills=$((kills + 1))
+	start
+	test_expect_success "store-synced #$i: consistent after restart, object not there" '
+		server_started &&
+		check_store &&
+		oid=$(sha256_of f'$i'.bin) &&
+		test ! -e "$(obj_path "$DATA" $oid)" &&
+		! held r $oid f'$i'.bin
+	'
+	kill9_lfs_server
+done
+
+# --- store-linked: killed after the object is linked, before its row
+for i in 4 5 6; do
+	LFS_FAULT=store-linked start
+	test_expect_success "store-linked #$i: the server dies during the upload" '
+		server_started &&
+		oid=$(sha256_of f'$i'.bin) &&
+		auth=$(token upload r $oid $(stat -c %s f'$i'.bin)) &&
+		code=$(curl -s -o /dev/null -w "%{http_code}" -H "Authorization: $auth" -T f'$i'.bin \
+			"$LFS_URL/r/info/lfs/objects/$oid") ;
+		no_answer "$code" &&
+		test_poll server_gone
+	'
+	kill9_lfs_server
+	kills=$((kills + 1))
+	start
+	test_expect_success "store-linked #$i: consistent after restart; the repo does not hold it yet" '
+		server_started &&
+		check_store &&
+		oid=$(sha256_of f'$i'.bin) &&
+		test_cmp f'$i'.bin "$(obj_path "$DATA" $oid)" &&
+		! held r $oid f'$i'.bin
+	'
+	test_expect_success "store-linked #$i: a retried upload succeeds and is downloadable" '
+		oid=$(sha256_of f'$i'.bin) &&
+		test "$(batch r "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$(stat -c %s f'$i'.bin)}]}")" = 200 &&
+		auth=$(jq -er ".objects[0].actions.upload.header.Authorization" body) &&
+		test "$(http_status PUT "$LFS_URL/r/info/lfs/objects/$oid" -H "Authorization: $auth" -T f'$i'.bin)" = 200 &&
+		held r $oid f'$i'.bin &&
+		href=$(jq -er ".objects[0].actions.download.href" body) &&
+		auth=$(jq -r ".objects[0].actions.download.header.Authorization // empty" body) &&
+		test "$(http_status GET "$href" ${auth:+-H "Authorization: $auth"})" = 200 &&
+		test_cmp f'$i'.bin body &&
+		check_store
+	'
+	kill9_lfs_server
+done
+
+# --- kill -9 at increasing offsets of a large upload
+for off in 1 262144 1048576 2097152 3145728 3670016; do
+	start
+	test_expect_success "kill -9 once $off bytes of the upload are in DATA/tmp" '
+		server_started &&
+		auth=$(token upload big $BIG $BIG_SIZE) || return 1
+		curl -s -o /dev/null --limit-rate 2M -H "Authorization: $auth" -T big.bin \
+			"$LFS_URL/big/info/lfs/objects/$BIG" &
+		cpid=$!
+		POLL_TRIES=600 test_poll tmp_has_at_least '$off' &&
+		kill -9 $LFS_PID &&
+		test_poll server_gone;
+		rc=$?
+		kill $cpid 2>/dev/null
+		wait $cpid
+		test $rc = 0
+	'
+	kill9_lfs_server
+	kills=$((kills + 1))
+	start
+	test_expect_success "after the kill at $off: consistent, the upload left nothing" '
+		server_started &&
+		check_store &&
+		! held big $BIG big.bin
+	'
+	kill9_lfs_server
+done
+
+start
+test_expect_success "$kills kill points; then the large upload completes and is downloadable" '
+	test '$kills' -ge 10 &&
+	server_started &&
+	auth=$(token upload big $BIG $BIG_SIZE) &&
+	test "$(http_status PUT "$LFS_URL/big/info/lfs/objects/$BIG" -H "Authorization: $auth" -T big.bin)" = 200 &&
+	held big $BIG big.bin &&
+	curl -sS -o got "$LFS_URL/big/info/lfs/objects/$BIG" &&
+	test_cmp big.bin got &&
+	check_store &&
+	test "$(sqlite3 "$DATA/meta.db" "SELECT count(*) FROM journal")" = 4
+'
+
+stop_rc
+test_expect_success 'SIGTERM: the server stops cleanly' '
+	stopped_cleanly
+'
+
+test_done
