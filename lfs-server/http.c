@@ -232,6 +232,14 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
 	/* Never log the query string: it is where a client might put secrets. */
 	snprintf(r->path, sizeof(r->path), "%.*s", (int)strcspn(uri, "?"), uri);
+	/* The library decodes the path before we see it, and %00 would end the
+	 * string early: ".../objects/<oid>%00.txt" would name <oid>.  This raw
+	 * URI is the only place to notice. */
+	{
+		size_t n = strcspn(uri, "?");
+		for (size_t i = 0; i + 2 < n && !r->nul_in_path; i++)
+			r->nul_in_path = uri[i] == '%' && uri[i + 1] == '0' && uri[i + 2] == '0';
+	}
 	buf_init(&r->body, (size_t)srv->cfg->max_json_bytes);
 	conns_request_begin(srv->conns, r->slot);
 	return r;
@@ -292,6 +300,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->begun) {
 		r->begun = true;
 		snprintf(r->method, sizeof(r->method), "%s", method);
+		if (r->nul_in_path)
+			return http_reply_error(r, 404, "not found: NUL in the path");
 		if (route_parse(&r->route, url, &err) < 0)
 			return http_reply_error(r, 404, "%s", err.msg);
 		if (!route_method_ok(r->route.kind, method))

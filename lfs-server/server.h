@@ -45,6 +45,7 @@ struct req {
 	int status;              /* what we answered, for the log */
 	long long bytes_out;
 	bool begun, responded, counted_transfer;
+	bool nul_in_path;        /* the raw path held %00 */
 	struct route route;
 	struct buf body;         /* JSON bodies, capped at server.max-json-bytes */
 	struct store_put *put;   /* an upload in progress */

@@ -46,6 +46,17 @@ start_lfs_server() {
 		echo "lfs-server did not become ready" >&2
 		return 1
 	fi
+	# The wrapper may print the line before it has written the pid file.
+	i=0
+	while [ ! -s "$pidfile" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	LFS_PID=$(cat "$pidfile" 2>/dev/null)
+	if [ -z "$LFS_PID" ]; then
+		echo "lfs-server pid unknown" >&2
+		return 1
+	fi
 	LFS_URL=${line#listening on }
 	export LFS_URL LFS_PID LFS_LOG
 	test_atexit "kill -9 $LFS_PID 2>/dev/null"
@@ -95,10 +106,13 @@ http_status() {
 
 LFS_TYPE="application/vnd.git-lfs+json"
 
-# batch REPO JSON: POSTs a batch request; prints the status, body in $TRASH/body.
+# batch REPO JSON [curl args...]: POSTs a batch request; prints the status,
+# body in $TRASH/body.
 batch() {
-	http_status POST "$LFS_URL/$1/info/lfs/objects/batch" \
-		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" --data-binary "$2"
+	local repo="$1" json="$2"
+	shift 2
+	http_status POST "$LFS_URL/$repo/info/lfs/objects/batch" \
+		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" --data-binary "$json" "$@"
 }
 
 # Lists every file under $DATA/objects, for "nothing was stored" checks.
