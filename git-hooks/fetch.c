@@ -7,6 +7,7 @@
 
 #include "lfsapi.h"
 #include "lfscache.h"
+#include "mirrors.h"
 #include "scan.h"
 #include "tq.h"
 
@@ -23,6 +24,32 @@ static char *current_ref(struct lfsrepo *r)
 	return ref;
 }
 
+/* The server failed (rc, err): what it could not give, the mirrors of
+ * .lfsmirrors may.  Returns 0 when they gave everything, else rc with
+ * err as the server left it. */
+static int from_mirrors(struct lfsrepo *r, const struct objlist *missing, int rc, struct err *err)
+{
+	struct err merr = ERR_INIT;
+	char **urls = NULL;
+	int n = 0, left;
+
+	if (mirrors_list(&urls, &n, r, &merr) < 0 || n == 0) {
+		if (merr.msg[0])
+			fprintf(stderr, "lfs-hooks: %s\n", merr.msg);
+		return rc;
+	}
+	for (int i = 0; i < n; i++)
+		free(urls[i]);
+	free(urls);
+	left = mirrors_fetch(r, missing, &merr);
+	if (left == 0) {
+		fprintf(stderr, "lfs-hooks: the Git LFS server failed (%s); the mirrors of .lfsmirrors had everything\n",
+			err->msg);
+		return 0;
+	}
+	return rc;
+}
+
 int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *objs, struct err *err)
 {
 	struct objlist missing = OBJLIST_INIT;
@@ -37,10 +64,13 @@ int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *o
 	}
 	if (rc < 0 || missing.n == 0)
 		goto out;
-	if ((rc = lfsapi_open(&api, r, remote, false, err)) < 0)
-		goto out;
-	ref = current_ref(r);
-	rc = tq_run(api, false, &missing, ref, err);
+	rc = lfsapi_open(&api, r, remote, false, err);
+	if (rc == 0) {
+		ref = current_ref(r);
+		rc = tq_run(api, false, &missing, ref, err);
+	}
+	if (rc < 0 && rc != ERR_NOMEM)
+		rc = from_mirrors(r, &missing, rc, err);
 out:
 	free(ref);
 	lfsapi_close(api);
