@@ -103,6 +103,7 @@ run: $(BINS)
 bench: $(BINS) build/.deps-test
 	@scripts/deps.sh bench
 	tests/bench/run.sh
+	tests/bench/hooks.sh
 
 # Fuzzing needs clang's libFuzzer; not part of `make test`.
 FUZZ_SECONDS ?= 60
