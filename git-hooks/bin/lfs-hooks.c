@@ -377,6 +377,12 @@ int main(int argc, char **argv)
 		printf("lfs-hooks %s\n", LFS_VERSION);
 		return 0;
 	}
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(help_text, stdout);
+			return 0;
+		}
+	}
 	/* A reader that goes away (git killing a filter) is an error return
 	 * from write(), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);

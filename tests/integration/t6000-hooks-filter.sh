@@ -33,6 +33,8 @@ test_expect_success '--help, --version and usage errors' '
 	grep "^usage: lfs-hooks" out &&
 	lfs-hooks --version >out &&
 	grep "^lfs-hooks [0-9]" out &&
+	lfs-hooks push --help >out &&
+	grep "^usage: lfs-hooks" out &&
 	test_expect_code 2 lfs-hooks 2>err &&
 	grep "^usage:" err &&
 	test_expect_code 2 lfs-hooks no-such-command 2>err &&
