@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 test_description='lfs-hooks without git-lfs: install, track, clean/smudge, filter-process'
 . "$(dirname "$0")/test-lib.sh"
 

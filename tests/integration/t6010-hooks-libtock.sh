@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 test_description='lfs-hooks, libtock-c style: prebuilt libraries pushed, cloned and checked out without git-lfs'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"

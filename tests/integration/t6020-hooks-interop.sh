@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 test_description='lfs-hooks and the real git-lfs client share repositories both ways'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 test_description='lfs-hooks when the server is down, refuses, or serves bad bytes'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"

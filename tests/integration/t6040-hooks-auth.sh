@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 test_description='lfs-hooks against a server with authentication: 401, git credential fill/approve/reject'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
