@@ -231,49 +231,95 @@ int scan_tree(struct lfsrepo *r, git_tree *tree, scan_cb cb, void *payload, stru
 	return w.rc;
 }
 
+/* Git's order of tree entries: by name, a tree's name compared as if it
+ * ended in '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), l = la < lb ? la : lb;
+	int c = memcmp(na, nb, l);
+	unsigned char ca, cb;
+
+	if (c)
+		return c;
+	ca = la > l ? (unsigned char)na[l] : git_tree_entry_type(a) == GIT_OBJECT_TREE ? '/' : 0;
+	cb = lb > l ? (unsigned char)nb[l] : git_tree_entry_type(b) == GIT_OBJECT_TREE ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
+/* Reports the file blobs of tree new that old (NULL: nothing) does not
+ * have at the same path.  Git trees are sorted by name, so one merge pass
+ * compares them, and a subtree with the same id on both sides is skipped
+ * whole: this is what makes a push of a long history cheap (libgit2's
+ * tree-to-tree diff does the same work with far more setup per commit). */
+static int tree_changes(struct scan *s, git_tree *old, git_tree *new, const char *prefix, scan_cb cb,
+			void *payload, struct err *err)
+{
+	size_t no = old ? git_tree_entrycount(old) : 0, nn = git_tree_entrycount(new), i = 0, j = 0;
+	int rc = 0;
+
+	while (j < nn && rc == 0) {
+		const git_tree_entry *e = git_tree_entry_byindex(new, j);
+		const git_tree_entry *o = i < no ? git_tree_entry_byindex(old, i) : NULL;
+		int cmp = o ? entry_cmp(o, e) : 1;
+		git_object_t type = git_tree_entry_type(e);
+		char *path = NULL;
+
+		if (cmp < 0) {
+			i++;
+			continue;
+		}
+		j++;
+		if (cmp == 0)
+			i++;
+		if (cmp == 0 && git_oid_equal(git_tree_entry_id(o), git_tree_entry_id(e)))
+			continue;
+		if (asprintf(&path, "%s%s", prefix, git_tree_entry_name(e)) < 0)
+			return err_set(err, ERR_NOMEM, "out of memory");
+		if (type == GIT_OBJECT_TREE) {
+			git_tree *sub = NULL, *osub = NULL;
+			char *dir = NULL;
+			if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(e)) < 0) {
+				rc = lfsrepo_git_error(err, ERR_IO, "cannot read a tree");
+			} else if (asprintf(&dir, "%s/", path) < 0) {
+				rc = err_set(err, ERR_NOMEM, "out of memory");
+			} else {
+				if (cmp == 0 && git_tree_lookup(&osub, s->repo->git, git_tree_entry_id(o)) < 0)
+					osub = NULL;
+				git_error_clear();
+				rc = tree_changes(s, osub, sub, dir, cb, payload, err);
+			}
+			free(dir);
+			git_tree_free(osub);
+			git_tree_free(sub);
+		} else if (type == GIT_OBJECT_BLOB && is_file_mode(git_tree_entry_filemode(e))) {
+			int added = oidset_add(&s->seen, git_tree_entry_id(e));
+			if (added < 0)
+				rc = err_set(err, ERR_NOMEM, "out of memory");
+			else if (added)
+				rc = report_blob(s->repo, path, git_tree_entry_id(e), git_tree_entry_filemode(e), cb,
+						 payload, err);
+		}
+		free(path);
+	}
+	return rc;
+}
+
 static int scan_commit(struct scan *s, git_commit *c, scan_cb cb, void *payload, struct err *err)
 {
 	git_tree *tree = NULL, *ptree = NULL;
 	git_commit *parent = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
-	int rc = 0;
+	int rc;
 
 	if (git_commit_tree(&tree, c) < 0)
 		return lfsrepo_git_error(err, ERR_IO, "cannot read a commit's tree");
-	if (git_commit_parentcount(c) == 0) {
-		struct walk_ctx w = { s->repo, &s->seen, cb, payload, err, 0 };
-		if (git_tree_walk(tree, GIT_TREEWALK_PRE, tree_entry_cb, &w) < 0 && w.rc == 0)
-			w.rc = lfsrepo_git_error(err, ERR_IO, "cannot walk a tree");
-		git_tree_free(tree);
-		return w.rc;
-	}
-	if (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0) {
+	if (git_commit_parentcount(c) > 0 &&
+	    (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0)) {
 		rc = lfsrepo_git_error(err, ERR_IO, "cannot read a parent commit");
 		goto out;
 	}
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK | GIT_DIFF_IGNORE_SUBMODULES;
-	if (git_diff_tree_to_tree(&diff, s->repo->git, ptree, tree, &opts) < 0) {
-		rc = lfsrepo_git_error(err, ERR_IO, "cannot diff a commit");
-		goto out;
-	}
-	for (size_t i = 0; i < git_diff_num_deltas(diff) && rc == 0; i++) {
-		const git_diff_delta *d = git_diff_get_delta(diff, i);
-		int added;
-		if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_MODIFIED &&
-		    d->status != GIT_DELTA_TYPECHANGE)
-			continue;
-		if (!is_file_mode(d->new_file.mode))
-			continue;
-		added = oidset_add(&s->seen, &d->new_file.id);
-		if (added < 0)
-			rc = err_set(err, ERR_NOMEM, "out of memory");
-		else if (added)
-			rc = report_blob(s->repo, d->new_file.path, &d->new_file.id, d->new_file.mode, cb, payload, err);
-	}
+	rc = tree_changes(s, ptree, tree, "", cb, payload, err);
 out:
-	git_diff_free(diff);
 	git_tree_free(ptree);
 	git_commit_free(parent);
 	git_tree_free(tree);

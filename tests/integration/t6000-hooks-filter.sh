@@ -232,6 +232,22 @@ test_expect_success 'a remote on this machine gets its objects copied (no server
 	test -z "$(git -C lc status --porcelain)"
 '
 
+test_expect_success 'push finds every changed pointer, also beside same-prefix names' '
+	(
+		cd lw &&
+		make_file foo.a 1000 f1 && git add foo.a && git commit -q -m 1 &&
+		mkdir foo && make_file foo/x.a 1000 f2 && make_file foo-bar.a 1000 f3 &&
+		git add . && git commit -q -m 2 &&
+		make_file foo.a 1000 f4 && make_file foo/x.a 1000 f5 && make_file foo/y.a 1000 f6 &&
+		git add . && git commit -q -m 3 &&
+		git push -q origin main
+	) &&
+	for seed in f1 f2 f3 f4 f5 f6; do
+		make_file want 1000 $seed &&
+		cmp want "$(obj_path local.git/lfs "$(sha256_of want)")" || return 1
+	done
+'
+
 test_expect_success 'install stops when git-lfs drives the filter' '
 	git init -q lfsrepo && (
 		cd lfsrepo &&
