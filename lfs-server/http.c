@@ -220,6 +220,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 
 	if (!r)
 		return NULL;
+	if (!uri)
+		uri = "";
 	r->srv = srv;
 	r->c = c;
 	r->slot = ci ? ci->socket_context : NULL;

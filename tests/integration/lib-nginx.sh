@@ -1,10 +1,11 @@
 # lib-nginx.sh: a real nginx serving a directory on a free loopback port.
 #
-#   start_nginx DIR [NAME]   serves DIR statically; sets NGINX_URL, NGINX_PID,
+#   start_nginx DIR [NAME [PORT]]
+#                            serves DIR statically; sets NGINX_URL, NGINX_PID,
 #                            NGINX_PORT, NGINX_ACCESS_LOG (one line per
 #                            request, with status and bytes).  NAME keeps
-#                            several apart.  With NGINX_PORT already set,
-#                            that port is used (a restart on the same URL).
+#                            several apart; PORT restarts on a known port
+#                            (same URL), otherwise a free one is picked.
 #   stop_nginx               stops it (QUIT, then waits)
 # nginx runs as the invoking user's root-owned master with `user root;`
 # when run as root: workers running as nobody could not read the trash dir.
@@ -12,11 +13,11 @@
 NGINX_BIN=$(command -v nginx || echo /usr/sbin/nginx)
 
 start_nginx() {
-	local dir="$1" name="${2:-nginx}" port tries=0 conf
+	local dir="$1" name="${2:-nginx}" want_port="${3:-}" port tries=0 conf
 	local base="$TRASH/$name"
 	mkdir -p "$base"
 	while [ $tries -lt 20 ]; do
-		port=${NGINX_PORT:-$(( 20000 + (RANDOM % 20000) ))}
+		port=${want_port:-$(( 20000 + (RANDOM % 20000) ))}
 		conf="$base/nginx.conf"
 		{
 			[ "$(id -u)" = 0 ] && echo "user root;"
@@ -64,7 +65,7 @@ start_nginx() {
 		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 		grep -q "Address already in use" "$base/error.log" || { cat "$base/error.log" >&2; return 1; }
-		[ -z "$NGINX_PORT" ] || { echo "start_nginx: port $NGINX_PORT is busy" >&2; return 1; }
+		[ -z "$want_port" ] || { echo "start_nginx: port $want_port is busy" >&2; return 1; }
 		tries=$((tries + 1))
 	done
 	echo "start_nginx: no free port found" >&2

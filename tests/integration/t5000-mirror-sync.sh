@@ -3,24 +3,6 @@ test_description='lfs-mirror sync and verify against a real server: only mirrore
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-# upload REPO FILE [curl args]: the client's way in: batch, then PUT to the
-# href with the header it gave (nothing to do when the repo has it).
-upload() {
-	local repo="$1" file="$2" oid size href auth code
-	shift 2
-	oid=$(sha256_of "$file") && size=$(wc -c <"$file") &&
-	code=$(http_status POST "$LFS_URL/$repo/info/lfs/objects/batch" "$@" \
-		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$size}]}") &&
-	[ "$code" = 200 ] || { echo "batch $repo: $code $(cat "$TRASH/body")" >&2; return 1; }
-	href=$(jq -r '.objects[0].actions.upload.href // empty' "$TRASH/body") &&
-	auth=$(jq -r '.objects[0].actions.upload.header.Authorization // empty' "$TRASH/body") || return 1
-	[ -n "$href" ] || return 0
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: $auth" \
-		-H "Content-Type: application/octet-stream" --data-binary @"$file" "$href") &&
-	[ "$code" = 200 ] || { echo "PUT $file to $repo: $code" >&2; return 1; }
-}
-
 test_must_be_empty() {
 	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
 }
@@ -73,8 +55,8 @@ start_lfs_server --config server.cfg
 M="$TRASH/mirror"
 
 test_expect_success 'setup: objects in a mirrored and a private repo' '
-	upload pub/a p1 && upload pub/a p2 && upload pub/b p0 &&
-	upload priv/x s1 && upload priv/x p3 &&
+	lfs_upload pub/a p1 && lfs_upload pub/a p2 && lfs_upload pub/b p0 &&
+	lfs_upload priv/x s1 && lfs_upload priv/x p3 &&
 	test "$(feed_last)" = 3
 '
 
@@ -120,7 +102,7 @@ test_expect_success 'a second sync fetches nothing' '
 '
 
 test_expect_success 'more uploads, then sync fetches only the new ones' '
-	upload pub/a p3 && upload pub/b p4 && upload priv/x p1 &&
+	lfs_upload pub/a p3 && lfs_upload pub/b p4 && lfs_upload priv/x p1 &&
 	test "$(feed_last)" -gt 3 &&
 	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$M" --jobs 1 >out 2>err &&
 	echo "synced 2 objects (3001 bytes), skipped 0, last_seq $(feed_last)" >expect &&

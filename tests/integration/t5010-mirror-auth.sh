@@ -11,23 +11,6 @@ stop_rc() {
 	echo $? >"$TRASH/stop.rc"
 }
 
-# upload REPO FILE [curl args]: batch, then PUT to the href it gave.
-upload() {
-	local repo="$1" file="$2" oid size href auth code
-	shift 2
-	oid=$(sha256_of "$file") && size=$(wc -c <"$file") &&
-	code=$(http_status POST "$LFS_URL/$repo/info/lfs/objects/batch" "$@" \
-		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$size}]}") &&
-	[ "$code" = 200 ] || { echo "batch $repo: $code $(cat "$TRASH/body")" >&2; return 1; }
-	href=$(jq -r '.objects[0].actions.upload.href // empty' "$TRASH/body") &&
-	auth=$(jq -r '.objects[0].actions.upload.header.Authorization // empty' "$TRASH/body") || return 1
-	[ -n "$href" ] || return 0
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: $auth" \
-		-H "Content-Type: application/octet-stream" --data-binary @"$file" "$href") &&
-	[ "$code" = 200 ] || { echo "PUT $file to $repo: $code" >&2; return 1; }
-}
-
 netrc() {
 	printf 'machine 127.0.0.1\nlogin %s\npassword %s\n' "$1" "$2" >"$3"
 }
@@ -55,8 +38,8 @@ start_lfs_server --config server.cfg
 M="$TRASH/mirror"
 
 test_expect_success 'setup: alice uploads to a mirrored and a private repo' '
-	upload pub/a pub1 -u alice:alice-pw &&
-	upload priv/b priv1 -u alice:alice-pw
+	lfs_upload pub/a pub1 -u alice:alice-pw &&
+	lfs_upload priv/b priv1 -u alice:alice-pw
 '
 
 test_expect_success 'the journal reader syncs with credentials from --netrc' '
@@ -102,7 +85,7 @@ test_expect_success 'credentials in the URL never reach the messages' '
 
 test_expect_success 'a later upload reaches the mirror on the next sync' '
 	make_file pub2 7000 pub2 &&
-	upload pub/c pub2 -u alice:alice-pw &&
+	lfs_upload pub/c pub2 -u alice:alice-pw &&
 	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$M" --netrc reader.netrc >out &&
 	echo "synced 1 objects (7000 bytes), skipped 0, last_seq 2" >expect &&
 	test_cmp expect out &&

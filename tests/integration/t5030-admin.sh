@@ -12,23 +12,6 @@ test_must_be_empty() {
 	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
 }
 
-# upload REPO FILE [curl args]: batch, then PUT to the href it gave.
-upload() {
-	local repo="$1" file="$2" oid size href auth code
-	shift 2
-	oid=$(sha256_of "$file") && size=$(wc -c <"$file") &&
-	code=$(http_status POST "$LFS_URL/$repo/info/lfs/objects/batch" "$@" \
-		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$oid\",\"size\":$size}]}") &&
-	[ "$code" = 200 ] || { echo "batch $repo: $code $(cat "$TRASH/body")" >&2; return 1; }
-	href=$(jq -r '.objects[0].actions.upload.href // empty' "$TRASH/body") &&
-	auth=$(jq -r '.objects[0].actions.upload.header.Authorization // empty' "$TRASH/body") || return 1
-	[ -n "$href" ] || return 0
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: $auth" \
-		-H "Content-Type: application/octet-stream" --data-binary @"$file" "$href") &&
-	[ "$code" = 200 ] || { echo "PUT $file to $repo: $code" >&2; return 1; }
-}
-
 admin() {
 	"$BIN/lfs-admin" --data "$DATA" "$@"
 }
@@ -50,8 +33,8 @@ start_lfs_server --config server.cfg
 A="-u alice:alice-pw"
 
 test_expect_success 'setup: uploads by two users to two repos, one object in both, a lock' '
-	upload pub/a a1 $A && upload pub/a a2 -u bob:bob-pw && upload priv/b b1 $A &&
-	upload priv/b a1 $A &&
+	lfs_upload pub/a a1 $A && lfs_upload pub/a a2 -u bob:bob-pw && lfs_upload priv/b b1 $A &&
+	lfs_upload priv/b a1 $A &&
 	code=$(http_status POST "$LFS_URL/pub/a/info/lfs/locks" $A -H "Accept: $LFS_TYPE" \
 		-H "Content-Type: $LFS_TYPE" --data-binary "{\"path\":\"big.bin\"}") &&
 	test "$code" = 201
@@ -126,7 +109,7 @@ kill9_lfs_server
 LFS_FAULT=store-linked start_lfs_server --config server.cfg
 
 test_expect_success 'a crash between link and commit leaves an orphan' '
-	test_must_fail upload pub/a o1 $A &&
+	test_must_fail lfs_upload pub/a o1 $A &&
 	test -f "$(obj_path "$DATA" "$(sha256_of o1)")"
 '
 

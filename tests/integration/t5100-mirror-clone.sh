@@ -83,7 +83,7 @@ test_expect_success 'mirror down: within one interval clients get the server ins
 '
 
 test_expect_success 'mirror back: used again' '
-	start_nginx "$MIRROR" uni &&
+	start_nginx "$MIRROR" uni "$NGINX_PORT" &&
 	POLL_TRIES=400 test_poll mirror_healthy true &&
 	: >"$NGINX_ACCESS_LOG" &&
 	clone_and_check clone3 &&

@@ -1,18 +1,7 @@
 #!/bin/bash
 test_description='lfs-hooks without git-lfs: install, track, clean/smudge, filter-process'
 . "$(dirname "$0")/test-lib.sh"
-
-# A PATH without git-lfs: links to everything else in the usual places
-# (the first directory wins, as on a PATH).
-nolfs_path() {
-	mkdir -p "$TRASH/nolfs-bin" &&
-	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-		[ -d "$d" ] && ln -s "$d"/* "$TRASH/nolfs-bin/" 2>/dev/null
-	done
-	rm -f "$TRASH/nolfs-bin/git-lfs" &&
-	PATH="$BIN:$TRASH/nolfs-bin"
-	export PATH
-}
+. "$TEST_ROOT/tests/integration/lib-hooks.sh"
 
 # The canonical pointer of a file, written by hand from protocol doc 1.2.
 pointer_of() {

@@ -2,18 +2,8 @@
 test_description='lfs-hooks, libtock-c style: prebuilt libraries pushed, cloned and checked out without git-lfs'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
+. "$TEST_ROOT/tests/integration/lib-hooks.sh"
 
-# A PATH without git-lfs: links to everything else in the usual places
-# (the first directory wins, as on a PATH).
-nolfs_path() {
-	mkdir -p "$TRASH/nolfs-bin" &&
-	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-		[ -d "$d" ] && ln -s "$d"/* "$TRASH/nolfs-bin/" 2>/dev/null
-	done
-	rm -f "$TRASH/nolfs-bin/git-lfs" &&
-	PATH="$BIN:$TRASH/nolfs-bin"
-	export PATH
-}
 
 ARCHS="cortex-m0 cortex-m4 rv32imc"
 TOOLCHAINS="gcc-12.2 gcc-13.2"
@@ -42,10 +32,6 @@ same_libs() {
 	done
 }
 
-clean_status() {
-	git -C "$1" status --porcelain >"$TRASH/status" &&
-	test_cmp /dev/null "$TRASH/status"
-}
 
 # Lines the server logged since mark_log was last run.
 mark_log() {

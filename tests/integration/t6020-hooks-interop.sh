@@ -2,14 +2,11 @@
 test_description='lfs-hooks and the real git-lfs client share repositories both ways'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
+. "$TEST_ROOT/tests/integration/lib-hooks.sh"
 
 PATH="$BIN:$PATH"
 export PATH
 
-clean_status() {
-	git -C "$1" status --porcelain >"$TRASH/status" &&
-	test_cmp /dev/null "$TRASH/status"
-}
 
 start_lfs_server
 

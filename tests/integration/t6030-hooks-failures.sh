@@ -2,23 +2,9 @@
 test_description='lfs-hooks when the server is down, refuses, or serves bad bytes'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
+. "$TEST_ROOT/tests/integration/lib-hooks.sh"
 
-# A PATH without git-lfs: links to everything else in the usual places
-# (the first directory wins, as on a PATH).
-nolfs_path() {
-	mkdir -p "$TRASH/nolfs-bin" &&
-	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-		[ -d "$d" ] && ln -s "$d"/* "$TRASH/nolfs-bin/" 2>/dev/null
-	done
-	rm -f "$TRASH/nolfs-bin/git-lfs" &&
-	PATH="$BIN:$TRASH/nolfs-bin"
-	export PATH
-}
 
-clean_status() {
-	git -C "$1" status --porcelain >"$TRASH/status" &&
-	test_cmp /dev/null "$TRASH/status"
-}
 
 remote_head() {
 	git --git-dir="$TRASH/remote.git" rev-parse --verify -q refs/heads/main

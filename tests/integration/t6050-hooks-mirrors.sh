@@ -2,24 +2,10 @@
 test_description='lfs-hooks falls back to the static mirror trees of .lfsmirrors'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
+. "$TEST_ROOT/tests/integration/lib-hooks.sh"
 . "$TEST_ROOT/tests/integration/lib-nginx.sh"
 
-# A PATH without git-lfs: links to everything else in the usual places
-# (the first directory wins, as on a PATH).
-nolfs_path() {
-	mkdir -p "$TRASH/nolfs-bin" &&
-	for d in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
-		[ -d "$d" ] && ln -s "$d"/* "$TRASH/nolfs-bin/" 2>/dev/null
-	done
-	rm -f "$TRASH/nolfs-bin/git-lfs" &&
-	PATH="$BIN:$TRASH/nolfs-bin"
-	export PATH
-}
 
-clean_status() {
-	git -C "$1" status --porcelain >"$TRASH/status" &&
-	test_cmp /dev/null "$TRASH/status"
-}
 
 gets() {
 	grep -c "\"GET /objects/" "$1" || true
@@ -28,14 +14,10 @@ gets() {
 nolfs_path
 start_lfs_server
 mkdir -p empty/objects stale/objects full
-# Each start picks its own port (a set NGINX_PORT means "restart there").
-unset NGINX_PORT
 start_nginx "$TRASH/empty" empty
 EMPTY_URL=$NGINX_URL EMPTY_LOG=$NGINX_ACCESS_LOG
-unset NGINX_PORT
 start_nginx "$TRASH/stale" stale
 STALE_URL=$NGINX_URL STALE_LOG=$NGINX_ACCESS_LOG
-unset NGINX_PORT
 start_nginx "$TRASH/full" full
 FULL_URL=$NGINX_URL FULL_LOG=$NGINX_ACCESS_LOG
 
