@@ -9,8 +9,13 @@ static void parse_item(struct batch_item *it, json_t *o, long long max_object_si
 {
 	json_t *oid = json_object_get(o, "oid"), *size = json_object_get(o, "size");
 
-	if (json_is_string(oid))
-		snprintf(it->oid, sizeof(it->oid), "%s", json_string_value(oid));
+	if (json_is_string(oid)) {
+		size_t n = json_string_length(oid);
+		if (n > BATCH_ECHO_MAX)
+			n = BATCH_ECHO_MAX;
+		memcpy(it->oid, json_string_value(oid), n);
+		it->oid[n] = '\0';
+	}
 	if (json_is_integer(size) && json_integer_value(size) >= 0)
 		it->size = json_integer_value(size);
 	if (!json_is_string(oid) || json_string_length(oid) != OID_HEX_LEN ||
@@ -142,10 +147,78 @@ static json_t *action(const struct batch_ctx *ctx, const char *oid, long long si
 			 "expires_in", (json_int_t)ctx->ttl);
 }
 
+/* {"oid","size"}.  A valid oid is 64 hex digits: the _nocheck
+ * constructors skip jansson's UTF-8 scan, which is most of the cost of
+ * building a 100-object answer.  An invalid one is echoed checked (it may
+ * have been cut inside a UTF-8 sequence), or as "" if it no longer is
+ * valid UTF-8. */
+static json_t *object_head(const struct batch_item *it)
+{
+	json_t *o = json_object(), *oid;
+
+	if (!o)
+		return NULL;
+	if (it->code == 0)
+		oid = json_stringn_nocheck(it->oid, OID_HEX_LEN);
+	else if (!(oid = json_string(it->oid)))
+		oid = json_string("");
+	if (json_object_set_new_nocheck(o, "oid", oid) < 0 ||
+	    json_object_set_new_nocheck(o, "size", json_integer(it->size)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Adds "authenticated": true and "actions": {op: act} to o.  Takes both
+ * references (jansson's set_new steals its value even when it fails). */
+static json_t *with_action(json_t *o, const char *op, json_t *act)
+{
+	json_t *actions = json_object();
+
+	if (!o || !act || !actions) {
+		json_decref(o);
+		json_decref(act);
+		json_decref(actions);
+		return NULL;
+	}
+	if (json_object_set_new_nocheck(actions, op, act) < 0) {
+		json_decref(o);
+		json_decref(actions);
+		return NULL;
+	}
+	if (json_object_set_new_nocheck(o, "authenticated", json_true()) < 0) {
+		json_decref(o);
+		json_decref(actions);
+		return NULL;
+	}
+	if (json_object_set_new_nocheck(o, "actions", actions) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *href_action(const char *href)
+{
+	json_t *a = json_object();
+
+	if (a && json_object_set_new_nocheck(a, "href", json_stringn_nocheck(href, strlen(href))) < 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 static json_t *object_error(const struct batch_item *it, int code, const char *msg)
 {
-	return json_pack("{s:s, s:I, s:{s:i, s:s}}", "oid", it->oid, "size", (json_int_t)it->size,
-			 "error", "code", code, "message", msg);
+	json_t *o = object_head(it);
+
+	if (o && json_object_set_new_nocheck(o, "error", json_pack("{s:i, s:s}", "code", code, "message", msg)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 static json_t *answer_one(const struct batch_req *req, const struct batch_item *it,
@@ -163,25 +236,22 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 		return object_error(it, 404, "object not found");
 	if (req->op == BATCH_UPLOAD && stored >= 0)
 		/* Already there: no actions tells the client it is done. */
-		return json_pack("{s:s, s:I}", "oid", it->oid, "size", (json_int_t)it->size);
+		return object_head(it);
 	/* A mirror URL needs no credentials and never expires. */
 	if (req->op == BATCH_DOWNLOAD && seq >= 0 && ctx->mirror_href &&
 	    ctx->mirror_href(ctx->mirror_arg, seq, it->oid, href, sizeof(href)) == 0)
-		return json_pack("{s:s, s:I, s:b, s:{s:{s:s}}}", "oid", it->oid, "size", (json_int_t)it->size,
-				 "authenticated", 1, "actions", "download", "href", href);
+		return with_action(object_head(it), "download", href_action(href));
 	if (req->op == BATCH_DOWNLOAD && ctx->public_read) {
 		if (batch_object_href(href, sizeof(href), ctx->base_url, ctx->repo, it->oid) < 0) {
 			err_set(err, ERR_INVALID, "href too long");
 			return NULL;
 		}
-		return json_pack("{s:s, s:I, s:b, s:{s:{s:s}}}", "oid", it->oid, "size", (json_int_t)it->size,
-				 "authenticated", 1, "actions", "download", "href", href);
+		return with_action(object_head(it), "download", href_action(href));
 	}
 	act = action(ctx, it->oid, it->size, op, err);
 	if (!act)
 		return NULL;
-	return json_pack("{s:s, s:I, s:b, s:{s:o}}", "oid", it->oid, "size", (json_int_t)it->size,
-			 "authenticated", 1, "actions", op, act);
+	return with_action(object_head(it), op, act);
 }
 
 json_t *batch_response(const struct batch_req *req, const long long *stored,
