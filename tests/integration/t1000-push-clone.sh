@@ -37,9 +37,9 @@ LFS_ENDPOINT="$LFS_URL/tock/libtock-c.git/info/lfs"
 test_expect_success 'setup: a repository tracking *.bin with a local bare origin' '
 	git lfs install --skip-repo &&
 	git init -q --bare origin.git &&
-	git init -q work &&
+	git init -q wt &&
 	(
-		cd work &&
+		cd wt &&
 		git remote add origin ../origin.git &&
 		git config lfs.url "$LFS_ENDPOINT" &&
 		git lfs track "*.bin" &&
@@ -54,7 +54,7 @@ test_expect_success 'setup: a repository tracking *.bin with a local bare origin
 
 test_expect_success 'committed blobs are pointers, plain files are not' '
 	(
-		cd work &&
+		cd wt &&
 		expect_pointer HEAD:a.bin a.bin &&
 		expect_pointer HEAD:sub/b.bin sub/b.bin &&
 		git cat-file -p HEAD:README >"$TRASH/readme.blob" &&
@@ -64,17 +64,17 @@ test_expect_success 'committed blobs are pointers, plain files are not' '
 '
 
 test_expect_success 'git push uploads each object once to the server' '
-	(cd work && git push -q origin main 2>push.err) &&
+	(cd wt && git push -q origin main 2>push.err) &&
 	test "$(log_count "\"POST /tock/libtock-c.git/info/lfs/objects/batch\" 200 ")" -ge 1 &&
 	test "$(log_count "\"PUT ")" -eq 2 &&
-	test "$(log_count "/objects/$(sha256_of work/a.bin)\" 200 ")" -eq 1 &&
-	test "$(log_count "/objects/$(sha256_of work/sub/b.bin)\" 200 ")" -eq 1 &&
+	test "$(log_count "/objects/$(sha256_of wt/a.bin)\" 200 ")" -eq 1 &&
+	test "$(log_count "/objects/$(sha256_of wt/sub/b.bin)\" 200 ")" -eq 1 &&
 	git --git-dir=origin.git rev-parse --verify refs/heads/main
 '
 
 test_expect_success 'the objects sit in DATA under their hash, nothing left in tmp' '
-	expect_stored work/a.bin &&
-	expect_stored work/sub/b.bin &&
+	expect_stored wt/a.bin &&
+	expect_stored wt/sub/b.bin &&
 	test "$(objects_snapshot | wc -l)" -eq 2 &&
 	test -z "$(ls -A "$DATA/tmp")"
 '
@@ -87,24 +87,24 @@ test_expect_success 'clone without smudge, set lfs.url, git lfs pull: same bytes
 	GIT_LFS_SKIP_SMUDGE=1 git clone -q origin.git clone1 &&
 	(
 		cd clone1 &&
-		expect_pointer HEAD:a.bin ../work/a.bin &&
+		expect_pointer HEAD:a.bin ../wt/a.bin &&
 		# Before the pull the work tree holds the pointer text.
 		git cat-file -p HEAD:a.bin >"$TRASH/ptr" &&
 		cmp "$TRASH/ptr" a.bin &&
 		git config lfs.url "$LFS_ENDPOINT" &&
 		git lfs pull &&
-		cmp ../work/a.bin a.bin &&
-		cmp ../work/sub/b.bin sub/b.bin &&
-		cmp ../work/README README &&
+		cmp ../wt/a.bin a.bin &&
+		cmp ../wt/sub/b.bin sub/b.bin &&
+		cmp ../wt/README README &&
 		test -z "$(git status --porcelain --untracked-files=no)"
 	) &&
-	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$(sha256_of work/a.bin)\" 200 300000 ")" -eq 1 &&
-	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$(sha256_of work/sub/b.bin)\" 200 5000 ")" -eq 1
+	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$(sha256_of wt/a.bin)\" 200 300000 ")" -eq 1 &&
+	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$(sha256_of wt/sub/b.bin)\" 200 5000 ")" -eq 1
 '
 
 test_expect_success 'the clone caches the objects under .git/lfs/objects' '
 	for f in a.bin sub/b.bin; do
-		oid=$(sha256_of "work/$f") &&
+		oid=$(sha256_of "wt/$f") &&
 		p=$(obj_path clone1/.git/lfs "$oid") &&
 		test "$(sha256_of "$p")" = "$oid" || return 1
 	done
@@ -112,15 +112,15 @@ test_expect_success 'the clone caches the objects under .git/lfs/objects' '
 
 test_expect_success 'a plain git clone smudges through a committed .lfsconfig' '
 	(
-		cd work &&
+		cd wt &&
 		git config -f .lfsconfig lfs.url "$LFS_ENDPOINT" &&
 		git add .lfsconfig &&
 		git commit -q -m "lfsconfig" &&
 		git push -q origin main
 	) &&
 	git clone -q origin.git clone2 2>clone2.err &&
-	cmp work/a.bin clone2/a.bin &&
-	cmp work/sub/b.bin clone2/sub/b.bin &&
+	cmp wt/a.bin clone2/a.bin &&
+	cmp wt/sub/b.bin clone2/sub/b.bin &&
 	test -z "$(git -C clone2 status --porcelain)" &&
 	test -z "$(git -C clone2 config --local lfs.url)"
 '
@@ -129,7 +129,7 @@ test_expect_success 'a second push of the same objects uploads nothing' '
 	puts=$(log_count "\"PUT ") &&
 	batches=$(log_count "/objects/batch\"") &&
 	(
-		cd work &&
+		cd wt &&
 		echo "more text" >>README &&
 		git commit -q -a -m "no LFS change" &&
 		git push -q origin main &&
@@ -151,7 +151,7 @@ test_expect_success 'an unrelated repository pushing stored content uploads noth
 		git remote add origin ../other-origin.git &&
 		git config lfs.url "$LFS_ENDPOINT" &&
 		git lfs track "*.bin" &&
-		cp ../work/a.bin same-as-a.bin &&
+		cp ../wt/a.bin same-as-a.bin &&
 		git add .gitattributes same-as-a.bin &&
 		git commit -q -m "same content, no shared history" &&
 		git push -q origin main
@@ -174,7 +174,7 @@ test_expect_success 'a clone pushes a new object back; the first repo pulls it' 
 	) &&
 	expect_stored clone1/sub/c.bin &&
 	(
-		cd work &&
+		cd wt &&
 		git pull -q origin main &&
 		cmp ../clone1/sub/c.bin sub/c.bin
 	)

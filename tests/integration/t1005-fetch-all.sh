@@ -23,9 +23,9 @@ LFS_ENDPOINT="$LFS_URL/tock/libtock-c.git/info/lfs"
 test_expect_success 'setup: history with several versions of LFS files' '
 	git lfs install --skip-repo &&
 	git init -q --bare origin.git &&
-	git init -q work &&
+	git init -q wt &&
 	(
-		cd work &&
+		cd wt &&
 		git remote add origin ../origin.git &&
 		git config -f .lfsconfig lfs.url "$LFS_ENDPOINT" &&
 		git lfs track "*.bin" &&
@@ -54,7 +54,7 @@ test_expect_success 'setup: history with several versions of LFS files' '
 
 test_expect_success 'a clone fetches only what its checkout needs' '
 	git clone -q origin.git clone &&
-	cmp work/data.bin clone/data.bin &&
+	cmp wt/data.bin clone/data.bin &&
 	has_local clone "$(cat oid.v3)" &&
 	! has_local clone "$(cat oid.v1)" &&
 	! has_local clone "$(cat oid.v2)" &&
@@ -94,7 +94,7 @@ test_expect_success 'older versions check out from the local cache, without the 
 		git checkout -q HEAD~2 &&
 		make_file ../v1.expect 40000 v1 &&
 		cmp ../v1.expect data.bin &&
-		cmp ../work/.lfsconfig .lfsconfig &&
+		cmp ../wt/.lfsconfig .lfsconfig &&
 		make_file ../gone.expect 1234 gone &&
 		cmp ../gone.expect gone.bin &&
 		git checkout -q main

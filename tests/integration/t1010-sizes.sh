@@ -16,9 +16,9 @@ LFS_ENDPOINT="$LFS_URL/tock/libtock-c.git/info/lfs"
 test_expect_success 'setup: empty, one-byte and 101 MiB files, pushed' '
 	git lfs install --skip-repo &&
 	git init -q --bare origin.git &&
-	git init -q work &&
+	git init -q wt &&
 	(
-		cd work &&
+		cd wt &&
 		git remote add origin ../origin.git &&
 		git config lfs.url "$LFS_ENDPOINT" &&
 		git lfs track "*.bin" &&
@@ -30,22 +30,22 @@ test_expect_success 'setup: empty, one-byte and 101 MiB files, pushed' '
 		git commit -q -m sizes &&
 		git push -q origin main
 	) &&
-	sha256_of work/one.bin >oid.one &&
-	sha256_of work/big.bin >oid.big
+	sha256_of wt/one.bin >oid.one &&
+	sha256_of wt/big.bin >oid.big
 '
 
 test_expect_success 'an empty file is its own (empty) pointer' '
-	test "$(git -C work cat-file -s HEAD:empty.bin)" -eq 0
+	test "$(git -C wt cat-file -s HEAD:empty.bin)" -eq 0
 '
 
 test_expect_success 'the one-byte and big files are committed as pointers' '
 	printf "version https://git-lfs.github.com/spec/v1\\noid sha256:%s\\nsize 1\\n" \
 		"$(cat oid.one)" >one.expect &&
-	git -C work cat-file -p HEAD:one.bin >one.actual &&
+	git -C wt cat-file -p HEAD:one.bin >one.actual &&
 	test_cmp one.expect one.actual &&
 	printf "version https://git-lfs.github.com/spec/v1\\noid sha256:%s\\nsize %s\\n" \
 		"$(cat oid.big)" $BIG_SIZE >big.expect &&
-	git -C work cat-file -p HEAD:big.bin >big.actual &&
+	git -C wt cat-file -p HEAD:big.bin >big.actual &&
 	test_cmp big.expect big.actual
 '
 
@@ -54,7 +54,7 @@ test_expect_success 'the server stored exactly the two non-empty objects' '
 	test "$(log_count "/objects/$(cat oid.one)\" 200 ")" -eq 1 &&
 	test "$(log_count "/objects/$(cat oid.big)\" 200 ")" -eq 1 &&
 	p=$(obj_path "$DATA" "$(cat oid.one)") &&
-	cmp work/one.bin "$p" &&
+	cmp wt/one.bin "$p" &&
 	p=$(obj_path "$DATA" "$(cat oid.big)") &&
 	test "$(stat -c %s "$p")" -eq $BIG_SIZE &&
 	test "$(sha256_of "$p")" = "$(cat oid.big)" &&
@@ -75,8 +75,8 @@ test_expect_success 'a clone gets all three back byte for byte' '
 		git lfs pull &&
 		test -f empty.bin &&
 		test "$(wc -c <empty.bin)" -eq 0 &&
-		cmp ../work/one.bin one.bin &&
-		cmp ../work/big.bin big.bin &&
+		cmp ../wt/one.bin one.bin &&
+		cmp ../wt/big.bin big.bin &&
 		test -z "$(git status --porcelain --untracked-files=no)"
 	) &&
 	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$(cat oid.one)\" 200 1 ")" -eq 1 &&

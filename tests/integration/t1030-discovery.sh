@@ -21,9 +21,9 @@ start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }
 test_expect_success 'setup: a repository whose origin URL points at the server' '
 	git lfs install --skip-repo &&
 	git init -q --bare bare.git &&
-	git init -q work &&
+	git init -q wt &&
 	(
-		cd work &&
+		cd wt &&
 		git remote add origin "$LFS_URL/tock/libtock-c.git" &&
 		git remote add bare ../bare.git &&
 		git lfs track "*.bin" &&
@@ -38,18 +38,18 @@ test_expect_success 'setup: a repository whose origin URL points at the server' 
 '
 
 test_expect_success 'git lfs env shows the derived endpoint' '
-	(cd work && git lfs env >../env.out 2>&1) &&
+	(cd wt && git lfs env >../env.out 2>&1) &&
 	grep -qxF "Endpoint=$LFS_URL/tock/libtock-c.git/info/lfs (auth=none)" env.out &&
-	test -z "$(git -C work config --get lfs.url)"
+	test -z "$(git -C wt config --get lfs.url)"
 '
 
 test_expect_success 'git lfs push origin uploads to the derived endpoint' '
-	(cd work && git lfs push origin main) &&
+	(cd wt && git lfs push origin main) &&
 	test "$(log_count "\"POST /tock/libtock-c.git/info/lfs/objects/batch\" 200 ")" -eq 1 &&
 	test "$(log_count "\"PUT ")" -eq 2 &&
 	for f in one two; do
-		oid=$(sha256_of work/$f.bin) &&
-		cmp work/$f.bin "$(obj_path "$DATA" "$oid")" || return 1
+		oid=$(sha256_of wt/$f.bin) &&
+		cmp wt/$f.bin "$(obj_path "$DATA" "$oid")" || return 1
 	done
 '
 
@@ -59,15 +59,15 @@ test_expect_success 'a clone with origin reset to the server URL pulls from the 
 		cd clone1 &&
 		git remote set-url origin "$LFS_URL/tock/libtock-c.git" &&
 		git lfs pull &&
-		cmp ../work/one.bin one.bin &&
-		cmp ../work/two.bin two.bin
+		cmp ../wt/one.bin one.bin &&
+		cmp ../wt/two.bin two.bin
 	) &&
 	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/")" -eq 2
 '
 
 test_expect_success 'a remote URL without .git, or with a trailing slash, derives the same endpoint' '
 	(
-		cd work &&
+		cd wt &&
 		git remote add short "$LFS_URL/tock/libtock-c" &&
 		git remote add slash "$LFS_URL/tock/libtock-c/" &&
 		git lfs env >../env2.out 2>&1
@@ -78,7 +78,7 @@ test_expect_success 'a remote URL without .git, or with a trailing slash, derive
 
 test_expect_success 'pushing via the "R" form, fetching via the "R.git" form: one repo' '
 	(
-		cd work &&
+		cd wt &&
 		make_file three.bin 40000 seed-three &&
 		git add three.bin &&
 		git commit -q -m three &&
@@ -88,13 +88,13 @@ test_expect_success 'pushing via the "R" form, fetching via the "R.git" form: on
 		git -c lfs.url="$LFS_URL/tock/libtock-c/info/lfs" lfs push --all bare main
 	) &&
 	test "$(log_count "\"POST /tock/libtock-c/info/lfs/objects/batch\" 200 ")" -eq 1 &&
-	oid=$(sha256_of work/three.bin) &&
+	oid=$(sha256_of wt/three.bin) &&
 	test "$(log_count "\"PUT /tock/libtock-c/info/lfs/objects/$oid\" 200 ")" -eq 1 &&
 	test "$(log_count "\"PUT ")" -eq 3 &&
 	(
 		cd clone1 &&
 		git pull -q ../bare.git main &&
-		cmp ../work/three.bin three.bin
+		cmp ../wt/three.bin three.bin
 	) &&
 	test "$(log_count "\"GET /tock/libtock-c/info/lfs/objects/$oid\" 200 40000 ")" -eq 1
 '
@@ -105,9 +105,9 @@ test_expect_success 'objects pushed via "R.git" download via "R"' '
 		cd clone2 &&
 		git config lfs.url "$LFS_URL/tock/libtock-c/info/lfs" &&
 		git lfs pull &&
-		cmp ../work/one.bin one.bin &&
-		cmp ../work/two.bin two.bin &&
-		cmp ../work/three.bin three.bin
+		cmp ../wt/one.bin one.bin &&
+		cmp ../wt/two.bin two.bin &&
+		cmp ../wt/three.bin three.bin
 	) &&
 	test "$(log_count "\"POST /tock/libtock-c/info/lfs/objects/batch\" 200 ")" -eq 2
 '
@@ -133,8 +133,8 @@ test_expect_success 'another repo on the same server does not see these objects'
 
 test_expect_success 'a second push through the other form uploads nothing' '
 	puts=$(log_count "\"PUT ") &&
-	(cd work && git -c lfs.url="$LFS_URL/tock/libtock-c/info/lfs" lfs push --all bare main) &&
-	(cd work && git lfs push --all origin main) &&
+	(cd wt && git -c lfs.url="$LFS_URL/tock/libtock-c/info/lfs" lfs push --all bare main) &&
+	(cd wt && git lfs push --all origin main) &&
 	test "$(log_count "\"PUT ")" -eq "$puts"
 '
 
