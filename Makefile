@@ -107,11 +107,14 @@ bench: $(BINS) build/.deps-test
 
 # Fuzzing needs clang's libFuzzer; not part of `make test`.
 FUZZ_SECONDS ?= 60
-build/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) | build/.deps-build
+build/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) | build/.deps-fuzz
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ilfs-server \
 		$(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
-fuzz: build/fuzz/fuzz_parsers
+build/.deps-fuzz: build/.deps-build
+	@scripts/deps.sh fuzz
+	@touch $@
+fuzz: build/.deps-fuzz build/fuzz/fuzz_parsers
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus tests/fuzz/seeds
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks that the build and test dependencies are installed; installs the
 # missing Debian packages with apt-get when run as root, otherwise prints
-# the exact command and fails. Usage: scripts/deps.sh build|test|bench
+# the exact command and fails. Usage: scripts/deps.sh build|test|bench|fuzz
 set -eu
 need=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
@@ -33,6 +33,7 @@ test|bench)
 esac
 case "${1:-build}" in
 bench) have_cmd wrk || need="$need wrk" ;;
+fuzz) have_cmd clang || need="$need clang" ;;
 esac
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
