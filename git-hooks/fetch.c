@@ -78,29 +78,10 @@ out:
 	return rc;
 }
 
-struct gather {
-	struct objlist *objs;
-	struct err *err;
-};
-
-static int gather_cb(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
-		     const char *bad, void *payload)
-{
-	struct gather *g = payload;
-
-	(void)blob;
-	(void)mode;
-	if (!p) {
-		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s)\n", path, bad);
-		return 0;
-	}
-	return objlist_add(g->objs, p->oid, p->size, path, NULL, g->err);
-}
-
 int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err)
 {
 	struct objlist objs = OBJLIST_INIT;
-	struct gather g = { &objs, err };
+	struct scan_collect g = { &objs, NULL, err };
 	int rc = 0;
 
 	if (all) {
@@ -121,7 +102,7 @@ int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err)
 		}
 		git_reference_iterator_free(it);
 		if (rc == 0)
-			rc = scan_commits(s, gather_cb, &g, err);
+			rc = scan_commits(s, scan_collect_cb, &g, err);
 		scan_free(s);
 	} else {
 		git_object *obj = NULL;
@@ -131,7 +112,7 @@ int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err)
 			return err_set(err, ERR_NOTFOUND, "HEAD has no commit yet");
 		}
 		tree = (git_tree *)obj;
-		rc = scan_tree(r, tree, gather_cb, &g, err);
+		rc = scan_tree(r, tree, scan_collect_cb, &g, err);
 		git_tree_free(tree);
 	}
 	if (rc == 0)

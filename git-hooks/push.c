@@ -51,25 +51,6 @@ int push_parse_line(struct push_update *u, const char *line, struct err *err)
 	return 0;
 }
 
-struct collect {
-	struct objlist *objs;
-	struct err *err;
-};
-
-static int collect_cb(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
-		      const char *bad, void *payload)
-{
-	struct collect *c = payload;
-
-	(void)blob;
-	(void)mode;
-	if (!p) {
-		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s); pushed as it is\n", path, bad);
-		return 0;
-	}
-	return objlist_add(c->objs, p->oid, p->size, path, NULL, c->err);
-}
-
 /* A configured remote's name (not a URL): its tracking refs tell what it
  * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.) */
 static bool is_remote_name(struct lfsrepo *r, const char *remote)
@@ -89,11 +70,11 @@ static bool is_remote_name(struct lfsrepo *r, const char *remote)
 static int upload(struct lfsrepo *r, const char *remote, struct scan *s, const char *ref, struct err *err)
 {
 	struct objlist objs = OBJLIST_INIT;
-	struct collect c = { &objs, err };
+	struct scan_collect c = { &objs, "; pushed as it is", err };
 	struct lfsapi *api = NULL;
 	int rc;
 
-	rc = scan_commits(s, collect_cb, &c, err);
+	rc = scan_commits(s, scan_collect_cb, &c, err);
 	if (rc == 0 && objs.n > 0) {
 		rc = lfsapi_open(&api, r, remote, true, err);
 		if (rc == 0)

@@ -345,3 +345,18 @@ int scan_commits(struct scan *s, scan_cb cb, void *payload, struct err *err)
 	git_error_clear();
 	return rc;
 }
+
+int scan_collect_cb(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
+		    const char *bad, void *payload)
+{
+	struct scan_collect *c = payload;
+
+	(void)blob;
+	(void)mode;
+	if (!p) {
+		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s)%s\n", path, bad,
+			c->note ? c->note : "");
+		return 0;
+	}
+	return objlist_add(c->objs, p->oid, p->size, path, NULL, c->err);
+}

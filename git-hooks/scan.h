@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "lfsrepo.h"
+#include "objlist.h"
 #include "pointer.h"
 
 /* Called for each pointer found (p set, bad NULL), and for each blob that
@@ -17,6 +18,16 @@
  * and is passed on. */
 typedef int (*scan_cb)(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
 		       const char *bad, void *payload);
+
+/* A ready-made scan_cb that adds every pointer to objs and reports each
+ * broken one on stderr (with note appended, when not NULL). */
+struct scan_collect {
+	struct objlist *objs;
+	const char *note;
+	struct err *err;
+};
+int scan_collect_cb(const char *path, const git_oid *blob, unsigned int mode, const struct pointer *p,
+		    const char *bad, void *payload);
 
 struct scan;
 
