@@ -194,44 +194,62 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 	return rc;
 }
 
+/* Runs a prepared statement that returns no rows, then resets it. */
+static int step_done(struct conn *c, sqlite3_stmt *st, const char *what, struct err *err)
+{
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(err, c->db, what);
+
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Write transactions: BEGIN IMMEDIATE takes the write lock up front (or
+ * waits for it up to the busy timeout), so no transaction fails half-way
+ * on a lock upgrade.  A failed commit is rolled back. */
+static int txn_begin(struct conn *c, struct err *err)
+{
+	return sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : db_err(err, c->db, "begin");
+}
+
+static void txn_rollback(struct conn *c)
+{
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int txn_commit(struct conn *c, struct err *err)
+{
+	int rc;
+
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	rc = db_err(err, c->db, "commit");
+	txn_rollback(c);
+	return rc;
+}
+
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
 		    long long size, const char *user, bool mirrored, struct err *err)
 {
 	struct conn *c = acquire(m);
-	int rc = 0;
+	int rc;
 
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "begin");
+	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	}
 	sqlite3_bind_text(c->insert, 1, repo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(c->insert, 2, oid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(c->insert, 3, size);
 	sqlite3_bind_text(c->insert, 4, user ? user : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(c->insert) != SQLITE_DONE) {
-		rc = db_err(err, c->db, "insert");
-		sqlite3_reset(c->insert);
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_bind_text(c->feed_insert, 1, oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(c->feed_insert, 2, size);
+	if ((rc = step_done(c, c->insert, "insert", err)) < 0 ||
+	    (mirrored && (rc = step_done(c, c->feed_insert, "feed insert", err)) < 0)) {
+		txn_rollback(c);
 		goto out;
 	}
-	sqlite3_reset(c->insert);
-	if (mirrored) {
-		sqlite3_bind_text(c->feed_insert, 1, oid, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(c->feed_insert, 2, size);
-		if (sqlite3_step(c->feed_insert) != SQLITE_DONE) {
-			rc = db_err(err, c->db, "feed insert");
-			sqlite3_reset(c->feed_insert);
-			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-			goto out;
-		}
-		sqlite3_reset(c->feed_insert);
-	}
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "commit");
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	rc = txn_commit(c, err);
 out:
 	sqlite3_clear_bindings(c->insert);
+	sqlite3_clear_bindings(c->feed_insert);
 	release(m, c);
 	return rc;
 }
@@ -284,10 +302,8 @@ int meta_lock_create(struct meta *m, const char *repo, const char *path,
 	}
 	for (int i = 0; i < 16; i++)
 		snprintf(out->id + 2 * i, 3, "%02x", rnd[i]);
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "begin");
+	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	}
 	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND path = ?2",
 			     repo, path, out, &found, err)) < 0)
 		goto rollback;
@@ -314,14 +330,11 @@ int meta_lock_create(struct meta *m, const char *repo, const char *path,
 	snprintf(out->owner, sizeof(out->owner), "%s", owner);
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "commit");
-		goto rollback;
-	}
+	rc = txn_commit(c, err);
 	goto out;
 rollback:
 	sqlite3_finalize(st);
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	txn_rollback(c);
 out:
 	release(m, c);
 	return rc;
@@ -373,10 +386,8 @@ int meta_lock_delete(struct meta *m, const char *repo, const char *id,
 	bool found;
 	int rc;
 
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "begin");
+	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	}
 	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND id = ?2",
 			     repo, id, out, &found, err)) < 0)
 		goto rollback;
@@ -396,15 +407,11 @@ int meta_lock_delete(struct meta *m, const char *repo, const char *id,
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "commit");
-		goto rollback;
-	}
-	rc = 0;
+	rc = txn_commit(c, err);
 	goto out;
 rollback:
 	sqlite3_finalize(st);
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	txn_rollback(c);
 out:
 	release(m, c);
 	return rc;
@@ -420,10 +427,8 @@ int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *
 	int rc = 0, step;
 
 	*added = 0;
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "begin");
+	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	}
 	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT repo FROM journal ORDER BY repo", -1, &repos, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO feed (oid, size, time) SELECT oid, size, "
 			       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM journal WHERE repo = ?1 ORDER BY seq",
@@ -450,15 +455,12 @@ int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *
 	sqlite3_finalize(repos);
 	sqlite3_finalize(ins);
 	repos = ins = NULL;
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "commit");
-		goto rollback;
-	}
+	rc = txn_commit(c, err);
 	goto out;
 rollback:
 	sqlite3_finalize(repos);
 	sqlite3_finalize(ins);
-	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	txn_rollback(c);
 out:
 	release(m, c);
 	return rc;
