@@ -199,11 +199,15 @@ static json_t *with_action(json_t *o, const char *op, json_t *act)
 	return o;
 }
 
+/* {"href": …, "header": {}}.  The empty header object is not decoration:
+ * JGit 4.11 dereferences action.header without a null check, so an action
+ * without one fails every download of a public object. */
 static json_t *href_action(const char *href)
 {
 	json_t *a = json_object();
 
-	if (a && json_object_set_new_nocheck(a, "href", json_stringn_nocheck(href, strlen(href))) < 0) {
+	if (a && (json_object_set_new_nocheck(a, "href", json_stringn_nocheck(href, strlen(href))) < 0 ||
+		  json_object_set_new_nocheck(a, "header", json_object()) < 0)) {
 		json_decref(a);
 		return NULL;
 	}

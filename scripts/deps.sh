@@ -29,6 +29,8 @@ test|bench)
 	have_cmd htpasswd || need="$need apache2-utils"
 	have_cmd jq || need="$need jq"
 	have_cmd python3 || need="$need python3"
+	have_cmd javac || need="$need default-jdk-headless"
+	[ -f /usr/share/java/org.eclipse.jgit.lfs.jar ] || need="$need libjgit-java"
 	;;
 esac
 case "${1:-build}" in
