@@ -47,6 +47,14 @@ static const char schema[] =
 	"  oid TEXT NOT NULL UNIQUE,"
 	"  size INTEGER NOT NULL,"
 	"  time TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS mirror_checks ("
+	"  mirror TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  ok INTEGER NOT NULL,"
+	"  checked_at INTEGER NOT NULL,"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY (mirror, seq));"
+	"CREATE INDEX IF NOT EXISTS mirror_checks_by_time ON mirror_checks (mirror, checked_at);"
 	"PRAGMA user_version = 3;";
 
 static int db_err(struct err *err, sqlite3 *db, const char *what)
@@ -522,6 +530,123 @@ int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *si
 	} else {
 		rc = db_err(err, c->db, "feed lookup");
 	}
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	return rc;
+}
+
+/* --- mirror checks -------------------------------------------------------- */
+
+/* Runs a feed query with (mirror, max_seq[, before], limit) bound, filling
+ * out with (seq, oid, size). */
+static int mcheck_feed_query(struct meta *m, const char *sql, const char *mirror, long long max_seq,
+			     long long before, long long before2, int limit, struct feed_entry *out,
+			     int *n_out, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step = SQLITE_DONE, n = 0;
+
+	*n_out = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, mirror, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, max_seq);
+	sqlite3_bind_int64(st, 3, before);
+	sqlite3_bind_int(st, 4, limit);
+	sqlite3_bind_int64(st, 5, before2);
+	while (n < limit && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		out[n].seq = sqlite3_column_int64(st, 0);
+		snprintf(out[n].oid, sizeof(out[n].oid), "%s", (const char *)sqlite3_column_text(st, 1));
+		out[n].size = sqlite3_column_int64(st, 2);
+		out[n].time[0] = '\0';
+		n++;
+	}
+	if (n < limit && step != SQLITE_DONE)
+		rc = db_err(err, c->db, "mirror check query");
+	*n_out = n;
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	return rc;
+}
+
+int meta_mcheck_unchecked(struct meta *m, const char *mirror, long long max_seq, int limit,
+			  struct feed_entry *out, int *n_out, struct err *err)
+{
+	return mcheck_feed_query(m,
+		"SELECT f.seq, f.oid, f.size FROM feed f WHERE f.seq <= ?2 AND NOT EXISTS "
+		"(SELECT 1 FROM mirror_checks k WHERE k.mirror = ?1 AND k.seq = f.seq) "
+		"ORDER BY f.seq DESC LIMIT ?4", mirror, max_seq, 0, 0, limit, out, n_out, err);
+}
+
+int meta_mcheck_due(struct meta *m, const char *mirror, long long max_seq, long long good_before,
+		    long long bad_before, int limit, struct feed_entry *out, int *n_out,
+		    struct err *err)
+{
+	return mcheck_feed_query(m,
+		"SELECT f.seq, f.oid, f.size FROM mirror_checks k JOIN feed f ON f.seq = k.seq "
+		"WHERE k.mirror = ?1 AND k.seq <= ?2 AND "
+		"((k.ok = 1 AND k.checked_at < ?3) OR (k.ok = 0 AND k.checked_at < ?5)) "
+		"ORDER BY k.checked_at LIMIT ?4", mirror, max_seq, good_before, bad_before, limit,
+		out, n_out, err);
+}
+
+int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool ok,
+		       const char *error, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO mirror_checks (mirror, seq, ok, checked_at, error) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5)", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, mirror, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_bind_int(st, 3, ok ? 1 : 0);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 5, error ? error : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(err, c->db, "record mirror check");
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	return rc;
+}
+
+int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
+		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	struct mirror_check mc;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT k.seq, f.oid, f.size, k.ok, k.checked_at, k.error "
+			       "FROM mirror_checks k JOIN feed f ON f.seq = k.seq "
+			       "WHERE k.mirror = ?1 AND k.checked_at >= ?2 ORDER BY k.seq", -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, mirror, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, since);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		mc.seq = sqlite3_column_int64(st, 0);
+		snprintf(mc.oid, sizeof(mc.oid), "%s", (const char *)sqlite3_column_text(st, 1));
+		mc.size = sqlite3_column_int64(st, 2);
+		mc.ok = sqlite3_column_int(st, 3) != 0;
+		mc.checked_at = sqlite3_column_int64(st, 4);
+		snprintf(mc.error, sizeof(mc.error), "%s", (const char *)sqlite3_column_text(st, 5));
+		if (fn(&mc, arg) != 0)
+			break;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_err(err, c->db, "mirror checks");
 out:
 	sqlite3_finalize(st);
 	release(m, c);

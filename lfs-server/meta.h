@@ -93,4 +93,47 @@ int meta_lock_list(struct meta *m, const char *repo, const char *path, const cha
 int meta_lock_delete(struct meta *m, const char *repo, const char *id,
 		     const char *owner, struct lock *out, struct err *err);
 
+/* --- mirror checks ---------------------------------------------------------
+ * The server fetches each mirror's copy of each feed object and checks
+ * size and SHA-256 before it ever sends a client there.  One row per
+ * (mirror name, feed seq) records the last verdict; rows are replaced by
+ * newer verdicts, never by anything else.  Connection failures are not
+ * verdicts and are not recorded. */
+
+#define MCHECK_ERROR_MAX 160
+
+struct mirror_check {
+	long long seq, size, checked_at; /* checked_at: unix seconds */
+	char oid[65];
+	bool ok;
+	char error[MCHECK_ERROR_MAX];
+};
+
+/* Up to limit feed entries with seq <= max_seq that mirror has no verdict
+ * for, newest first (a fresh upload is checked soon after it is synced).
+ * out must hold limit entries; *n_out gets the count. */
+int meta_mcheck_unchecked(struct meta *m, const char *mirror, long long max_seq, int limit,
+			  struct feed_entry *out, int *n_out, struct err *err)
+	__attribute__((warn_unused_result));
+
+/* Up to limit feed entries (seq <= max_seq) due for another check: good
+ * ones last checked before good_before, failed ones last checked before
+ * bad_before (unix seconds), the longest unchecked first. */
+int meta_mcheck_due(struct meta *m, const char *mirror, long long max_seq, long long good_before,
+		    long long bad_before, int limit, struct feed_entry *out, int *n_out,
+		    struct err *err)
+	__attribute__((warn_unused_result));
+
+/* Records a verdict for (mirror, seq) at the current time. */
+int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool ok,
+		       const char *error, struct err *err)
+	__attribute__((warn_unused_result));
+
+/* Calls fn for each verdict about mirror recorded at or after since (unix
+ * seconds), in seq order; fn returning non-zero stops the walk.  The
+ * struct passed to fn is valid during the call only. */
+int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
+		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
+	__attribute__((warn_unused_result));
+
 #endif

@@ -4,20 +4,38 @@
  * background thread fetches each BASE/mirror-state.json every
  * mirror.check-interval seconds (connect timeout 2 s, whole request 5 s)
  * and records whether it answered with a valid state and its last_seq.
- * The batch path only reads that record: it never does network I/O. */
+ * The batch path only reads that record: it never does network I/O.
+ *
+ * The same thread verifies mirror copies (mirror_check.h): a mirror's href
+ * is given for an object only once the server has fetched that mirror's
+ * copy and found the right size and SHA-256.  Unchecked copies are checked
+ * newest first at mirror.verify-rate bytes per second; good ones again
+ * every mirror.recheck-interval seconds, failed ones every
+ * mirror.check-interval (so a repair shows soon). */
 #ifndef LFS_MIRROR_H
 #define LFS_MIRROR_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
 struct git_config;
+struct meta;
 struct mirrors;
+
+/* 1 MiB/s: a 150 MB toolchain release is checked on a mirror in under
+ * three minutes, while a university web server barely notices. */
+#define MIRROR_VERIFY_RATE_DEFAULT (1024LL * 1024)
+/* A week: rot or tampering on a static host is caught within days. */
+#define MIRROR_RECHECK_DEFAULT (7LL * 24 * 3600)
 
 /* Reads the mirror sections (none is fine).  Caller frees with mirrors_free. */
 int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval, struct err *err);
+/* Where verdicts live; without it no mirror href is ever given.  Call
+ * before mirrors_start. */
+void mirrors_set_verify(struct mirrors *m, struct meta *meta);
 /* Starts the polling thread; a first round of checks runs at once. */
 int mirrors_start(struct mirrors *m, struct err *err);
 /* Stops the thread and frees everything; NULL is fine. */
@@ -27,6 +45,19 @@ size_t mirrors_count(const struct mirrors *m);
 /* Picks a healthy mirror whose last_seq >= seq, spread by weight, and
  * writes BASE/objects/ab/cd/<oid> into out.  ERR_NOTFOUND when none. */
 int mirrors_href(struct mirrors *m, long long seq, const char *oid, char *out, size_t outsz);
+
+/* `lfs-admin verify-mirrors`: polls each mirror (or only the one named)
+ * now and checks every copy it should hold that has no verdict, every
+ * failed one and every good one checked before this second, at full
+ * speed, recording the verdicts where the server reads them.  Prints
+ * "checked\tNAME\tN\tgood G\tbad B\tlast_seq S", one
+ * "bad\tNAME\tSEQ\tOID\tWHY" line per copy known to be bad, and
+ * "unreachable\tNAME\tWHY" for a mirror that does not answer.
+ * *problems counts bad copies and unreachable mirrors.  Without a thread:
+ * call instead of mirrors_start. */
+int mirrors_verify_now(struct mirrors *m, struct meta *meta, const char *only, FILE *out,
+		       long long *problems, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Each mirror's state, for /healthz.  New reference. */
 json_t *mirrors_status(struct mirrors *m);

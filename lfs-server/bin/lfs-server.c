@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
+	mirrors_set_verify(srv.mirrors, srv.meta);
 	/* Threads inherit this mask: only the main thread takes signals. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
@@ -202,9 +203,9 @@ out:
 	if (fd >= 0)
 		close(fd);
 	conns_free(srv.conns);
+	mirrors_free(srv.mirrors); /* its thread uses meta */
 	meta_close(srv.meta);
 	auth_free(srv.auth);
-	mirrors_free(srv.mirrors);
 	store_close(srv.store);
 	token_key_release(&srv.key);
 	free(srv.tls_cert_pem);

@@ -24,9 +24,11 @@ href() {
 	jq -e -r '.objects[0].actions.download.href' "$TRASH/body"
 }
 
-# mirror_at SEQ: /healthz says the mirror is healthy at last_seq >= SEQ.
+# mirror_at SEQ: /healthz says the mirror is healthy at last_seq >= SEQ,
+# and the server has checked SEQ of its copies (only then are they used).
 mirror_at() {
-	curl -sf "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy and .mirrors[0].last_seq >= $1" >/dev/null
+	curl -sf "$LFS_URL/healthz" |
+		jq -e ".mirrors[0].healthy and .mirrors[0].last_seq >= $1 and .mirrors[0].verified >= $1" >/dev/null
 }
 mirror_down() {
 	curl -sf "$LFS_URL/healthz" | jq -e '.mirrors[0].healthy | not' >/dev/null

@@ -31,6 +31,12 @@ mirror_healthy() {
 	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy == $1" >/dev/null
 }
 
+# mirror_verified N: polls /healthz until the server has checked N of the
+# mirror's copies and found them good (only then does it send clients).
+mirror_verified() {
+	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].verified >= $1" >/dev/null
+}
+
 # clone_and_check DIR: a fresh git-lfs clone whose files match the originals.
 clone_and_check() {
 	rm -rf "$1" &&
@@ -62,7 +68,8 @@ test_expect_success 'lfs-mirror sync fills the tree nginx serves' '
 	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$MIRROR" >sync.out &&
 	grep "synced 3 objects" sync.out &&
 	jq -e ".last_seq >= 1" "$MIRROR/mirror-state.json" &&
-	POLL_TRIES=400 test_poll mirror_healthy true
+	POLL_TRIES=400 test_poll mirror_healthy true &&
+	POLL_TRIES=400 test_poll mirror_verified 3
 '
 
 test_expect_success 'a git-lfs clone downloads every object from nginx, none from the server' '
@@ -112,6 +119,7 @@ test_expect_success 'an object newer than the mirror comes from the server' '
 	jq -r ".objects[0].actions.download.href" "$TRASH/body" | grep -q "^$LFS_URL/" &&
 	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$MIRROR" &&
 	POLL_TRIES=400 test_poll sh -c "curl -s \"$LFS_URL/healthz\" | jq -e \".mirrors[0].last_seq >= 4\" >/dev/null" &&
+	POLL_TRIES=400 test_poll mirror_verified 4 &&
 	batch tock/libtock-c "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$oid\",\"size\":200000}]}" &&
 	jq -r ".objects[0].actions.download.href" "$TRASH/body" | grep -q "^$NGINX_URL/objects/"
 '
