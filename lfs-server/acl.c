@@ -3,93 +3,197 @@
 
 #include <fnmatch.h>
 #include <git2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct rule {
+struct section {
 	char *pattern;
-	unsigned right; /* RIGHT_* for read/write/admin, 0 for mirror */
+	char *lists[3];     /* read, write, admin: values joined with ' ' */
 	bool mirror;
-	char *names;    /* whitespace-separated */
+	bool exact;         /* no wildcard at all */
+	size_t literals;    /* characters outside *, ? and [...] */
+	size_t order;       /* index of the section's last key in the file */
 };
 
 struct acl {
-	struct rule *rules;
+	struct section *s;
 	size_t n;
+	size_t seen;        /* entries visited, for `order` */
+	acl_where_fn *where;
+	void *where_arg;
 	struct err *err;
 	int rc;
 };
+
+static const char *const list_names[3] = { "read", "write", "admin" };
 
 void acl_free(struct acl *a)
 {
 	if (!a)
 		return;
 	for (size_t i = 0; i < a->n; i++) {
-		free(a->rules[i].pattern);
-		free(a->rules[i].names);
+		free(a->s[i].pattern);
+		for (int k = 0; k < 3; k++)
+			free(a->s[i].lists[k]);
 	}
-	free(a->rules);
+	free(a->s);
 	free(a);
+}
+
+/* Counts the literal characters of an fnmatch pattern; *exact tells
+ * whether it has no wildcard at all.  A '[' without its ']' is literal,
+ * as fnmatch takes it. */
+static size_t count_literals(const char *p, bool *exact)
+{
+	size_t n = 0;
+
+	*exact = true;
+	while (*p) {
+		if (*p == '*' || *p == '?') {
+			*exact = false;
+			p++;
+		} else if (*p == '[') {
+			const char *q = p + 1;
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			q = strchr(q, ']');
+			if (!q) {
+				n++;
+				p++;
+			} else {
+				*exact = false;
+				p = q + 1;
+			}
+		} else {
+			if (*p == '\\' && p[1])
+				p++;
+			n++;
+			p++;
+		}
+	}
+	return n;
+}
+
+static int fail(struct acl *a, const char *key, int code, const char *msg)
+{
+	char where[512] = "";
+
+	if (a->where && key)
+		a->where(where, sizeof(where), key, a->where_arg);
+	a->rc = err_set(a->err, code, "%s%s: %s", where, key, msg);
+	return -1;
+}
+
+static struct section *find_or_add(struct acl *a, const char *pattern, size_t len)
+{
+	struct section *grown;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (strlen(a->s[i].pattern) == len && memcmp(a->s[i].pattern, pattern, len) == 0)
+			return &a->s[i];
+	grown = realloc(a->s, (a->n + 1) * sizeof(*a->s));
+	if (!grown)
+		return NULL;
+	a->s = grown;
+	memset(&a->s[a->n], 0, sizeof(*a->s));
+	if (!(a->s[a->n].pattern = strndup(pattern, len)))
+		return NULL;
+	a->s[a->n].literals = count_literals(a->s[a->n].pattern, &a->s[a->n].exact);
+	return &a->s[a->n++];
+}
+
+static int append(char **list, const char *value)
+{
+	size_t old = *list ? strlen(*list) : 0, add = strlen(value);
+	char *grown = realloc(*list, old + add + 2);
+
+	if (!grown)
+		return -1;
+	if (old)
+		grown[old++] = ' ';
+	memcpy(grown + old, value, add + 1);
+	*list = grown;
+	return 0;
 }
 
 static int add_entry(const git_config_entry *e, void *payload)
 {
 	struct acl *a = payload;
 	const char *name = e->name + 5, *dot = strrchr(e->name, '.');
-	struct rule r = { 0 };
-	void *grown;
-	int b;
+	struct section *s;
+	int k, b;
 
+	a->seen++;
 	/* Filtered here, not with git_config_foreach_match: libgit2 1.5's regex
 	 * path leaks its pcre2 match data on every call. */
-	if (strncmp(e->name, "repo.", 5) != 0 || dot <= name)
+	if (strncmp(e->name, "repo.", 5) != 0)
 		return 0;
-	if (strcmp(dot, ".read") == 0)
-		r.right = RIGHT_READ;
-	else if (strcmp(dot, ".write") == 0)
-		r.right = RIGHT_WRITE;
-	else if (strcmp(dot, ".admin") == 0)
-		r.right = RIGHT_ADMIN;
-	else if (strcmp(dot, ".mirror") == 0) {
-		if (git_config_parse_bool(&b, e->value) < 0) {
-			a->rc = err_set(a->err, ERR_INVALID, "bad value for '%s': want a boolean", e->name);
-			return -1;
-		}
-		r.mirror = b;
-	} else {
-		return 0;
-	}
-	r.pattern = strndup(name, (size_t)(dot - name));
-	r.names = strdup(e->value ? e->value : "");
-	grown = realloc(a->rules, (a->n + 1) * sizeof(*a->rules));
-	if (!r.pattern || !r.names || !grown) {
-		free(r.pattern);
-		free(r.names);
-		if (grown)
-			a->rules = grown;
+	if (dot < name)
+		return fail(a, e->name, ERR_INVALID, "repo keys belong in a [repo \"PATTERN\"] section");
+	for (k = 0; k < 3 && strcmp(dot + 1, list_names[k]) != 0; k++)
+		;
+	if (k == 3 && strcmp(dot + 1, "mirror") != 0)
+		return fail(a, e->name, ERR_INVALID, "unknown key (want read, write, admin or mirror)");
+	if (!(s = find_or_add(a, name, (size_t)(dot - name)))) {
 		a->rc = err_set(a->err, ERR_NOMEM, "out of memory");
 		return -1;
 	}
-	a->rules = grown;
-	a->rules[a->n++] = r;
+	s->order = a->seen;
+	if (strlen(s->pattern) >= 4 && strcmp(s->pattern + strlen(s->pattern) - 4, ".git") == 0)
+		return fail(a, e->name, ERR_INVALID,
+			    "a repo pattern never ends in .git (repo names are canonical, without it)");
+	if (k < 3) {
+		if (append(&s->lists[k], e->value ? e->value : "") < 0) {
+			a->rc = err_set(a->err, ERR_NOMEM, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (git_config_parse_bool(&b, e->value) < 0)
+		return fail(a, e->name, ERR_INVALID, "bad value: want true or false");
+	s->mirror = b != 0;
+	return 0;
+}
+
+int acl_load_located(struct acl **out, struct git_config *cfg, acl_where_fn *where, void *arg,
+		     struct err *err)
+{
+	struct acl *a = calloc(1, sizeof(*a));
+	int rc = 0;
+
+	if (!a)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	a->err = err;
+	a->where = where;
+	a->where_arg = arg;
+	if (cfg && git_config_foreach(cfg, add_entry, a) < 0)
+		rc = a->rc ? a->rc : err_set(err, ERR_INVALID, "cannot read repo rules");
+	/* A mirror is public: its section must say so itself. */
+	for (size_t i = 0; rc == 0 && i < a->n; i++) {
+		if (a->s[i].mirror && !acl_list_has(a->s[i].lists[0], NULL)) {
+			char key[1200];
+			snprintf(key, sizeof(key), "repo.%s.mirror", a->s[i].pattern);
+			fail(a, key, ERR_INVALID,
+			     "mirror = true needs read = * in the same section (a mirror is public)");
+			rc = a->rc;
+		}
+	}
+	if (rc < 0) {
+		acl_free(a);
+		return rc;
+	}
+	a->err = NULL;
+	a->where = NULL;
+	*out = a;
 	return 0;
 }
 
 int acl_load(struct acl **out, struct git_config *cfg, struct err *err)
 {
-	struct acl *a = calloc(1, sizeof(*a));
-
-	if (!a)
-		return err_set(err, ERR_NOMEM, "out of memory");
-	a->err = err;
-	if (cfg && git_config_foreach(cfg, add_entry, a) < 0) {
-		int rc = a->rc ? a->rc : err_set(err, ERR_INVALID, "cannot read repo rules");
-		acl_free(a);
-		return rc;
-	}
-	a->err = NULL;
-	*out = a;
-	return 0;
+	return acl_load_located(out, cfg, NULL, NULL, err);
 }
 
 bool acl_list_has(const char *list, const char *user)
@@ -109,29 +213,57 @@ bool acl_list_has(const char *list, const char *user)
 	return false;
 }
 
-static bool matches(const struct rule *r, const char *repo)
+/* The one section that applies to repo, or NULL. */
+static const struct section *applies(const struct acl *a, const char *repo)
 {
-	return fnmatch(r->pattern, repo, FNM_PATHNAME) == 0;
+	const struct section *best = NULL;
+
+	for (size_t i = 0; a && i < a->n; i++) {
+		const struct section *s = &a->s[i];
+		if (fnmatch(s->pattern, repo, FNM_PATHNAME) != 0)
+			continue;
+		if (!best || s->exact > best->exact ||
+		    (s->exact == best->exact && (s->literals > best->literals ||
+						 (s->literals == best->literals && s->order > best->order))))
+			best = s;
+	}
+	return best;
 }
 
 unsigned acl_rights(const struct acl *a, const char *user, const char *repo)
 {
+	const struct section *s = applies(a, repo);
 	unsigned rights = 0;
 
-	for (size_t i = 0; a && i < a->n; i++)
-		if (a->rules[i].right && matches(&a->rules[i], repo) && acl_list_has(a->rules[i].names, user))
-			rights |= a->rules[i].right;
-	if (rights & RIGHT_ADMIN)
-		rights |= RIGHT_WRITE;
-	if (rights & RIGHT_WRITE)
+	if (!s)
+		return 0;
+	if (acl_list_has(s->lists[2], user))
+		rights |= RIGHT_ADMIN | RIGHT_WRITE | RIGHT_READ;
+	if (acl_list_has(s->lists[1], user))
+		rights |= RIGHT_WRITE | RIGHT_READ;
+	if (acl_list_has(s->lists[0], user))
 		rights |= RIGHT_READ;
 	return rights;
 }
 
 bool acl_mirrored(const struct acl *a, const char *repo)
 {
-	for (size_t i = 0; a && i < a->n; i++)
-		if (!a->rules[i].right && a->rules[i].mirror && matches(&a->rules[i], repo))
-			return true;
-	return false;
+	const struct section *s = applies(a, repo);
+
+	return s && s->mirror;
+}
+
+void acl_describe(const struct acl *a, const char *repo, struct acl_view *out)
+{
+	const struct section *s = applies(a, repo);
+
+	memset(out, 0, sizeof(*out));
+	out->read = out->write = out->admin = "";
+	if (!s)
+		return;
+	out->pattern = s->pattern;
+	out->read = s->lists[0] ? s->lists[0] : "";
+	out->write = s->lists[1] ? s->lists[1] : "";
+	out->admin = s->lists[2] ? s->lists[2] : "";
+	out->mirror = s->mirror;
 }

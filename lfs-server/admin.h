@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "err.h"
 
 /* The length of a normalised time, "2026-11-25T10:00:00Z". */
@@ -40,5 +41,10 @@ int admin_stats(const char *data_dir, FILE *out, struct err *err);
  * integrity_check.  Prints one line per finding, then a summary;
  * *problems gets the number of real problems. */
 int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err);
+
+/* Prints which [repo] section applies to repo (canonical) under cfg's
+ * rules, who may read, write and administer it (the implications
+ * applied), and whether it is mirrored: one "name: value" line each. */
+int admin_access(const struct config *cfg, const char *repo, FILE *out, struct err *err);
 
 #endif

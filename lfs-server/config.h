@@ -1,6 +1,8 @@
 /* config: the server's settings, from a git-config syntax file read with
  * libgit2, then overridden by command-line flags.  Every key is documented
- * in docs/configuration.md. */
+ * in docs/configuration.md and listed once, with its kind, in the table at
+ * the top of config.c: a key not in it, a section nobody reads, or a value
+ * that does not parse stops the start with the file, line and key. */
 #ifndef LFS_CONFIG_H
 #define LFS_CONFIG_H
 
@@ -28,14 +30,26 @@ struct config {
 	bool insecure_anonymous;
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
+	struct config_locs *locs; /* where each key and section is in the file */
 };
 
 /* Fills cfg with the defaults of contract.md. */
 int config_init(struct config *cfg, struct err *err);
 
-/* Reads path over the defaults.  A missing or unreadable file, a syntax
- * error or a bad value is an error naming the file, key and line. */
+/* Reads path over the defaults and checks all of it: unknown sections and
+ * keys (with the nearest known key), values that do not parse, the repo
+ * rules (acl.h) and mirror sections.  A missing or unreadable file, a
+ * syntax error or any of these is an error naming the file, line and key;
+ * nothing is half-read. */
 int config_load(struct config *cfg, const char *path, struct err *err);
+
+/* Checks a HOST:PORT (or [V6]:PORT) value: port 0 (any free port) or
+ * 1..65535.  The message names the value, not where it came from. */
+int config_check_listen(const char *spec, struct err *err);
+
+/* The line of the first block of [section "sub"] (sub NULL: none) in the
+ * loaded file, 0 if unknown. */
+int config_section_line(const struct config *cfg, const char *section, const char *sub);
 
 /* Replaces a string setting (flags override the file). */
 int config_set_str(char **slot, const char *value, struct err *err);

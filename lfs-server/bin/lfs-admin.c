@@ -3,6 +3,10 @@
  *   lfs-admin --data DIR uploads [--since DATE] [--repo R]
  *   lfs-admin --data DIR fsck
  *   lfs-admin --data DIR stats
+ *   lfs-admin --config FILE access REPO
+ *
+ * --config FILE reads the data dir (and the rules) from the server's
+ * config; --data DIR, if also given, wins.
  *
  * Safe beside a running server: meta.db is opened read-only (WAL lets
  * readers in while the server writes) and nothing in DIR is changed.
@@ -13,13 +17,15 @@
 #include <string.h>
 
 #include "admin.h"
+#include "config.h"
 #include "route.h"
 #include "version.h"
 
 static const char usage[] =
-	"usage: lfs-admin --data DIR uploads [--since DATE] [--repo REPO]\n"
-	"   or: lfs-admin --data DIR fsck\n"
-	"   or: lfs-admin --data DIR stats\n";
+	"usage: lfs-admin [--config FILE | --data DIR] uploads [--since DATE] [--repo REPO]\n"
+	"   or: lfs-admin [--config FILE | --data DIR] fsck\n"
+	"   or: lfs-admin [--config FILE | --data DIR] stats\n"
+	"   or: lfs-admin --config FILE access REPO\n";
 
 static const char help[] =
 	"\n"
@@ -33,6 +39,10 @@ static const char help[] =
 	"         object with the right size; list orphan objects (no row: harmless);\n"
 	"         SQLite integrity_check.  Exit 1 when a real problem is found.\n"
 	"stats    objects and bytes in the store, repos, journal and feed rows, locks\n"
+	"access   which [repo] section of the config applies to REPO, who may read,\n"
+	"         write and administer it, and whether it is mirrored\n"
+	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
+	"  --data DIR     the data dir (wins over the config's)\n"
 	"\nEverything only reads: it is safe while the server runs.\n";
 
 static int usage_error(const char *msg)
@@ -121,35 +131,43 @@ static int cmd_stats(const char *data, int argc, char **argv)
 	return finish();
 }
 
-int main(int argc, char **argv)
+static int cmd_access(const struct config *cfg, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "data", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *data = NULL, *cmd;
-	int c;
+	char repo[REPO_MAX + 1];
+	struct err err = ERR_INIT;
 
-	opterr = 0;
-	/* "+": stop at the command; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': data = optarg; break;
-		case 'h': printf("%s%s", usage, help); return 0;
-		case 'V': printf("lfs-admin %s\n", LFS_VERSION); return 0;
-		default: return usage_error("unknown option or missing argument");
-		}
+	if (!cfg->path)
+		return usage_error("access needs --config FILE (the rules live there)");
+	if (argc != 2)
+		return usage_error("access takes one repository");
+	if (route_repo(repo, argv[1], strlen(argv[1]), &err) < 0) {
+		fprintf(stderr, "lfs-admin: '%.200s' is not a repository path: %s\n", argv[1], err.msg);
+		return usage_error(NULL);
 	}
+	if (admin_access(cfg, repo, stdout, &err) < 0)
+		return fail(&err);
+	return finish();
+}
+
+static int run(struct config *cfg, const char *config, const char *data, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+	const char *cmd;
+
 	if (optind >= argc)
 		return usage_error("no command");
-	if (!data || !*data)
-		return usage_error("--data DIR is required");
+	if (config && (config_init(cfg, &err) < 0 || config_load(cfg, config, &err) < 0))
+		return fail(&err);
+	if (!data && config)
+		data = cfg->data;
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
 	optind = 1;
+	if (strcmp(cmd, "access") == 0)
+		return cmd_access(cfg, argc, argv);
+	if (!data || !*data)
+		return usage_error("--data DIR or --config FILE is required");
 	if (strcmp(cmd, "uploads") == 0)
 		return cmd_uploads(data, argc, argv);
 	if (strcmp(cmd, "fsck") == 0)
@@ -158,4 +176,34 @@ int main(int argc, char **argv)
 		return cmd_stats(data, argc, argv);
 	fprintf(stderr, "lfs-admin: unknown command '%s'\n", cmd);
 	return usage_error(NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *data = NULL, *config = NULL;
+	struct config cfg;
+	int c, rc;
+
+	opterr = 0;
+	/* "+": stop at the command; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'd': data = optarg; break;
+		case 'h': printf("%s%s", usage, help); return 0;
+		case 'V': printf("lfs-admin %s\n", LFS_VERSION); return 0;
+		default: return usage_error("unknown option or missing argument");
+		}
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	rc = run(&cfg, config, data, argc, argv);
+	config_release(&cfg);
+	return rc;
 }

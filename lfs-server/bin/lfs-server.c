@@ -17,7 +17,8 @@
 #define META_POOL 8
 
 static const char usage[] =
-	"usage: lfs-server [--config FILE] [--listen HOST:PORT] [--data DIR] [--insecure-anonymous]\n";
+	"usage: lfs-server [--config FILE] [--listen HOST:PORT] [--data DIR] [--insecure-anonymous]\n"
+	"   or: lfs-server --check-config [--config FILE] [--listen HOST:PORT] [--data DIR]\n";
 
 static void help(void)
 {
@@ -27,6 +28,8 @@ static void help(void)
 	       "  --listen HOST:PORT     address to serve on (default 127.0.0.1:8080; port 0 = any free)\n"
 	       "  --data DIR             data directory (default ./lfs-data)\n"
 	       "  --insecure-anonymous   allow anonymous read/write on a non-loopback address\n"
+	       "  --check-config         check the config (keys, values, repo rules, mirrors, users\n"
+	       "                         file) and exit: 0 and one line on stdout if it is good\n"
 	       "  --help, --version\n\n"
 	       "When ready it prints 'listening on http://HOST:PORT' to stderr.\n", usage);
 }
@@ -61,13 +64,20 @@ static int read_file(char **out, const char *path, struct err *err)
 	return 0;
 }
 
-static int parse_args(struct config *cfg, int argc, char **argv, struct err *err)
+static void usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "lfs-server: %s%s\n%s", what, arg, usage);
+	exit(2);
+}
+
+static int parse_args(struct config *cfg, bool *check_only, int argc, char **argv, struct err *err)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data", required_argument, NULL, 'd' },
 		{ "insecure-anonymous", no_argument, NULL, 'i' },
+		{ "check-config", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -82,18 +92,21 @@ static int parse_args(struct config *cfg, int argc, char **argv, struct err *err
 		case 'l': listen = optarg; break;
 		case 'd': data = optarg; break;
 		case 'i': cfg->insecure_anonymous = true; break;
+		case 'k': *check_only = true; break;
 		case 'h': help(); exit(0);
 		case 'V': printf("lfs-server %s\n", LFS_VERSION); exit(0);
-		default:
-			fprintf(stderr, "lfs-server: unknown or incomplete option '%s'\n%s",
-				argv[optind - 1], usage);
-			exit(2);
+		default: usage_error("unknown or incomplete option: ", argv[optind - 1]);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "lfs-server: unexpected argument '%s'\n%s", argv[optind], usage);
-		exit(2);
-	}
+	if (optind < argc)
+		usage_error("unexpected argument: ", argv[optind]);
+	/* A flag value is checked before anything is read: a usage error. */
+	if (listen && config_check_listen(listen, err) < 0)
+		usage_error("--listen: ", err->msg);
+	if (data && !*data)
+		usage_error("--data needs a directory", "");
+	if (config && !*config)
+		usage_error("--config needs a file", "");
 	if (config && config_load(cfg, config, err) < 0)
 		return -1;
 	if ((listen && config_set_str(&cfg->listen, listen, err) < 0) ||
@@ -134,21 +147,41 @@ static int open_state(struct server *srv, struct err *err)
 	return 0;
 }
 
+/* --check-config: everything a start reads from the config, without
+ * opening the data dir or binding the address (a live server may hold
+ * both).  The users file is loaded, so weak hashes show up here too. */
+static int check_config(struct server *srv, struct err *err)
+{
+	struct config *cfg = srv->cfg;
+
+	if (mirrors_new(&srv->mirrors, cfg->git, cfg->mirror_check_interval, err) < 0 ||
+	    auth_new(&srv->auth, cfg, err) < 0)
+		return die(NULL, err);
+	printf("%s: ok (auth %s, %zu mirror%s)\n", cfg->path ? cfg->path : "built-in defaults",
+	       auth_enabled(srv->auth) ? "on" : "off", mirrors_count(srv->mirrors),
+	       mirrors_count(srv->mirrors) == 1 ? "" : "s");
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct server srv;
 	struct err err = ERR_INIT;
 	sigset_t sigs;
-	bool loopback = false;
+	bool loopback = false, check_only = false;
 	int fd = -1, sig = 0, rc = 1;
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	if (config_init(&cfg, &err) < 0)
 		return die(NULL, &err);
-	if (parse_args(&cfg, argc, argv, &err) < 0) {
+	if (parse_args(&cfg, &check_only, argc, argv, &err) < 0) {
 		rc = die(NULL, &err);
+		goto out;
+	}
+	if (check_only) {
+		rc = check_config(&srv, &err);
 		goto out;
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {

@@ -43,6 +43,7 @@ feed_last() {
 
 cat >server.cfg <<'CFG'
 [repo "pub/*"]
+	read = *
 	mirror = true
 [journal]
 	readers = *

@@ -45,6 +45,7 @@ objects_in() {
 
 cat >server.cfg <<'CFG'
 [repo "pub/*"]
+	read = *
 	mirror = true
 [journal]
 	readers = *

@@ -22,6 +22,7 @@ cat >server.cfg <<CFG
 [auth]
 	users = $TRASH/users
 [repo "pub/*"]
+	read = *
 	mirror = true
 	write = alice bob
 [repo "priv/*"]

@@ -92,6 +92,7 @@ start_doc_nginx() {
 start_doc_nginx || echo "nginx did not start" >nginx.failed
 cat >server.cfg <<CFG
 [repo "pub/*"]
+	read = *
 	mirror = true
 [journal]
 	readers = *

@@ -11,6 +11,7 @@ start_nginx "$MIRROR" uni || { echo "Bail out! nginx did not start"; exit 1; }
 
 cat >server.cfg <<EOC
 [repo "tock/*"]
+	read = *
 	mirror = true
 [journal]
 	readers = *

@@ -1,4 +1,6 @@
-/* Unit tests for lfs-server/config.c: defaults, file values, errors. */
+/* Unit tests for lfs-server/config.c: defaults, file values, and the
+ * errors a config can have (a table: one TAP line per row, each checking
+ * the exit code, the line and the words of the message). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,41 @@ static const char *write_cfg(const char *text)
 	fclose(f);
 	return path;
 }
+
+static const struct bad {
+	const char *text, *want1, *want2, *why;
+} bads[] = {
+	{ "[sever]\n\tlisten = 127.0.0.1:1\n", ":1: unknown section [sever]", "did you mean [server]", "misspelt section" },
+	{ "[server]\n\tlistne = 127.0.0.1:1\n", ":2: unknown key 'server.listne'", "'server.listen'", "misspelt key" },
+	{ "[repo \"tock/*\"]\n\tread = *\n\traed = alice\n", ":3: unknown key 'repo.tock/*.raed'", "'repo.tock/*.read'", "misspelt repo key" },
+	{ "[mirror \"uni\"]\n\tulr = https://x\n", ":2: unknown key 'mirror.uni.ulr'", "'mirror.uni.url'", "misspelt mirror key" },
+	{ "[server]\n\tfrobnicate = 1\n", ":2: unknown key 'server.frobnicate'", "", "unknown key, nothing near" },
+	{ "[sever]\n", ":1: unknown section [sever]", "", "an empty unknown section" },
+	{ "[include]\n\tpath = other.cfg\n", "unknown section [include]", "", "includes are refused" },
+	{ "[server \"x\"]\n\tlisten = 127.0.0.1:1\n", ":1: [server \"x\"]", "takes no name", "a name on a plain section" },
+	{ "[repo]\n", ":1: [repo] needs a name", "", "repo section without a pattern" },
+	{ "[server]\n\tlisten = 127.0.0.1:99999\n", ":2: bad value for 'server.listen'", "outside 1-65535", "port too big" },
+	{ "[server]\n\tlisten = 127.0.0.1:-1\n", ":2: bad value for 'server.listen'", "", "negative port" },
+	{ "[server]\n\tlisten = 127.0.0.1\n", ":2: bad value for 'server.listen'", "HOST:PORT", "no port" },
+	{ "[server]\n\tmax-object-size = 4gb\n", ":2: bad value for 'server.max-object-size'", "'4gb' is not a number", "unknown size suffix" },
+	{ "[server]\n\tmax-json-bytes = 1t\n", "'server.max-json-bytes'", "'1t'", "t is no suffix" },
+	{ "[server]\n\n\trequest-timeout = abc\n", ":3: bad value for 'server.request-timeout'", "not a number", "not a number" },
+	{ "[server]\n\tidle-timeout = 0\n", ":2: bad value for 'server.idle-timeout'", "outside 1..86400", "out of range" },
+	{ "[server]\n\tbehind-proxy = maybe\n", ":2: bad value for 'server.behind-proxy'", "boolean", "not a boolean" },
+	{ "[server]\n\tpublic-url = ftp://x\n", ":2: bad value for 'server.public-url'", "http://", "non-http public url" },
+	{ "[server]\n\tdata\n", ":2: bad value for 'server.data'", "needs a value", "a key without a value" },
+	{ "[mirror \"a\"]\n\turl = https://x\n\tweight = 2k\n", ":3: bad value for 'mirror.a.weight'", "whole number", "weight with a suffix" },
+	{ "[mirror \"a\"]\n\tweight = 2\n", ":2: 'mirror.a.weight' set but 'mirror.a.url' missing", "", "mirror without url" },
+	{ "[storage]\n\ttype = s3\n", ":2: bad value for 'storage.type'", "not supported by this build", "s3 storage unbuilt" },
+	{ "[meta]\n\ttype = postgresql\n", ":2: bad value for 'meta.type'", "not supported by this build", "postgresql unbuilt" },
+	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql'", "unknown meta type" },
+	{ "[server]\n\ttls-cert = c.pem\n", "tls-key go together", "", "tls cert without key" },
+	{ "[repo \"a/*\"]\n\tread = alice\n\tmirror = true\n", ":3: repo.a/*.mirror", "needs read = *", "mirror without read = *" },
+	{ "[repo \"a/*.git\"]\n\tread = *\n", ":2: repo.a/*.git.read", ".git", "pattern ending in .git" },
+	{ "# a comment \\\n[server]\n\tdata = a \\\n  listen = b\n\tnope = 1\n", ":5: unknown key 'server.nope'", "", "line count past a continued value" },
+	{ "[server] listne = 127.0.0.1:1\n", ":1: unknown key 'server.listne'", "", "a key on the header line" },
+	{ "[Server]\n\tListne = 1\n", ":2: unknown key 'server.listne'", "", "section and key names ignore case" },
+};
 
 int main(void)
 {
@@ -49,17 +86,42 @@ int main(void)
 	is_int(cfg.token_ttl, 600, "token ttl from file");
 	config_release(&cfg);
 
-	path = write_cfg("[server]\n\tlisten = x:1\n\n\trequest-timeout = abc\n");
+	/* Every key of the contract's table is known. */
+	path = write_cfg("[server]\n\tlisten = [::1]:0\n\tdata = d\n\tpublic-url = http://x\n\tbehind-proxy\n"
+			 "\ttls-cert = c\n\ttls-key = k\n\trequest-timeout = 5\n\tidle-timeout = 5\n"
+			 "\tshutdown-grace = 0\n\tmax-batch-objects = 10\n\tmax-json-bytes = 1m\n"
+			 "\tmax-object-size = 4g\n[auth]\n\tusers = u\n\tsecret-file = s\n\ttoken-ttl = 60\n"
+			 "\tlockout-failures = 1\n\tlockout-window = 1\n\tlockout-time = 1\n"
+			 "[locks]\n\tanonymous-owner = me\n[repo \"a/*\"]\n\tread = *\n\twrite = w\n\tadmin = a\n"
+			 "\tmirror = true\n[mirror]\n\tcheck-interval = 2\n[mirror \"m\"]\n\turl = https://m\n"
+			 "\tweight = 0\n[journal]\n\treaders = *\n[storage]\n\ttype = local\n"
+			 "[s3]\n\tendpoint = http://127.0.0.1:4568\n\tbucket = b\n\tregion = r\n\tprefix = p\n"
+			 "\tpath-style = true\n\taccess-key-id = i\n\tsecret-key-file = f\n"
+			 "\tpublic-url = https://b\n\tpresign-ttl = 600\n"
+			 "[meta]\n\ttype = sqlite\n\turl = host=x\n[metrics]\n\treaders = ops\n");
 	config_init(&cfg, &err);
-	ok(config_load(&cfg, path, &err) == ERR_INVALID, "bad number refused");
-	ok(strstr(err.msg, "server.request-timeout") != NULL, "error names the key");
-	ok(strstr(err.msg, ":4:") != NULL, "error names the line (%s)", err.msg);
+	ok(config_load(&cfg, path, &err) == 0, "every contract key loads (%s)", err.msg);
+	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
+	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0, "and lands in its field");
+	ok(config_section_line(&cfg, "repo", "a/*") == 23, "section line of [repo \"a/*\"] is 23 (%d)",
+	   config_section_line(&cfg, "repo", "a/*"));
 	config_release(&cfg);
 
-	path = write_cfg("[server]\n\tidle-timeout = 0\n");
-	config_init(&cfg, &err);
-	ok(config_load(&cfg, path, &err) == ERR_INVALID, "out-of-range refused");
-	config_release(&cfg);
+	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
+		int rc;
+		path = write_cfg(bads[i].text);
+		config_init(&cfg, &err);
+		rc = config_load(&cfg, path, &err);
+		ok(rc == ERR_INVALID && strstr(err.msg, path) == err.msg && strstr(err.msg, bads[i].want1) &&
+		   strstr(err.msg, bads[i].want2) && !strchr(err.msg, '\n'),
+		   "refused: %s (%s)", bads[i].why, err.msg);
+		config_release(&cfg);
+	}
+
+	ok(config_check_listen("127.0.0.1:0", &err) == 0, "listen: port 0 is any free port");
+	ok(config_check_listen("[::1]:65535", &err) == 0, "listen: 65535");
+	ok(config_check_listen("127.0.0.1:65536", &err) < 0, "listen: 65536 refused");
+	ok(config_check_listen("127.0.0.1:0000099999", &err) < 0, "listen: leading zeros do not hide a big port");
 
 	path = write_cfg("[server\n\tlisten = 1\n");
 	config_init(&cfg, &err);
