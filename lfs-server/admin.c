@@ -83,6 +83,7 @@ int admin_db_open(sqlite3 **out, const char *data_dir, struct err *err)
 	char path[4096];
 	struct stat st;
 	sqlite3 *db = NULL;
+	int persist = 1;
 
 	snprintf(path, sizeof(path), "%s/meta.db", data_dir);
 	if (stat(path, &st) < 0)
@@ -100,6 +101,11 @@ int admin_db_open(sqlite3 **out, const char *data_dir, struct err *err)
 		return rc;
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	/* The server keeps -wal and -shm (meta.c: a full disk could not make
+	 * them again); leave them as we found them. */
+	snprintf(path, sizeof(path), "%s/meta.db-wal", data_dir);
+	if (stat(path, &st) == 0)
+		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 	*out = db;
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 #define BUSY_TIMEOUT_MS 10000
 
 struct conn {
@@ -25,7 +27,14 @@ struct meta {
 	struct conn *all; /* the idle connections; all of them once the server stops */
 };
 
-static const char schema[] =
+/* Schema migrations: migrations[i] takes a database from user_version i
+ * to i + 1, in one transaction.  Append a step to change the schema; never
+ * edit a shipped one (data dirs in the field are at every version, and
+ * tests/fixtures/datadir-v1 is at 3).  The first three use IF NOT EXISTS
+ * because the first release ran them as separate autocommit statements:
+ * a crash could leave a table without its version. */
+static const char *const migrations[] = {
+	/* 0 -> 1: repo membership and upload journal (meta.h, invariants 1-2) */
 	"CREATE TABLE IF NOT EXISTS journal ("
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  repo TEXT NOT NULL,"
@@ -33,7 +42,8 @@ static const char schema[] =
 	"  size INTEGER NOT NULL CHECK (size >= 0),"
 	"  user TEXT NOT NULL,"
 	"  time TEXT NOT NULL,"
-	"  UNIQUE (repo, oid));"
+	"  UNIQUE (repo, oid));",
+	/* 1 -> 2: file locks */
 	"CREATE TABLE IF NOT EXISTS locks ("
 	"  id TEXT PRIMARY KEY,"
 	"  repo TEXT NOT NULL,"
@@ -41,21 +51,25 @@ static const char schema[] =
 	"  owner TEXT NOT NULL,"
 	"  locked_at TEXT NOT NULL,"
 	"  UNIQUE (repo, path));"
-	"CREATE INDEX IF NOT EXISTS locks_by_repo ON locks (repo, id);"
+	"CREATE INDEX IF NOT EXISTS locks_by_repo ON locks (repo, id);",
+	/* 2 -> 3: the mirror feed */
 	"CREATE TABLE IF NOT EXISTS feed ("
 	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  oid TEXT NOT NULL UNIQUE,"
 	"  size INTEGER NOT NULL,"
-	"  time TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS mirror_checks ("
+	"  time TEXT NOT NULL);",
+	/* 3 -> 4: the server's verdicts on mirror copies (mirror_check.h) */
+	"CREATE TABLE mirror_checks ("
 	"  mirror TEXT NOT NULL,"
 	"  seq INTEGER NOT NULL,"
 	"  ok INTEGER NOT NULL,"
 	"  checked_at INTEGER NOT NULL,"
 	"  error TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (mirror, seq));"
-	"CREATE INDEX IF NOT EXISTS mirror_checks_by_time ON mirror_checks (mirror, checked_at);"
-	"PRAGMA user_version = 3;";
+	"CREATE INDEX mirror_checks_by_time ON mirror_checks (mirror, checked_at);",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static int db_err(struct err *err, sqlite3 *db, const char *what)
 {
@@ -75,10 +89,65 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+/* PRAGMA user_version, the schema version of the file. */
+static int user_version(sqlite3 *db, int *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_ERROR;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Brings the file to SCHEMA_VERSION, one transaction per step.  Writes
+ * nothing when it is there already: a server must start on a full disk. */
+static int migrate(sqlite3 *db, const char *path, struct err *err)
+{
+	int v, from, rc;
+	char bump[40];
+
+	if (user_version(db, &v) != SQLITE_OK)
+		return db_err(err, db, path);
+	if (v > SCHEMA_VERSION)
+		return err_set(err, ERR_IO, "'%s' has schema version %d, newer than this lfs-server's %d: "
+			       "it was written by a newer release; run that one", path, v, SCHEMA_VERSION);
+	from = v;
+	while (v < SCHEMA_VERSION) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			return db_err(err, db, path);
+		/* Another process may have migrated while we waited for the lock. */
+		if (user_version(db, &v) != SQLITE_OK)
+			goto fail;
+		if (v >= SCHEMA_VERSION) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			break;
+		}
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		if (sqlite3_exec(db, migrations[v], NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, bump, NULL, NULL, NULL) != SQLITE_OK ||
+		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+		v++;
+	}
+	if (v > from)
+		log_info("%s: schema migrated from version %d to %d", path, from, v);
+	return 0;
+fail:
+	rc = err_set(err, sqlite3_errcode(db) == SQLITE_FULL ? ERR_NOSPACE : ERR_IO,
+		     "%s: migration to schema version %d failed: %s", path, v + 1, sqlite3_errmsg(db));
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 static int conn_open(struct conn **out, const char *path, bool first, struct err *err)
 {
 	struct conn *c = calloc(1, sizeof(*c));
-	int rc;
+	int rc, persist = 1;
 
 	if (!c)
 		return err_set(err, ERR_NOMEM, "out of memory");
@@ -90,16 +159,29 @@ static int conn_open(struct conn **out, const char *path, bool first, struct err
 		return rc;
 	}
 	sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK ||
-	    (first && sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_prepare_v3(c->db, "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
+	/* Keep meta.db-wal and -shm when the last connection closes: SQLite
+	 * cannot create them again on a full disk, and without them not even
+	 * a read works. */
+	sqlite3_file_control(c->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, path);
+		conn_free(c);
+		return rc;
+	}
+	if (first && (rc = migrate(c->db, path, err)) < 0) {
+		conn_free(c);
+		return rc;
+	}
+	if (sqlite3_prepare_v3(c->db, "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
 			       "WHERE j.repo = ?1 AND j.oid = ?2", -1,
 			       SQLITE_PREPARE_PERSISTENT, &c->lookup, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO journal (repo, oid, size, user, time) "
 			       "VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
 			       SQLITE_PREPARE_PERSISTENT, &c->insert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO feed (oid, size, time) "
-			       "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
+	    /* Not INSERT OR IGNORE: an ignored row still uses up a seq. */
+	    sqlite3_prepare_v3(c->db, "INSERT INTO feed (oid, size, time) "
+			       "SELECT ?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+			       "WHERE NOT EXISTS (SELECT 1 FROM feed WHERE oid = ?1)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &c->feed_insert, NULL) != SQLITE_OK) {
 		rc = db_err(err, c->db, path);
 		conn_free(c);
@@ -107,6 +189,11 @@ static int conn_open(struct conn **out, const char *path, bool first, struct err
 	}
 	*out = c;
 	return 0;
+}
+
+int meta_schema_version(void)
+{
+	return SCHEMA_VERSION;
 }
 
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err)
@@ -438,8 +525,11 @@ int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *
 	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
 	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT repo FROM journal ORDER BY repo", -1, &repos, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO feed (oid, size, time) SELECT oid, size, "
-			       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM journal WHERE repo = ?1 ORDER BY seq",
+	    /* Only rows not in the feed yet: INSERT OR IGNORE would use up a
+	     * seq per ignored row and write at every start (a full disk). */
+	    sqlite3_prepare_v2(c->db, "INSERT INTO feed (oid, size, time) SELECT oid, size, "
+			       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM journal WHERE repo = ?1 "
+			       "AND oid NOT IN (SELECT oid FROM feed) ORDER BY seq",
 			       -1, &ins, NULL) != SQLITE_OK) {
 		rc = db_err(err, c->db, "prepare");
 		goto rollback;

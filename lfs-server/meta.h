@@ -23,8 +23,13 @@
 
 struct meta;
 
-/* Opens or creates the database; caller frees with meta_close. */
+/* Opens or creates the database and migrates its schema (PRAGMA
+ * user_version) to the newest, one transaction per step; writes nothing
+ * when it is current.  A file of a newer schema is refused (ERR_IO, the
+ * message says so).  Caller frees with meta_close. */
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err);
+/* The schema version meta_open migrates to. */
+int meta_schema_version(void);
 void meta_close(struct meta *m);
 
 /* For each of n oids, sizes_out[i] = the size recorded for it in repo, or

@@ -8,15 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault.h"
+#include "log.h"
 #include "sha256.h"
 
 struct store {
 	char *root;
 	int root_fd, objects_fd, tmp_fd;
+	int lock_fd; /* DATA/lock while store_lock holds it, else -1 */
 };
 
 struct store_put {
@@ -24,7 +29,7 @@ struct store_put {
 	struct sha256 *hash;
 	char oid[OID_HEX_LEN + 1];
 	char tmp_name[OID_HEX_LEN + 32];
-	int fd;            /* -1 when the object is already stored: hash only */
+	int fd;
 	long long expected, received;
 	long long flushed; /* bytes handed to writeback so far */
 	int error; /* sticky */
@@ -33,6 +38,9 @@ struct store_put {
 /* Start writeback every this many bytes, so the final fsync has little
  * left to do and the disk works while the network still delivers. */
 #define WRITEBACK_STEP (8LL << 20)
+
+/* Below this much free space at start, say that uploads will fail. */
+#define LOW_SPACE (16LL << 20)
 
 static int open_dir_at(int *out, int at, const char *name, struct err *err)
 {
@@ -47,12 +55,14 @@ static int open_dir_at(int *out, int at, const char *name, struct err *err)
 	return 0;
 }
 
-static int sweep_tmp(struct store *s, struct err *err)
+int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err)
 {
 	int fd = dup(s->tmp_fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	time_t cutoff = time(NULL) - (time_t)older_than;
 	struct dirent *e;
-	int removed = 0;
+	struct stat st;
+	long long n = 0;
 
 	if (!d) {
 		if (fd >= 0)
@@ -62,15 +72,22 @@ static int sweep_tmp(struct store *s, struct err *err)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
+		/* An upload in progress touches its file with every write, and
+		 * a connection idle for longer than server.idle-timeout is
+		 * dropped: an old mtime means nobody writes there any more. */
+		if (older_than > 0 && (fstatat(s->tmp_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+				       st.st_mtime > cutoff))
+			continue;
 		if (unlinkat(s->tmp_fd, e->d_name, 0) == 0)
-			removed++;
+			n++;
 	}
 	closedir(d);
-	(void)removed;
+	if (removed)
+		*removed = n;
 	return 0;
 }
 
-int store_open(struct store **out, const char *data_dir, struct err *err)
+int store_attach(struct store **out, const char *data_dir, struct err *err)
 {
 	struct store *s = calloc(1, sizeof(*s));
 	int rc, probe;
@@ -79,7 +96,7 @@ int store_open(struct store **out, const char *data_dir, struct err *err)
 		free(s);
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
-	s->root_fd = s->objects_fd = s->tmp_fd = -1;
+	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
 		goto fail;
@@ -92,21 +109,103 @@ int store_open(struct store **out, const char *data_dir, struct err *err)
 	if ((rc = open_dir_at(&s->objects_fd, s->root_fd, "objects", err)) < 0 ||
 	    (rc = open_dir_at(&s->tmp_fd, s->root_fd, "tmp", err)) < 0)
 		goto fail;
-	/* Fail at start, not at the first upload, when DATA is read-only. */
+	/* Fail at start, not at the first upload, when DATA is read-only.  A
+	 * full disk is no reason to refuse: downloads still work. */
 	probe = openat(s->tmp_fd, ".probe", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (probe < 0) {
+	if (probe < 0 && errno != ENOSPC && errno != EDQUOT) {
 		rc = err_set_errno(err, ERR_IO, "data directory '%s' is not writable", data_dir);
 		goto fail;
 	}
-	close(probe);
-	unlinkat(s->tmp_fd, ".probe", 0);
-	if ((rc = sweep_tmp(s, err)) < 0)
-		goto fail;
+	if (probe >= 0) {
+		close(probe);
+		unlinkat(s->tmp_fd, ".probe", 0);
+	}
 	*out = s;
 	return 0;
 fail:
 	store_close(s);
 	return rc;
+}
+
+int store_open(struct store **out, const char *data_dir, struct err *err)
+{
+	int rc = store_attach(out, data_dir, err);
+
+	if (rc == 0 && (rc = store_sweep_tmp(*out, 0, NULL, err)) < 0) {
+		store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+int store_lock(struct store *s, const char *holder, struct err *err)
+{
+	char text[256];
+	ssize_t n;
+	int fd = openat(s->root_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return err_set_errno(err, ERR_IO, "cannot open '%s/lock'", s->root);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int rc;
+		if (errno != EWOULDBLOCK) {
+			rc = err_set_errno(err, ERR_IO, "cannot lock '%s/lock'", s->root);
+			close(fd);
+			return rc;
+		}
+		n = pread(fd, text, sizeof(text) - 1, 0);
+		text[n > 0 ? n : 0] = '\0';
+		text[strcspn(text, "\n")] = '\0';
+		rc = err_set(err, ERR_CONFLICT, "data directory '%s' is in use: '%s/lock' is held by %s",
+			     s->root, s->root, text[0] ? text : "another process");
+		close(fd);
+		return rc;
+	}
+	/* Who holds it, for the message of the next one who tries.  Only
+	 * informative: on a full disk the lock holds without it. */
+	n = snprintf(text, sizeof(text), "%s\n", holder);
+	if (n > (ssize_t)sizeof(text) - 1)
+		n = (ssize_t)sizeof(text) - 1;
+	/* Overwrite, then cut: a full disk can still overwrite the bytes of
+	 * the previous holder's line. */
+	if (n > 0 && pwrite(fd, text, (size_t)n, 0) == n)
+		(void)!ftruncate(fd, n);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = fd;
+	return 0;
+}
+
+int store_free_bytes(const struct store *s, long long *out, struct err *err)
+{
+	struct statvfs v;
+
+	if (fstatvfs(s->root_fd, &v) < 0)
+		return err_set_errno(err, ERR_IO, "cannot stat the file system of '%s'", s->root);
+	*out = (long long)v.f_bavail * (long long)v.f_frsize;
+	return 0;
+}
+
+int store_open_daemon(struct store **out, const char *data_dir, const char *holder, struct err *err)
+{
+	struct store *s = NULL;
+	long long free_bytes = LOW_SPACE, removed = 0;
+	int rc;
+
+	if ((rc = store_attach(&s, data_dir, err)) < 0)
+		return rc;
+	if ((rc = store_lock(s, holder, err)) < 0 ||
+	    (rc = store_sweep_tmp(s, 0, &removed, err)) < 0) {
+		store_close(s);
+		return rc;
+	}
+	if (removed > 0)
+		log_info("%s/tmp: %lld unfinished uploads from an earlier run removed", data_dir, removed);
+	if (store_free_bytes(s, &free_bytes, NULL) == 0 && free_bytes < LOW_SPACE)
+		log_warn("data directory '%s' has %lld bytes free: downloads work, uploads and locks "
+			 "fail with 507 until space is freed", data_dir, free_bytes);
+	*out = s;
+	return 0;
 }
 
 void store_close(struct store *s)
@@ -119,6 +218,10 @@ void store_close(struct store *s)
 		close(s->objects_fd);
 	if (s->tmp_fd >= 0)
 		close(s->tmp_fd);
+	/* Closing the descriptor releases the lock; the file stays (removing
+	 * a flock file races with the next locker). */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	free(s->root);
 	free(s);
 }
@@ -154,18 +257,11 @@ int store_put_begin(struct store_put **out, struct store *s, const char *oid,
 		free(p);
 		return rc;
 	}
-	/* Already in the store (uploaded to another repo): the client must
-	 * still send every byte, which we hash, but nothing needs writing. */
-	{
-		char path[OID_PATH_LEN];
-		struct stat st;
-		oid_path(path, oid);
-		if (fstatat(s->objects_fd, path, &st, 0) == 0 && S_ISREG(st.st_mode) &&
-		    (expected_size < 0 || st.st_size == expected_size)) {
-			*out = p;
-			return 0;
-		}
-	}
+	/* Even when the store already holds the oid (another repo has it),
+	 * the bytes are written and synced like any new object's, and the
+	 * link then finds EEXIST: an upload must not answer faster for
+	 * objects that exist, or it would tell whoever can upload anywhere
+	 * which objects private repos hold (docs/security.md). */
 	p->fd = openat(s->tmp_fd, p->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (p->fd < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot create temp file");
@@ -188,8 +284,6 @@ int store_put_write(struct store_put *p, const void *data, size_t len, struct er
 	if (sha256_update(p->hash, data, len, err) < 0)
 		return p->error = ERR_IO;
 	p->received += (long long)len;
-	if (p->fd < 0)
-		return 0;
 	while (len > 0) {
 		ssize_t n = write(p->fd, d, len);
 		if (n < 0 && errno == EINTR)
@@ -285,13 +379,6 @@ int store_put_commit(struct store_put *p, long long *size_out, struct err *err)
 		goto out;
 	if (strcmp(hex, p->oid) != 0) {
 		rc = err_set(err, ERR_INVALID, "content hashes to %s, not to the object id", hex);
-		goto out;
-	}
-	if (p->fd < 0) {
-		/* Verified bytes of an object the store already holds. */
-		if (size_out)
-			*size_out = p->received;
-		rc = 0;
 		goto out;
 	}
 	if (fsync(p->fd) < 0) {

@@ -5,19 +5,22 @@
  *     hash to <oid>.  It is never modified, replaced or deleted.
  *  2. Bytes in flight live in tmp/ (same filesystem) and are only ever
  *     made visible by link(2), which never replaces an existing name.
- *  3. tmp/ holds nothing a restart needs: store_open() empties it.
+ *  3. tmp/ holds nothing a restart needs.  The one process that owns DATA
+ *     (the daemon, holding DATA/lock) empties it at start; a mode without
+ *     the lock may only remove files older than any upload can be idle.
+ *  4. An upload does the same work whether or not the store already holds
+ *     its object: no timing tells one repo's uploader what another holds.
  *
  * Upload life cycle:
  *
  *     store_put_begin --> store_put_write* --> store_put_commit --> (done)
  *                    \                    \--> store_put_abort  --> (done)
  *
- * commit: size and SHA-256 checked, fsync(file), link into objects/,
- * fsync(dir), unlink the temp.  When the store already holds the oid (an
- * upload to another repo), begin opens no temp file: the bytes are only
- * hashed, which still proves the client has them.  commit and abort both free the handle; a
- * failed commit leaves nothing behind.  Errors are sticky: after a failed
- * write, only abort is useful. */
+ * commit: size and SHA-256 checked, fsync(file), link into objects/
+ * (EEXIST: the object is there already, same bytes), fsync(dir), unlink
+ * the temp.  commit and abort both free the handle; a failed commit
+ * leaves nothing behind.  Errors are sticky: after a failed write, only
+ * abort is useful. */
 #ifndef LFS_STORE_H
 #define LFS_STORE_H
 
@@ -30,9 +33,27 @@
 struct store;
 struct store_put;
 
-/* Opens (creating when needed) DATA, DATA/objects and DATA/tmp, checks
- * that DATA is writable and empties tmp/.  Caller frees with store_close. */
+/* Opens (creating when needed) DATA, DATA/objects and DATA/tmp and checks
+ * that DATA is writable (a full disk passes: reads still work).  Takes no
+ * lock and removes nothing.  Caller frees with store_close. */
+int store_attach(struct store **out, const char *data_dir, struct err *err);
+/* store_attach, then empties tmp/: for a caller that owns the directory
+ * by a lock of its own (lfs-mirror's tree). */
 int store_open(struct store **out, const char *data_dir, struct err *err);
+/* Holds DATA/lock (flock) until store_close, or fails with ERR_CONFLICT
+ * naming the holder as it described itself: holder is one line ("pid 12
+ * http://127.0.0.1:8080"), written into the file. */
+int store_lock(struct store *s, const char *holder, struct err *err);
+/* Removes files in tmp/ not modified for older_than seconds (0: all; only
+ * for the holder of DATA/lock).  *removed (if not NULL) gets the count. */
+int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err);
+/* What the daemon does to own DATA: store_attach, store_lock (a second
+ * server on the same DATA fails here), empty tmp/, and a warning in the
+ * log when the disk is (nearly) full. */
+int store_open_daemon(struct store **out, const char *data_dir, const char *holder,
+		      struct err *err);
+/* Bytes available to us on the file system of DATA. */
+int store_free_bytes(const struct store *s, long long *out, struct err *err);
 void store_close(struct store *s);
 
 /* expected_size < 0 means "unknown" (chunked upload without a token). */

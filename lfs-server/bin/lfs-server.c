@@ -126,14 +126,20 @@ static int open_state(struct server *srv, struct err *err)
 	char path[4096];
 	long long added = 0;
 
-	if (store_open(&srv->store, cfg->data, err) < 0)
+	snprintf(path, sizeof(path), "pid %ld, listening on %s", (long)getpid(), srv->listen_url);
+	if (store_open_daemon(&srv->store, cfg->data, path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
 	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
 		return -1;
 	/* A repo newly marked mirrored puts its existing objects in the feed. */
-	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0)
-		return -1;
+	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0) {
+		if (err->code != ERR_NOSPACE)
+			return -1;
+		/* A full disk: serve what we have; the next start catches up. */
+		log_warn("mirror feed catch-up postponed: %s", err->msg);
+		err_clear(err);
+	}
 	if (added > 0)
 		log_info("mirror feed: %lld existing objects of mirrored repos added", added);
 	snprintf(path, sizeof(path), "%s/secret", cfg->data);
@@ -205,7 +211,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	umask(022);
-	if (open_state(&srv, &err) < 0) {
+	if (listen_url(srv.listen_url, sizeof(srv.listen_url), fd, cfg.tls_cert ? "https" : "http", &err) < 0 ||
+	    open_state(&srv, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
 	}
@@ -216,8 +223,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	if (listen_url(srv.listen_url, sizeof(srv.listen_url), fd, srv.tls_cert_pem ? "https" : "http", &err) < 0 ||
-	    conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
+	if (conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
 	    mirrors_start(srv.mirrors, &err) < 0 ||
 	    http_start(&srv, fd, &err) < 0) {
 		rc = die(NULL, &err);
