@@ -71,6 +71,8 @@ static const struct key {
 	{ "repo.*.admin", K_LIST, NOFIELD, 0, 0, NULL, NULL },
 	{ "repo.*.mirror", K_BOOL, NOFIELD, 0, 0, NULL, NULL },
 	{ "mirror.check-interval", K_NUM, F(mirror_check_interval), 1, DAY, NULL, NULL },
+	{ "mirror.verify-rate", K_NUM, F(mirror_verify_rate), 0, 1LL << 40, NULL, NULL },
+	{ "mirror.recheck-interval", K_NUM, F(mirror_recheck_interval), 60, 366 * DAY, NULL, NULL },
 	{ "mirror.*.url", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "mirror.*.weight", K_INT, NOFIELD, 0, 1000000, NULL, NULL },
 	{ "journal.readers", K_LIST, F(journal_readers), 0, 0, NULL, NULL },
@@ -128,6 +130,12 @@ int config_init(struct config *cfg, struct err *err)
 	cfg->lockout_window = 60;
 	cfg->lockout_time = 300;
 	cfg->mirror_check_interval = 30;
+	/* 1 MiB/s: a 150 MB toolchain release is checked on a mirror in under
+	 * three minutes, while a university web server barely notices. */
+	cfg->mirror_verify_rate = 1024 * 1024;
+	/* A week: rot or tampering on a static host is caught within days,
+	 * and a 10 GB store costs a mirror 10 GB of reads a week. */
+	cfg->mirror_recheck_interval = 7 * DAY;
 	if (config_set_str(&cfg->listen, "127.0.0.1:8080", err) < 0 ||
 	    config_set_str(&cfg->data, "./lfs-data", err) < 0 ||
 	    config_set_str(&cfg->anonymous_owner, "anonymous", err) < 0)

@@ -26,6 +26,8 @@ struct config {
 	long long lockout_failures, lockout_window, lockout_time;
 	char *anonymous_owner;
 	long long mirror_check_interval;
+	long long mirror_verify_rate;      /* bytes/s for checking mirror copies, 0 = no limit */
+	long long mirror_recheck_interval; /* seconds between checks of a good copy */
 	char *journal_readers; /* who may read the mirror feed; NULL = nobody */
 	bool insecure_anonymous;
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */

@@ -5,7 +5,6 @@
 #include <git2.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,21 +155,6 @@ static int add_entry(const git_config_entry *e, void *payload)
 	return 0;
 }
 
-/* An optional whole number >= min (git-config suffixes k, m, g allowed). */
-static int read_number(struct git_config *cfg, const char *key, long long min, long long *out,
-		       struct err *err)
-{
-	int64_t v;
-	int rc = git_config_get_int64(&v, cfg, key);
-
-	if (rc == GIT_ENOTFOUND)
-		return 0;
-	if (rc < 0 || v < min)
-		return err_set(err, ERR_INVALID, "'%s' must be a whole number from %lld", key, min);
-	*out = v;
-	return 0;
-}
-
 int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval, struct err *err)
 {
 	struct mirrors *ms = calloc(1, sizeof(*ms));
@@ -180,15 +164,7 @@ int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval
 	pthread_mutex_init(&ms->mu, NULL);
 	pthread_cond_init(&ms->cv, NULL);
 	ms->interval = interval;
-	ms->verify_rate = MIRROR_VERIFY_RATE_DEFAULT;
-	ms->recheck_interval = MIRROR_RECHECK_DEFAULT;
 	ms->load_err = err;
-	if (cfg && (read_number(cfg, "mirror.verify-rate", 0, &ms->verify_rate, err) < 0 ||
-		    read_number(cfg, "mirror.recheck-interval", 60, &ms->recheck_interval, err) < 0)) {
-		int rc = err->code;
-		mirrors_free(ms);
-		return rc;
-	}
 	if (cfg && git_config_foreach(cfg, add_entry, ms) < 0) {
 		int rc = ms->load_rc ? ms->load_rc : err_set(err, ERR_INVALID, "cannot read mirror sections");
 		mirrors_free(ms);
@@ -365,9 +341,11 @@ static void *poll_loop(void *arg)
 	return NULL;
 }
 
-void mirrors_set_verify(struct mirrors *ms, struct meta *meta)
+void mirrors_set_verify(struct mirrors *ms, struct meta *meta, long long rate, long long recheck)
 {
 	ms->meta = meta;
+	ms->verify_rate = rate;
+	ms->recheck_interval = recheck;
 }
 
 int mirrors_start(struct mirrors *ms, struct err *err)
@@ -494,7 +472,6 @@ static int print_bad(const struct mirror_check *c, void *arg)
 int mirrors_verify_now(struct mirrors *ms, struct meta *meta, const char *only, FILE *out,
 		       long long *problems, struct err *err)
 {
-	long long now = (long long)time(NULL);
 	bool found = false;
 	int rc;
 
@@ -504,7 +481,7 @@ int mirrors_verify_now(struct mirrors *ms, struct meta *meta, const char *only, 
 		struct mcheck_result res;
 		struct bad_printer bp = { out, m->name };
 		struct mcheck_opts o = {
-			.rate = 0, .limit = INT_MAX, .good_before = now, .bad_before = now,
+			.rate = 0, .all = true,
 		};
 
 		if (only && strcmp(only, m->name) != 0)

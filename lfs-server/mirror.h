@@ -25,17 +25,12 @@ struct git_config;
 struct meta;
 struct mirrors;
 
-/* 1 MiB/s: a 150 MB toolchain release is checked on a mirror in under
- * three minutes, while a university web server barely notices. */
-#define MIRROR_VERIFY_RATE_DEFAULT (1024LL * 1024)
-/* A week: rot or tampering on a static host is caught within days. */
-#define MIRROR_RECHECK_DEFAULT (7LL * 24 * 3600)
-
 /* Reads the mirror sections (none is fine).  Caller frees with mirrors_free. */
 int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval, struct err *err);
-/* Where verdicts live; without it no mirror href is ever given.  Call
- * before mirrors_start. */
-void mirrors_set_verify(struct mirrors *m, struct meta *meta);
+/* Where verdicts live (without it no mirror href is ever given), the
+ * checking rate in bytes/s (0 = no limit) and the seconds between checks
+ * of a good copy.  Call before mirrors_start. */
+void mirrors_set_verify(struct mirrors *m, struct meta *meta, long long rate, long long recheck);
 /* Starts the polling thread; a first round of checks runs at once. */
 int mirrors_start(struct mirrors *m, struct err *err);
 /* Stops the thread and frees everything; NULL is fine. */

@@ -144,6 +144,28 @@ static int check_list(struct meta *m, const char *name, const char *base_url,
 	return 0;
 }
 
+static int check_all(struct meta *m, const char *name, const char *base_url,
+		     const struct mcheck_opts *o, struct mcheck_result *res, struct err *err)
+{
+	struct feed_entry list[64];
+	long long after = 0;
+	int n, more, rc;
+	bool stopped = false;
+
+	while (!stopped) {
+		if ((rc = meta_feed_list(m, after, 64, list, &n, &more, err)) < 0)
+			return rc;
+		while (n > 0 && list[n - 1].seq > o->max_seq)
+			n--;
+		if (n == 0)
+			break;
+		if ((rc = check_list(m, name, base_url, o, list, n, res, &stopped, err)) < 0)
+			return rc;
+		after = list[n - 1].seq;
+	}
+	return 0;
+}
+
 int mcheck_run(struct meta *m, const char *name, const char *base_url,
 	       const struct mcheck_opts *o, struct mcheck_result *res, struct err *err)
 {
@@ -152,6 +174,8 @@ int mcheck_run(struct meta *m, const char *name, const char *base_url,
 	bool stopped = false;
 
 	memset(res, 0, sizeof(*res));
+	if (o->all)
+		return check_all(m, name, base_url, o, res, err);
 	while (limit > 0 && !stopped) {
 		int want = limit < 64 ? limit : 64;
 		if ((rc = meta_mcheck_unchecked(m, name, o->max_seq, want, list, &n, err)) < 0)

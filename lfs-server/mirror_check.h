@@ -26,6 +26,7 @@ struct mcheck_opts {
 	long long good_before;    /* good verdicts older than this (unix s) are due */
 	long long bad_before;     /* failed ones older than this are due (repairs show) */
 	int limit;                /* objects per call at most */
+	bool all;                 /* every copy up to max_seq, whatever its verdict */
 	const atomic_bool *stop;  /* NULL, or set by another thread to give up */
 };
 
@@ -34,7 +35,8 @@ struct mcheck_result {
 };
 
 /* Checks up to opts->limit objects of one mirror: unchecked ones first,
- * newest first; then failed ones and stale good ones.  Records every
+ * newest first; then failed ones and stale good ones (or, with opts->all,
+ * every one in seq order).  Records every
  * verdict and logs one line per bad copy.  Stops early (returning what it
  * did) when the mirror stops answering. */
 int mcheck_run(struct meta *m, const char *name, const char *base_url,

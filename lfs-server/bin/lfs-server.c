@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
-	mirrors_set_verify(srv.mirrors, srv.meta);
+	mirrors_set_verify(srv.mirrors, srv.meta, cfg.mirror_verify_rate, cfg.mirror_recheck_interval);
 	/* Threads inherit this mask: only the main thread takes signals. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
