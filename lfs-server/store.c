@@ -69,6 +69,8 @@ int store_sweep_tmp(struct store *s, long long older_than, long long *removed, s
 			close(fd);
 		return err_set_errno(err, ERR_IO, "cannot read '%s/tmp'", s->root);
 	}
+	/* The dup shares tmp_fd's offset, which an earlier sweep left at the end. */
+	rewinddir(d);
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;

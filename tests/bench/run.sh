@@ -9,7 +9,7 @@
 #
 # Knobs (for quick trials; the recorded run uses the defaults):
 #   BENCH_BIG_MIB=1024  BENCH_RSS_MIB=256  BENCH_RSS_N=8  BENCH_RUNS=3
-#   BENCH_WRK_SECONDS=4  BENCH_OUT=docs/benchmarks.md  BENCH_NOTE="text"
+#   BENCH_WRK_SECONDS=4  BENCH_ORACLE_MIB=64  BENCH_OUT=docs/benchmarks.md  BENCH_NOTE="text"
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +21,7 @@ RSS_MIB=${BENCH_RSS_MIB:-256}
 RSS_N=${BENCH_RSS_N:-8}
 RUNS=${BENCH_RUNS:-3}
 WRK_SECS=${BENCH_WRK_SECONDS:-4}
+ORACLE_MIB=${BENCH_ORACLE_MIB:-64}
 OUT=${BENCH_OUT:-$ROOT/docs/benchmarks.md}
 SMALL_N=100
 SMALL_SIZE=1024
@@ -466,6 +467,34 @@ stop_lfs "$WORK/server-rss.log"
 HWM_MIB=$(awk -v k="$HWM" 'BEGIN { printf "%.1f", k / 1024 }')
 say "peak RSS $HWM_MIB MiB, aggregate $RSS_AGG MB/s"
 
+# --- 5. no oracle for other repos' objects -----------------------------------------
+
+# An upload of an object the store already holds (through another repo,
+# maybe a private one) must cost what a new one costs, or its timing tells
+# the uploader what other repos hold (docs/security.md).  Same bytes, new
+# to the store, then to a second repo; milliseconds of the PUT.
+ORACLE=$WORK/oracle/o.bin
+mkdir -p "$WORK/oracle"
+openssl rand -out "$ORACLE" $((ORACLE_MIB * 1024 * 1024))
+sums "$ORACLE" >"$WORK/oracle.sums"
+OR_NEW=() OR_HELD=()
+for run in $(seq 1 "$RUNS"); do
+	say "upload of a stored object, run $run/$RUNS ($ORACLE_MIB MiB, new, then to another repo)"
+	rm -rf "$WORK/data-oracle"
+	start_lfs "$WORK/data-oracle" "$WORK/server-oracle.log"
+	flush
+	PUT_PARALLEL=1 put_all bench/private "$WORK/oracle.sums"
+	OR_NEW+=("$(awk -v s="$PUT_SECS" 'BEGIN { printf "%.0f", s * 1000 }')")
+	flush
+	PUT_PARALLEL=1 put_all bench/other "$WORK/oracle.sums"
+	OR_HELD+=("$(awk -v s="$PUT_SECS" 'BEGIN { printf "%.0f", s * 1000 }')")
+	n=$(find "$WORK/data-oracle/objects" -type f | wc -l)
+	[ "$n" = 1 ] || die "the store holds $n objects after two uploads of one"
+	stop_lfs "$WORK/server-oracle.log"
+done
+rm -rf "$WORK/data-oracle" "$WORK/oracle"
+say "upload of $ORACLE_MIB MiB, ms: new to the store ${OR_NEW[*]}, held by another repo ${OR_HELD[*]}"
+
 # --- report ----------------------------------------------------------------------
 
 # What the rest of the machine used while we ran: all busy time minus
@@ -490,12 +519,15 @@ ngdl=$(median "${DL_NGINX[@]}")
 b1=$(median "${B1_OURS[@]}")
 nb1=$(median "${B1_NGINX[@]}")
 b16=$(median "${B16_OURS[@]}")
+orn=$(median "${OR_NEW[@]}")
+orh=$(median "${OR_HELD[@]}")
 nb16=$(median "${B16_NGINX[@]}")
 r_ssl=$(ratio "$up" "$ssl")
 r_put=$(ratio "$up" "$ngput")
 r_dl=$(ratio "$dl" "$ngdl")
 r_b1=$(ratio "$b1" "$nb1")
 r_b16=$(ratio "$b16" "$nb16")
+r_or=$(ratio "$orh" "$orn")
 
 threads="see lfs-server/http.c"
 grep -q MHD_USE_THREAD_PER_CONNECTION lfs-server/http.c && threads="one thread per connection"
@@ -528,6 +560,7 @@ table() {
 	| batch of $SMALL_N objects, req/s, 1 connection | $b1 | $nb1 (nginx static file of $BATCH_BYTES bytes) | $r_b1 | >= 0.1 | $(met "$r_b1" ">=" 0.1) |
 	| batch of $SMALL_N objects, req/s, 16 connections | $b16 | $nb16 (same) | $r_b16 | — | — |
 	| peak RSS, $RSS_N concurrent $RSS_MIB MiB uploads, MiB | $HWM_MIB | — | — | <= 64 | $(met "$HWM_MIB" "<=" 64) |
+	| upload $ORACLE_MIB MiB that another repo holds, ms | $orh | $orn (same bytes, new to the store) | $r_or | ≈ 1 (no oracle) | — |
 	EOF
 }
 
@@ -564,6 +597,8 @@ report() {
 	| static, 1 connection, nginx, req/s | ${B1_NGINX[*]} |
 	| batch, 16 connections, ours, req/s | ${B16_OURS[*]} |
 	| static, 16 connections, nginx, req/s | ${B16_NGINX[*]} |
+	| upload $ORACLE_MIB MiB, new to the store, ms | ${OR_NEW[*]} |
+	| upload $ORACLE_MIB MiB, held by another repo, ms | ${OR_HELD[*]} |
 
 	## Machine and versions
 

@@ -1,0 +1,109 @@
+/* Unit tests for lfs-server/store.c: DATA/lock, the tmp/ sweep by age,
+ * and uploads of an object the store already holds. */
+#include "store.h"
+#include "tap.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[] = "/tmp/store-unit-XXXXXX";
+
+static void touch(const char *name, time_t age)
+{
+	char path[256];
+	struct timespec ts[2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/tmp/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - age;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	if (fd >= 0) {
+		futimens(fd, ts);
+		close(fd);
+	}
+}
+
+static bool exists(const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/tmp/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+/* Uploads "hello\n" (its oid below); returns commit's result. */
+static const char hello_oid[] = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+
+static int put_hello(struct store *s, struct err *err)
+{
+	struct store_put *p = NULL;
+	long long size = -1;
+	int rc;
+
+	if ((rc = store_put_begin(&p, s, hello_oid, 6, err)) < 0)
+		return rc;
+	if ((rc = store_put_write(p, "hello\n", 6, err)) < 0) {
+		store_put_abort(p);
+		return rc;
+	}
+	rc = store_put_commit(p, &size, err);
+	return rc < 0 ? rc : size == 6 ? 0 : -100;
+}
+
+int main(void)
+{
+	struct store *a = NULL, *b = NULL;
+	struct err err = ERR_INIT;
+	long long removed = -1;
+	char path[256];
+	struct stat st1, st2;
+
+	if (!mkdtemp(dir))
+		return 1;
+	if (!is_int(store_attach(&a, dir, &err), 0, "attach"))
+		return tap_done();
+
+	is_int(store_lock(a, "pid 1, listening on http://127.0.0.1:1", &err), 0, "lock");
+	if (is_int(store_attach(&b, dir, &err), 0, "a second attach (no lock) works")) {
+		is_int(store_lock(b, "pid 2", &err), ERR_CONFLICT, "a second lock is refused");
+		ok(strstr(err.msg, "held by pid 1, listening on http://127.0.0.1:1") != NULL,
+		   "naming the holder: %s", err.msg);
+		store_close(b);
+		b = NULL;
+	}
+
+	touch("fresh-upload", 10);
+	touch("stale-upload", 7200);
+	is_int(store_sweep_tmp(a, 3600, &removed, &err), 0, "sweep by age");
+	is_int(removed, 1, "one file removed");
+	ok(exists("fresh-upload") && !exists("stale-upload"), "only the stale one");
+	is_int(store_sweep_tmp(a, 0, &removed, &err), 0, "sweep everything");
+	ok(!exists("fresh-upload") && removed == 1, "tmp/ empty (%lld removed)", removed);
+
+	is_int(put_hello(a, &err), 0, "upload");
+	snprintf(path, sizeof(path), "%s/objects/58/91/%s", dir, hello_oid);
+	ok(stat(path, &st1) == 0 && st1.st_size == 6, "object stored");
+	is_int(put_hello(a, &err), 0, "upload of a stored object");
+	ok(stat(path, &st2) == 0 && st2.st_ino == st1.st_ino, "object file not replaced");
+	is_int(store_sweep_tmp(a, 0, &removed, &err), 0, "sweep");
+	is_int(removed, 0, "no temp file left behind");
+
+	store_close(a);
+	if (is_int(store_attach(&b, dir, &err), 0, "attach after close")) {
+		is_int(store_lock(b, "pid 3", &err), 0, "the lock is free after store_close");
+		store_close(b);
+	}
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			return 1;
+	}
+	return tap_done();
+}
