@@ -59,6 +59,7 @@ int err_http_status(int code)
 	case ERR_CONFLICT: return 409;
 	case ERR_AUTH: return 401;
 	case ERR_NOSPACE: return 507;
+	case ERR_BUSY: return 503;
 	default: return 500;
 	}
 }

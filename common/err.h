@@ -22,6 +22,7 @@ enum {
 	ERR_NOSPACE = -9,  /* disk full (507) */
 	ERR_AUTH = -10,    /* credentials needed or wrong (401) */
 	ERR_SYNTAX = -11,  /* request body does not parse (400) */
+	ERR_BUSY = -12,    /* over a server-wide budget: retry later (503) */
 };
 
 struct err {

@@ -31,27 +31,52 @@ static void parse_item(struct batch_item *it, json_t *o, long long max_object_si
 	}
 }
 
-static bool seen_before(const struct batch_req *req, size_t i)
+/* 0 when the body's transfers (absent or null: basic) include basic. */
+static int check_transfers(json_t *transfers, struct err *err)
 {
-	for (size_t j = 0; j < i; j++)
-		if (req->items[j].code == 0 && strcmp(req->items[j].oid, req->items[i].oid) == 0)
-			return true;
-	return false;
+	size_t i;
+	json_t *t;
+
+	if (!transfers || json_is_null(transfers))
+		return 0;
+	if (!json_is_array(transfers))
+		return err_set(err, ERR_INVALID, "transfers must be an array of transfer adapter names; "
+			       "this server supports: basic");
+	json_array_foreach(transfers, i, t)
+		if (json_is_string(t) && strcmp(json_string_value(t), "basic") == 0)
+			return 0;
+	return err_set(err, ERR_INVALID, "none of the offered transfer adapters is supported; "
+		       "this server supports: basic");
+}
+
+void batch_shape(struct reqjson_shape *shape, long long max_objects)
+{
+	if (max_objects > BATCH_MAX_OBJECTS_CAP)
+		max_objects = BATCH_MAX_OBJECTS_CAP;
+	/* root > objects > {oid, size}: three levels, one spare for fields
+	 * a later protocol version may nest in an object.  Per object: the
+	 * element, two members, room for a few more. */
+	shape->max_depth = 4;
+	shape->max_containers = max_objects + 16;
+	shape->max_values = 8 * max_objects + 64;
 }
 
 int batch_parse(struct batch_req *out, const char *body, size_t len,
-		long long max_objects, long long max_object_size, struct err *err)
+		long long max_objects, long long max_object_size, struct reqjson_hold *hold,
+		struct err *err)
 {
-	json_error_t jerr;
-	json_t *root, *op, *objects, *algo;
+	struct reqjson_shape shape;
+	json_t *root, *op, *objects, *algo, *seen = NULL;
 	size_t n, kept = 0;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (max_objects > BATCH_MAX_OBJECTS_CAP)
+		max_objects = BATCH_MAX_OBJECTS_CAP;
+	batch_shape(&shape, max_objects);
 	/* \u0000 is valid JSON; an oid holding one fails the length check. */
-	root = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
-	if (!root)
-		return err_set(err, ERR_SYNTAX, "malformed JSON at line %d: %s", jerr.line, jerr.text);
+	if ((rc = reqjson_parse(&root, body, len, &shape, hold, err)) < 0)
+		return rc;
 	if (!json_is_object(root)) {
 		rc = err_set(err, ERR_INVALID, "request body is not a JSON object");
 		goto out;
@@ -65,6 +90,8 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 		rc = err_set(err, ERR_INVALID, "operation must be \"download\" or \"upload\"");
 		goto out;
 	}
+	if ((rc = check_transfers(json_object_get(root, "transfers"), err)) < 0)
+		goto out;
 	objects = json_object_get(root, "objects");
 	if (!json_is_array(objects)) {
 		rc = err_set(err, ERR_INVALID, "objects must be an array");
@@ -76,7 +103,10 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 		goto out;
 	}
 	out->items = calloc(n ? n : 1, sizeof(*out->items));
-	if (!out->items) {
+	/* The oids answered so far: jansson's hash table is seeded at
+	 * random, so chosen oids cannot make it quadratic. */
+	seen = json_object();
+	if (!out->items || !seen) {
 		rc = err_set(err, ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -95,12 +125,19 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 			it->code = 409;
 			it->message = "unsupported hash algorithm: this server uses sha256";
 		}
-		if (it->code == 0 && seen_before(out, kept))
-			continue;
+		if (it->code == 0) {
+			if (json_object_getn(seen, it->oid, OID_HEX_LEN))
+				continue;
+			if (json_object_setn_nocheck(seen, it->oid, OID_HEX_LEN, json_null()) < 0) {
+				rc = err_set(err, ERR_NOMEM, "out of memory");
+				goto out;
+			}
+		}
 		kept++;
 	}
 	out->n = kept;
 out:
+	json_decref(seen);
 	json_decref(root);
 	if (rc < 0)
 		batch_req_release(out);

@@ -1,7 +1,8 @@
 /* batch: the Git LFS batch API's decisions, apart from any I/O.
  *
  * batch_parse turns a request body into a list of objects, rejecting the
- * request as a whole (400 syntax, 422 shape, 413 too many) or single
+ * request as a whole (400 syntax, 422 shape, 413 too many, 503 over the
+ * JSON budget) or single
  * objects (422 in that object's error).  batch_response turns the parsed
  * request plus what the repository holds into the answer, with signed
  * action tokens.  Both are pure and unit-tested. */
@@ -14,9 +15,14 @@
 
 #include "err.h"
 #include "oid.h"
+#include "reqjson.h"
 #include "token.h"
 
 #define BATCH_ECHO_MAX 128
+/* server.max-batch-objects above this acts as this (docs/security.md):
+ * a default 1 MiB body holds at most ~11,000 objects anyway, and git-lfs
+ * sends 100 per request. */
+#define BATCH_MAX_OBJECTS_CAP 10000
 
 enum batch_op { BATCH_DOWNLOAD, BATCH_UPLOAD };
 
@@ -33,9 +39,15 @@ struct batch_req {
 	struct batch_item *items; /* owned; release with batch_req_release */
 };
 
-/* max_object_size 0 = no limit.  Duplicate oids are answered once. */
+/* max_object_size 0 = no limit.  Duplicate oids are answered once.  The
+ * body goes through reqjson_parse with batch_shape(max_objects); its cost
+ * is taken from hold (NULL: not counted).  A transfers list without
+ * "basic" is 422. */
 int batch_parse(struct batch_req *out, const char *body, size_t len,
-		long long max_objects, long long max_object_size, struct err *err);
+		long long max_objects, long long max_object_size, struct reqjson_hold *hold,
+		struct err *err);
+/* What a batch body of at most max_objects objects may hold. */
+void batch_shape(struct reqjson_shape *shape, long long max_objects);
 void batch_req_release(struct batch_req *req);
 
 struct batch_ctx {

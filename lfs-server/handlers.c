@@ -22,20 +22,55 @@ static enum MHD_Result healthz_end(struct req *r)
 
 /* --- JSON bodies -------------------------------------------------------- */
 
+enum MHD_Result handler_reply_err(struct req *r, const struct err *err)
+{
+	if (err->code == ERR_BUSY)
+		return http_reply_error_hdr(r, 503, MHD_HTTP_HEADER_RETRY_AFTER, REQJSON_RETRY_AFTER,
+					    "%s", err->msg);
+	return http_reply_err(r, err);
+}
+
+/* The body buffer's share of the JSON budget: buf doubles its capacity,
+ * and realloc may hold old and new at once. */
+static long long body_cost(long long len)
+{
+	return 2 * len + 4096;
+}
+
+/* Takes from the budget what a body of len bytes needs beyond what the
+ * request holds for its body already. */
+static int take_body(struct req *r, long long len, struct err *err)
+{
+	long long need = body_cost(len) - r->json_body_held;
+	int rc;
+
+	if (need <= 0)
+		return 0;
+	if ((rc = reqjson_take(&r->json, need, err)) == 0)
+		r->json_body_held += need;
+	return rc;
+}
+
 /* Shared first step of endpoints that take a JSON body; every one of
- * them needs at least read access, checked before the body is read. */
+ * them needs at least read access, checked before the body is read.
+ * A declared body takes its budget now, so a busy server refuses it
+ * before the client sends it. */
 enum MHD_Result handler_json_begin(struct req *r)
 {
 	long long len = http_content_length(r);
+	struct err err = ERR_INIT;
 	enum MHD_Result rc;
 
 	if (!access_require_or_reply(r, RIGHT_READ, &rc))
 		return rc;
 	if (!http_is_json(r))
 		return http_reply_error(r, 415, "Content-Type must be application/vnd.git-lfs+json");
-	if (len > r->srv->cfg->max_json_bytes)
-		return http_reply_error(r, 413, "body of %lld bytes is over the limit of %lld", len,
-					r->srv->cfg->max_json_bytes);
+	if (len > r->srv->cfg->max_json_bytes || (len < 0 && http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH)))
+		return http_reply_error(r, 413, "body of %s bytes is over the limit of %lld",
+					http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH), r->srv->cfg->max_json_bytes);
+	r->json.budget = &r->srv->json_budget;
+	if (len > 0 && take_body(r, len, &err) < 0)
+		return handler_reply_err(r, &err);
 	return MHD_YES;
 }
 
@@ -43,8 +78,37 @@ void handler_json_data(struct req *r, const char *data, size_t len)
 {
 	struct err err = ERR_INIT;
 
+	if (r->json_busy)
+		return;
+	/* Chunked bodies (and any past their Content-Length) take it here. */
+	if (take_body(r, (long long)(r->body.len + len), &err) < 0) {
+		if (err.code == ERR_BUSY)
+			r->json_busy = true; /* answered by end, with Retry-After */
+		else
+			http_fail(r, err_http_status(err.code), "%s", err.msg);
+		buf_release(&r->body);
+		return;
+	}
 	if (buf_append(&r->body, data, len, &err) < 0)
 		http_fail(r, err_http_status(err.code), "%s", err.msg);
+}
+
+bool handler_json_parse(struct req *r, const struct reqjson_shape *shape, json_t **root,
+			enum MHD_Result *rc)
+{
+	struct err err = ERR_INIT;
+
+	*root = NULL;
+	if (r->json_busy) {
+		err_set(&err, ERR_BUSY, "server busy: too many JSON requests in flight; retry later");
+		*rc = handler_reply_err(r, &err);
+		return false;
+	}
+	if (reqjson_parse(root, r->body.data ? r->body.data : "", r->body.len, shape, &r->json, &err) < 0) {
+		*rc = handler_reply_err(r, &err);
+		return false;
+	}
+	return true;
 }
 
 /* --- batch -------------------------------------------------------------- */
@@ -67,9 +131,13 @@ static enum MHD_Result batch_end(struct req *r)
 	json_t *answer = NULL;
 	enum MHD_Result rc;
 
+	if (r->json_busy) {
+		err_set(&err, ERR_BUSY, "server busy: too many JSON requests in flight; retry later");
+		return handler_reply_err(r, &err);
+	}
 	if (batch_parse(&req, r->body.data ? r->body.data : "", r->body.len,
-			srv->cfg->max_batch_objects, srv->cfg->max_object_size, &err) < 0)
-		return http_reply_err(r, &err);
+			srv->cfg->max_batch_objects, srv->cfg->max_object_size, &r->json, &err) < 0)
+		return handler_reply_err(r, &err);
 	if (req.op == BATCH_UPLOAD && !access_require_or_reply(r, RIGHT_WRITE, &rc)) {
 		batch_req_release(&req);
 		return rc;
@@ -109,25 +177,28 @@ out:
 
 /* --- verify ------------------------------------------------------------- */
 
+/* {"oid", "size"}: one level, a few members. */
+static const struct reqjson_shape verify_shape = { 2, 4, 16 };
+
 static enum MHD_Result verify_end(struct req *r)
 {
-	json_error_t jerr;
-	json_t *root = json_loadb(r->body.data ? r->body.data : "", r->body.len, 0, &jerr);
+	json_t *root;
 	json_t *oid, *size;
 	long long stored = -1;
 	const char *oids[1];
 	struct err err = ERR_INIT;
 	enum MHD_Result rc;
 
-	if (!root)
-		return http_reply_error(r, 400, "malformed JSON: %s", jerr.text);
+	if (!handler_json_parse(r, &verify_shape, &root, &rc))
+		return rc;
 	if (!access_require_or_reply(r, RIGHT_WRITE, &rc)) {
 		json_decref(root);
 		return rc;
 	}
 	oid = json_object_get(root, "oid");
 	size = json_object_get(root, "size");
-	if (!json_is_string(oid) || !oid_valid(json_string_value(oid))) {
+	if (!json_is_string(oid) || json_string_length(oid) != OID_HEX_LEN ||
+	    !oid_valid(json_string_value(oid))) {
 		rc = http_reply_error(r, 422, "invalid object id");
 	} else if (!json_is_integer(size) || json_integer_value(size) < 0) {
 		rc = http_reply_error(r, 422, "invalid size");

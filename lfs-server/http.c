@@ -267,6 +267,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		 r->path, r->status, r->bytes_out, (double)(now_us() - r->start_us) / 1000.0,
 		 (unsigned)toe < sizeof(why) / sizeof(why[0]) ? why[toe] : " aborted");
 	buf_release(&r->body);
+	reqjson_release(&r->json);
 	conns_request_end(srv->conns, r->slot);
 	free(r);
 	*req_cls = NULL;

@@ -14,6 +14,7 @@
 #include "conns.h"
 #include "meta.h"
 #include "mirror.h"
+#include "reqjson.h"
 #include "route.h"
 #include "store.h"
 #include "token.h"
@@ -30,6 +31,7 @@ struct server {
 	char *tls_cert_pem, *tls_key_pem;
 	char listen_url[128];  /* http://HOST:PORT, for logs and fallback hrefs */
 	long transfers;        /* object GETs and PUTs in progress (atomic) */
+	struct reqjson_budget json_budget; /* JSON bodies and trees in flight */
 };
 
 /* One HTTP request.  Created when the request line arrives, freed when the
@@ -48,6 +50,10 @@ struct req {
 	bool nul_in_path;        /* the raw path held %00 */
 	struct route route;
 	struct buf body;         /* JSON bodies, capped at server.max-json-bytes */
+	struct reqjson_hold json; /* what body and tree hold of json_budget */
+	long long json_body_held; /* the body's part of json.held */
+	bool json_busy;          /* the budget ran out while the body arrived */
+	long long received;      /* upload bytes so far */
 	struct store_put *put;   /* an upload in progress */
 	long long expected;      /* upload size from the token, or -1 */
 	int fail_status;         /* an error found while reading the body */
@@ -95,6 +101,12 @@ extern const struct handler locks_handler;           /* locks.c */
  * access, Content-Type (415) and size (413) checks, capped buffer. */
 enum MHD_Result handler_json_begin(struct req *r);
 void handler_json_data(struct req *r, const char *data, size_t len);
+/* Parses the collected body within shape, its cost taken from the JSON
+ * budget; false after queueing the refusal (400, 413, 422, 503). */
+bool handler_json_parse(struct req *r, const struct reqjson_shape *shape, json_t **root,
+			enum MHD_Result *rc);
+/* http_reply_err, plus Retry-After for ERR_BUSY (503). */
+enum MHD_Result handler_reply_err(struct req *r, const struct err *err);
 void transfer_request_done(struct req *r, bool ok);
 /* Answers with the stored object (200, or 206/416 per Range) via sendfile. */
 enum MHD_Result transfer_send_object(struct req *r, const char *oid);

@@ -138,6 +138,11 @@ static enum MHD_Result put_begin(struct req *r)
 		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
 	if (!has && !access_require_or_reply(r, RIGHT_WRITE, &rc))
 		return rc;
+	/* A Content-Length past what a long long holds (2^63) is no size
+	 * anyone can store, nor one to treat as "unknown". */
+	if (clen < 0 && http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		return http_reply_error(r, 413, "Content-Length %s is over any size this server stores",
+					http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH));
 	if (has) {
 		r->expected = tok.size;
 		snprintf(r->user, sizeof(r->user), "%s", tok.user);
@@ -170,7 +175,17 @@ static enum MHD_Result put_begin(struct req *r)
 static void put_data(struct req *r, const char *data, size_t len)
 {
 	struct err err = ERR_INIT;
+	long long max = r->srv->cfg->max_object_size;
 
+	/* Whatever the framing (chunked, no token, a Content-Length the
+	 * library trusts), the limit holds for the bytes that arrive. */
+	r->received += (long long)len;
+	if (max > 0 && r->received > max) {
+		http_fail(r, 413, "upload is over the limit of %lld bytes", max);
+		store_put_abort(r->put);
+		r->put = NULL;
+		return;
+	}
 	if (store_put_write(r->put, data, len, &err) < 0) {
 		http_fail(r, err_http_status(err.code), "%s", err.msg);
 		store_put_abort(r->put);

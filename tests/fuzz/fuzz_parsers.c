@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (data[0] % 8) {
 	case 0: {
 		struct batch_req req;
-		if (batch_parse(&req, s, size - 1, 1000, 1 << 20, &err) == 0)
+		if (batch_parse(&req, s, size - 1, 1000, 1 << 20, NULL, &err) == 0)
 			batch_req_release(&req);
 		break;
 	}

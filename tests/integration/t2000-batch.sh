@@ -136,12 +136,12 @@ test_expect_success 'git-lfs 3.3 request shape: transfers, ref, hash_algo' '
 	jq -e ".objects[0].actions.upload.href" body
 '
 
-test_expect_success 'transfers absent, ref null or {}, keys in any order: still basic' '
+test_expect_success 'transfers absent or offering basic among others, ref null or {}, keys in any order: basic' '
 	for req in \
 		"{\"objects\":[{\"size\":5,\"oid\":\"$M\"}],\"operation\":\"upload\"}" \
 		"{\"operation\":\"upload\",\"ref\":null,\"objects\":[{\"oid\":\"$M\",\"size\":5}]}" \
 		"{\"operation\":\"upload\",\"ref\":{},\"objects\":[{\"oid\":\"$M\",\"size\":5}]}" \
-		"{\"operation\":\"upload\",\"ref\":{\"name\":\"\"},\"transfers\":[\"tus\"],\"objects\":[{\"oid\":\"$M\",\"size\":5}]}"
+		"{\"operation\":\"upload\",\"ref\":{\"name\":\"\"},\"transfers\":[\"tus\",\"basic\"],\"objects\":[{\"oid\":\"$M\",\"size\":5}]}"
 	do
 		test "$(batch r "$req")" = 200 &&
 		batch_ok &&

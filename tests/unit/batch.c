@@ -1,5 +1,7 @@
 /* Unit tests for lfs-server/batch.c: request parsing and the decisions. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
@@ -10,7 +12,7 @@
 
 static int parse(const char *body, struct batch_req *req, struct err *err)
 {
-	return batch_parse(req, body, strlen(body), 1000, 0, err);
+	return batch_parse(req, body, strlen(body), 1000, 0, NULL, err);
 }
 
 static int code_of(const char *body)
@@ -29,10 +31,42 @@ static int item_code(const char *body, size_t i, long long max_size)
 	struct err err = ERR_INIT;
 	int code = -1;
 
-	if (batch_parse(&req, body, strlen(body), 1000, max_size, &err) == 0 && i < req.n)
+	if (batch_parse(&req, body, strlen(body), 1000, max_size, NULL, &err) == 0 && i < req.n)
 		code = req.items[i].code;
 	batch_req_release(&req);
 	return code;
+}
+
+static const char *err_msg_of(const char *body)
+{
+	static struct err err;
+	struct batch_req req;
+
+	err_clear(&err);
+	parse(body, &req, &err);
+	batch_req_release(&req);
+	return err.msg;
+}
+
+/* A download batch of n objects: item as given, or (item NULL) objects
+ * whose oids share 56 digits and end in the index (halved when dup). */
+static char *many(const char *item, int n, int dup)
+{
+	size_t cap = 64 + (size_t)n * 100, len;
+	char *b = malloc(cap);
+
+	if (!b)
+		return NULL;
+	len = (size_t)snprintf(b, cap, "{\"operation\":\"download\",\"objects\":[");
+	for (int i = 0; i < n; i++) {
+		if (item)
+			len += (size_t)snprintf(b + len, cap - len, "%s%s", i ? "," : "", item);
+		else
+			len += (size_t)snprintf(b + len, cap - len, "%s{\"oid\":\"%.56s%08x\",\"size\":1}",
+						i ? "," : "", A, dup ? (unsigned)(i % (n / 2)) : (unsigned)i);
+	}
+	snprintf(b + len, cap - len, "]}");
+	return b;
 }
 
 static int fake_mirror(void *arg, long long seq, const char *oid, char *out, size_t outsz)
@@ -83,7 +117,7 @@ int main(void)
 	is_int(code_of("{\"operation\":\"download\",\"objects\":{}}"), ERR_INVALID, "non-array objects is 422");
 	is_int(code_of("{\"operation\":\"download\",\"objects\":[1]}"), ERR_INVALID, "non-object item is 422");
 	ok(batch_parse(&req, "{\"operation\":\"upload\",\"objects\":[{},{}]}",
-		       strlen("{\"operation\":\"upload\",\"objects\":[{},{}]}"), 1, 0, &err) == ERR_TOOBIG,
+		       strlen("{\"operation\":\"upload\",\"objects\":[{},{}]}"), 1, 0, NULL, &err) == ERR_TOOBIG,
 	   "too many objects is 413");
 	batch_req_release(&req);
 
@@ -197,6 +231,51 @@ int main(void)
 		json_decref(res);
 	}
 	batch_req_release(&req);
+
+	/* transfers: what the client offers must include basic. */
+	is_int(code_of("{\"operation\":\"download\",\"transfers\":[\"tus\",\"ssh\"],\"objects\":[]}"),
+	       ERR_INVALID, "transfers without basic is 422");
+	ok(strstr(err_msg_of("{\"operation\":\"download\",\"transfers\":[\"tus\"],\"objects\":[]}"), "basic") != NULL,
+	   "the 422 names what the server supports");
+	is_int(code_of("{\"operation\":\"download\",\"transfers\":[],\"objects\":[]}"), ERR_INVALID,
+	       "an empty transfers list offers nothing: 422");
+	is_int(code_of("{\"operation\":\"download\",\"transfers\":\"basic\",\"objects\":[]}"), ERR_INVALID,
+	       "transfers not an array: 422");
+	is_int(code_of("{\"operation\":\"download\",\"transfers\":[\"lfs-standalone-file\",\"basic\",\"ssh\"],\"objects\":[]}"),
+	       0, "basic among others is fine");
+	is_int(code_of("{\"operation\":\"download\",\"transfers\":null,\"objects\":[]}"), 0, "null transfers means basic");
+	is_int(code_of("{\"operation\":\"download\",\"objects\":[]}"), 0, "absent transfers means basic");
+
+	/* Shapes: refused before jansson builds anything. */
+	{
+		char *big = many("{}", 2000, 0);
+		ok(big && code_of(big) == ERR_TOOBIG, "2000 empty objects where 1000 are allowed: 413 before parsing");
+		free(big);
+	}
+	is_int(code_of("{\"operation\":\"download\",\"objects\":[{\"oid\":{\"a\":{\"b\":1}}}]}"),
+	       ERR_INVALID, "nested deeper than a batch needs: 422");
+
+	/* Duplicates at scale, answered once each, first occurrence kept, in
+	 * order; and the objects cap holds whatever max-batch-objects says. */
+	{
+		char *body2 = many(NULL, BATCH_MAX_OBJECTS_CAP, 1);
+		size_t i;
+		bool order = true;
+
+		ok(body2 && batch_parse(&req, body2, strlen(body2), BATCH_MAX_OBJECTS_CAP, 0, NULL, &err) == 0,
+		   "%d objects, each oid twice, parse", BATCH_MAX_OBJECTS_CAP);
+		is_int((long long)req.n, BATCH_MAX_OBJECTS_CAP / 2, "each duplicate answered once");
+		for (i = 0; i < req.n; i++)
+			order = order && strtoul(req.items[i].oid + 56, NULL, 16) == i;
+		ok(order, "first occurrences kept, in order");
+		batch_req_release(&req);
+		free(body2);
+		body2 = many(NULL, BATCH_MAX_OBJECTS_CAP + 1, 0);
+		ok(body2 && batch_parse(&req, body2, strlen(body2), 1000000, 0, NULL, &err) == ERR_TOOBIG,
+		   "max-batch-objects 1000000 still caps at %d: 413", BATCH_MAX_OBJECTS_CAP);
+		batch_req_release(&req);
+		free(body2);
+	}
 	token_key_release(&key);
 	return tap_done();
 }
