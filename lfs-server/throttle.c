@@ -189,11 +189,11 @@ long long throttle_user_fail(struct throttle *t, const char *user, time_t now)
 		s->failures++;
 	n = s->failures;
 	pthread_mutex_unlock(&t->mu);
-	if (n <= 1)
+	if (n <= THROTTLE_USER_FREE)
 		return 0;
-	if (n - 2 >= 5)
+	if (n - THROTTLE_USER_FREE - 1 >= 8)
 		return THROTTLE_USER_DELAY_MAX_MS;
-	n = THROTTLE_USER_DELAY_BASE_MS << (n - 2);
+	n = THROTTLE_USER_DELAY_BASE_MS << (n - THROTTLE_USER_FREE - 1);
 	return n < THROTTLE_USER_DELAY_MAX_MS ? n : THROTTLE_USER_DELAY_MAX_MS;
 }
 

@@ -28,8 +28,10 @@
 
 #define THROTTLE_ADDR_SLOTS 1024
 #define THROTTLE_USER_SLOTS 1024
-/* The per-user delay: none after the first failure, then 250 ms,
- * doubling per further failure up to 4 s. */
+/* The per-user delay: none for the first 3 failures (typos, a credential
+ * helper's stale password), then 250 ms, doubling per further failure up
+ * to 4 s. */
+#define THROTTLE_USER_FREE 3
 #define THROTTLE_USER_DELAY_BASE_MS 250
 #define THROTTLE_USER_DELAY_MAX_MS 4000
 
