@@ -34,6 +34,8 @@ int err_set_errno(struct err *err, int code, const char *fmt, ...)
 		code = ERR_NOSPACE;
 	else if (saved == ENOMEM)
 		code = ERR_NOMEM;
+	else if (saved == EMFILE || saved == ENFILE)
+		code = ERR_BUSY;
 	if (!err)
 		return code;
 	va_start(ap, fmt);
@@ -59,6 +61,7 @@ int err_http_status(int code)
 	case ERR_CONFLICT: return 409;
 	case ERR_AUTH: return 401;
 	case ERR_NOSPACE: return 507;
+	case ERR_BUSY: return 503;
 	default: return 500;
 	}
 }

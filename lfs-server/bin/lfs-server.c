@@ -172,6 +172,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	umask(022);
+	listen_raise_fd_limit();
 	if (open_state(&srv, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
