@@ -34,6 +34,8 @@ int err_set_errno(struct err *err, int code, const char *fmt, ...)
 		code = ERR_NOSPACE;
 	else if (saved == ENOMEM)
 		code = ERR_NOMEM;
+	else if (saved == EMFILE || saved == ENFILE)
+		code = ERR_BUSY;
 	if (!err)
 		return code;
 	va_start(ap, fmt);

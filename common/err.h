@@ -22,7 +22,7 @@ enum {
 	ERR_NOSPACE = -9,  /* disk full (507) */
 	ERR_AUTH = -10,    /* credentials needed or wrong (401) */
 	ERR_SYNTAX = -11,  /* request body does not parse (400) */
-	ERR_BUSY = -12,    /* over a server-wide budget: retry later (503) */
+	ERR_BUSY = -12,    /* over a server-wide budget or out of file descriptors: retry later (503) */
 };
 
 struct err {
@@ -38,7 +38,8 @@ int err_set(struct err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* As err_set, with ": strerror(errno)" appended.  ENOSPC and EDQUOT turn
- * the code into ERR_NOSPACE, so a full disk reaches the client as 507. */
+ * the code into ERR_NOSPACE, so a full disk reaches the client as 507;
+ * EMFILE and ENFILE into ERR_BUSY (503: load, not damage). */
 int err_set_errno(struct err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

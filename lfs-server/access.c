@@ -42,16 +42,31 @@ static bool identify_bearer(struct req *r, const char *tok, enum MHD_Result *rc)
 	return true;
 }
 
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				 const char *value)
+{
+	(void)kind;
+	if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
 /* The client's address for the failed-login throttle.  Behind a reverse
  * proxy every request comes from the proxy, so one stranger's wrong
  * passwords would lock everyone out: with server.behind-proxy, the
- * address the proxy appended to X-Forwarded-For counts instead. */
+ * address the proxy appended to X-Forwarded-For counts instead.  That is
+ * the last value of the last such header line: a client can send lines
+ * of its own, and the proxy appends to the last one (nginx) or adds a
+ * line after them. */
 static const char *client_address(struct req *r, char *buf, size_t bufsz)
 {
-	const char *xff, *last;
+	const char *xff = NULL, *last;
 	size_t n;
 
-	if (!r->srv->cfg->behind_proxy || !(xff = http_header(r, "X-Forwarded-For")))
+	if (!r->srv->cfg->behind_proxy)
+		return r->peer;
+	MHD_get_connection_values(r->c, MHD_HEADER_KIND, last_xff, &xff);
+	if (!xff)
 		return r->peer;
 	last = strrchr(xff, ',');
 	last = last ? last + 1 : xff;

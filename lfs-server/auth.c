@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "htpasswd.h"
 #include "log.h"
@@ -198,6 +199,17 @@ static int b64_decode(char *out, size_t outsz, const char *in)
 	return n;
 }
 
+/* Sleeps ms milliseconds (a wrong password's per-user delay).  Called
+ * with no lock held: with a thread per connection, only this request's
+ * own thread waits. */
+static void delay_ms(long long ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
 enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 			    char *user_out, size_t usz, long long *retry_after)
 {
@@ -206,7 +218,8 @@ enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 	time_t now = time(NULL);
 	char *colon;
 	unsigned gen;
-	bool ok;
+	bool ok, known = false;
+	long long wait = 0;
 	int n;
 
 	if ((*retry_after = throttle_check(a->throttle, peer, now)) > 0)
@@ -223,19 +236,25 @@ enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 	gen = a->generation;
 	*colon = '\0';
 	ok = cache_hit(a, digest, gen, now) || htpasswd_check(a->users, cred, colon + 1);
+	known = !ok && htpasswd_has_user(a->users, cred);
 	pthread_rwlock_unlock(&a->users_lock);
 	if (ok) {
 		cache_put(a, digest, gen, now);
+		throttle_user_ok(a->throttle, cred);
 		snprintf(user_out, usz, "%s", cred);
+	} else if (known) {
+		/* Only names in the users file are counted, so made-up names
+		 * cannot push real users out of the table. */
+		wait = throttle_user_fail(a->throttle, cred, now);
 	}
 out:
 	OPENSSL_cleanse(cred, sizeof(cred));
-	if (ok) {
-		throttle_ok(a->throttle, peer);
-		return AUTH_OK;
-	}
+	if (ok)
+		return AUTH_OK; /* the address's failures stay: only time clears them */
 	if (throttle_fail(a->throttle, peer, now))
 		log_warn("too many failed logins from %s: locked out", peer);
+	if (wait > 0)
+		delay_ms(wait);
 	return AUTH_BAD;
 }
 

@@ -28,9 +28,11 @@ int auth_new(struct auth **out, const struct config *cfg, struct err *err);
 void auth_free(struct auth *a);
 bool auth_enabled(const struct auth *a);
 
-/* Checks the base64 part of a Basic Authorization header from peer.  On
- * AUTH_OK, user_out (usz bytes) gets the name; on AUTH_LOCKED,
- * *retry_after the seconds to wait. */
+/* Checks the base64 part of a Basic Authorization header from peer (the
+ * client address).  On AUTH_OK, user_out (usz bytes) gets the name; on
+ * AUTH_LOCKED, *retry_after the seconds to wait.  A wrong password for an
+ * existing user returns AUTH_BAD only after that user's growing delay
+ * (throttle.h), slept in the calling thread with no lock held. */
 enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 			    char *user_out, size_t usz, long long *retry_after);
 

@@ -14,6 +14,7 @@ struct conn_slot {
 	int fd;
 	bool busy;          /* a request is in progress */
 	int64_t deadline;   /* monotonic ms; 0 = none */
+	int64_t begun;      /* when the current request line arrived */
 	struct conn_slot *prev, *next;
 };
 
@@ -24,7 +25,7 @@ struct conns {
 	struct conn_slot *head;
 	int busy;
 	bool stop, draining;
-	int64_t request_ms, idle_ms;
+	int64_t request_ms, idle_ms, header_ms;
 	pthread_t watchdog;
 };
 
@@ -79,6 +80,8 @@ int conns_new(struct conns **out, long long request_timeout, long long idle_time
 		return err_set(err, ERR_NOMEM, "out of memory");
 	cs->request_ms = request_timeout * 1000;
 	cs->idle_ms = idle_timeout * 1000;
+	cs->header_ms = cs->request_ms < CONNS_HEADER_TIMEOUT * 1000 ? cs->request_ms
+								      : CONNS_HEADER_TIMEOUT * 1000;
 	pthread_mutex_init(&cs->mu, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -124,7 +127,7 @@ struct conn_slot *conns_add(struct conns *cs, int fd)
 		return NULL;
 	s->fd = fd;
 	pthread_mutex_lock(&cs->mu);
-	s->deadline = now_ms() + cs->request_ms;
+	s->deadline = now_ms() + cs->header_ms;
 	s->next = cs->head;
 	if (cs->head)
 		cs->head->prev = s;
@@ -161,7 +164,21 @@ void conns_request_begin(struct conns *cs, struct conn_slot *s)
 		s->busy = true;
 		cs->busy++;
 	}
-	s->deadline = now_ms() + cs->request_ms;
+	s->begun = now_ms();
+	/* Never later than the deadline it had: the headers of a connection's
+	 * first request count from the connection's start. */
+	if (!s->deadline || s->deadline > s->begun + cs->header_ms)
+		s->deadline = s->begun + cs->header_ms;
+	pthread_mutex_unlock(&cs->mu);
+}
+
+void conns_headers_done(struct conns *cs, struct conn_slot *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&cs->mu);
+	if (s->deadline)
+		s->deadline = s->begun + cs->request_ms;
 	pthread_mutex_unlock(&cs->mu);
 }
 
@@ -188,8 +205,8 @@ void conns_request_end(struct conns *cs, struct conn_slot *s)
 		shutdown(s->fd, SHUT_RDWR);
 		s->deadline = 0;
 	} else {
-		/* The next request line must arrive within idle + request time. */
-		s->deadline = now_ms() + cs->idle_ms + cs->request_ms;
+		/* The next request's headers must arrive within idle + header time. */
+		s->deadline = now_ms() + cs->idle_ms + cs->header_ms;
 	}
 	pthread_mutex_unlock(&cs->mu);
 }

@@ -1,11 +1,12 @@
 /* conns: the registry of open connections, for what libmicrohttpd does not
  * do itself.
  *
- *  - A whole-request deadline (server.request-timeout): the library's own
- *    timeout restarts on every byte, so a client trickling a byte every
- *    few seconds would hold a connection forever.  A watchdog thread
- *    shuts down the socket of any connection past its deadline; the
- *    library then sees EOF and closes it as usual.
+ *  - A header deadline (CONNS_HEADER_TIMEOUT, at most the request
+ *    timeout) and a whole-request deadline (server.request-timeout): the
+ *    library's own timeout restarts on every byte, so a client trickling
+ *    a byte every few seconds would hold a connection forever.  A
+ *    watchdog thread shuts down the socket of any connection past its
+ *    deadline; the library then sees EOF and closes it as usual.
  *  - Graceful shutdown: idle keep-alive connections are closed at once,
  *    busy ones get a grace period.
  *
@@ -26,12 +27,20 @@ int conns_new(struct conns **out, long long request_timeout, long long idle_time
 /* Stops the watchdog and frees the registry (all slots must be removed). */
 void conns_free(struct conns *cs);
 
-/* A new connection on fd; its deadline starts now.  NULL when out of memory. */
+/* A new connection on fd; its header deadline starts now.  NULL when out
+ * of memory. */
 struct conn_slot *conns_add(struct conns *cs, int fd);
 void conns_remove(struct conns *cs, struct conn_slot *slot);
 
-/* A request has started (request line read): deadline = now + request timeout. */
+/* Seconds from a connection's start (or the end of its previous request
+ * plus the idle timeout) until its request headers must be complete. */
+#define CONNS_HEADER_TIMEOUT 10
+
+/* A request has started (request line read): its headers are still due
+ * by the header deadline. */
 void conns_request_begin(struct conns *cs, struct conn_slot *slot);
+/* The headers are complete: deadline = request start + request timeout. */
+void conns_headers_done(struct conns *cs, struct conn_slot *slot);
 /* The request needs no deadline any more (response queued, or an upload
  * accepted: uploads are bounded by the idle timeout only). */
 void conns_clear_deadline(struct conns *cs, struct conn_slot *slot);

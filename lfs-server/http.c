@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listen.h"
 #include "log.h"
 
 #define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
@@ -29,7 +30,13 @@
  * measured here (see docs/architecture.md). */
 #define CONN_MEMORY_LIMIT (256 * 1024)
 #define CONN_LIMIT 512
+/* Connections one client address may hold (refused at accept beyond
+ * that, so trickling clients from one address cannot take every
+ * thread).  Off behind a proxy, where every client has its address. */
+#define CLIENT_CONN_LIMIT 32
 #define THREAD_STACK (512 * 1024)
+/* Seconds a client should wait after a 503 (out of file descriptors). */
+#define BUSY_RETRY_AFTER "2"
 
 static int64_t now_us(void)
 {
@@ -182,7 +189,12 @@ enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name
 
 enum MHD_Result http_reply_err(struct req *r, const struct err *err)
 {
-	return http_reply_error(r, err_http_status(err->code), "%s", err->msg);
+	int status = err_http_status(err->code);
+
+	if (status == 503)
+		return http_reply_error_hdr(r, 503, MHD_HTTP_HEADER_RETRY_AFTER, BUSY_RETRY_AFTER,
+					    "server busy, retry later: %s", err->msg);
+	return http_reply_error(r, status, "%s", err->msg);
 }
 
 void http_fail(struct req *r, int status, const char *fmt, ...)
@@ -195,6 +207,89 @@ void http_fail(struct req *r, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
 	va_end(ap);
+}
+
+/* --- request framing --------------------------------------------------- */
+
+struct framing {
+	int te;                 /* Transfer-Encoding lines */
+	bool host;
+	bool cl_bad;            /* a Content-Length that is not one number */
+	bool cl_seen;
+	unsigned long long cl;  /* the first Content-Length value */
+	bool cl_differ;
+};
+
+/* Every comma-separated value of one Content-Length line. */
+static void framing_cl(struct framing *f, const char *v)
+{
+	while (*v) {
+		unsigned long long n = 0;
+		size_t digits;
+
+		v += strspn(v, " \t");
+		digits = strspn(v, "0123456789");
+		if (digits == 0 || digits > 19) {
+			f->cl_bad = true;
+			return;
+		}
+		for (size_t i = 0; i < digits; i++)
+			n = n * 10 + (unsigned long long)(v[i] - '0');
+		v += digits;
+		v += strspn(v, " \t");
+		if (*v && *v != ',') {
+			f->cl_bad = true;
+			return;
+		}
+		if (f->cl_seen && n != f->cl)
+			f->cl_differ = true;
+		f->cl_seen = true;
+		f->cl = n;
+		if (*v == ',')
+			v++;
+	}
+}
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	struct framing *f = cls;
+
+	(void)kind;
+	if (!key)
+		return MHD_YES;
+	if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+		f->te++;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		f->host = true;
+	else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+		framing_cl(f, value ? value : "");
+	return MHD_YES;
+}
+
+/* Request smuggling: a proxy and this server must never disagree on where
+ * a request ends.  libmicrohttpd accepts both Content-Length and
+ * Transfer-Encoding, two different lengths, and HTTP/1.1 without Host, so
+ * those are refused here, before any handler runs.  The body's framing is
+ * in doubt, so the connection is closed after the answer. */
+static bool framing_ok_or_reply(struct req *r, const char *version, enum MHD_Result *rc)
+{
+	struct framing f = { 0 };
+	const char *why = NULL;
+
+	MHD_get_connection_values(r->c, MHD_HEADER_KIND, framing_header, &f);
+	if (f.te && f.cl_seen)
+		why = "both Content-Length and Transfer-Encoding";
+	else if (f.cl_differ)
+		why = "conflicting Content-Length values";
+	else if (f.cl_bad)
+		why = "malformed Content-Length";
+	else if (!f.host && version && strcmp(version, MHD_HTTP_VERSION_1_1) == 0)
+		why = "HTTP/1.1 request without Host";
+	if (!why)
+		return true;
+	*rc = http_reply_error_hdr(r, 400, MHD_HTTP_HEADER_CONNECTION, "close", "bad request framing: %s", why);
+	return false;
 }
 
 /* --- library callbacks ------------------------------------------------ */
@@ -297,12 +392,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	enum MHD_Result rc;
 
 	(void)cls;
-	(void)version;
 	if (!r)
 		return MHD_NO; /* out of memory at the request line */
 	if (!r->begun) {
 		r->begun = true;
 		snprintf(r->method, sizeof(r->method), "%s", method);
+		conns_headers_done(r->srv->conns, r->slot);
+		if (!framing_ok_or_reply(r, version, &rc))
+			return rc;
 		if (r->nul_in_path)
 			return http_reply_error(r, 404, "not found: NUL in the path");
 		if (route_parse(&r->route, url, &err) < 0)
@@ -352,6 +449,16 @@ int http_start(struct server *srv, int listen_fd, struct err *err)
 			     MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 					 { MHD_OPTION_END, 0, NULL } };
+	long long fd_limit;
+	unsigned limit = listen_conn_budget(CONN_LIMIT, &fd_limit), per_client;
+
+	if (limit < CONN_LIMIT)
+		log_warn("file descriptor limit %lld: serving at most %u connections at once", fd_limit, limit);
+	/* Behind a proxy every client has the proxy's address: the per-client
+	 * limit is the proxy's job there (docs/deploy.md). */
+	per_client = srv->cfg->behind_proxy ? 0 : CLIENT_CONN_LIMIT;
+	if (per_client > limit / 2)
+		per_client = limit / 2 ? limit / 2 : 1;
 
 	if (srv->tls_cert_pem) {
 		flags |= MHD_USE_TLS;
@@ -363,7 +470,8 @@ int http_start(struct server *srv, int listen_fd, struct err *err)
 		MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
 		MHD_OPTION_LISTEN_SOCKET, listen_fd,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
+		MHD_OPTION_CONNECTION_LIMIT, limit,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_client,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)srv->cfg->idle_timeout,
 		MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

@@ -1,4 +1,5 @@
-/* listen: HOST:PORT to a listening socket (see listen.h). */
+/* listen: HOST:PORT to a listening socket, and the descriptor budget
+ * (see listen.h). */
 #include "listen.h"
 
 #include <arpa/inet.h>
@@ -7,8 +8,11 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "log.h"
 
 int listen_split(const char *spec, char *host, size_t hostsz, char *port, size_t portsz,
 		 struct err *err)
@@ -101,4 +105,35 @@ int listen_url(char *out, size_t outsz, int fd, const char *scheme, struct err *
 		snprintf(out, outsz, "%s://%s:%u", scheme, addr, ntohs(s4->sin_port));
 	}
 	return 0;
+}
+
+void listen_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("cannot read the file descriptor limit: %s", strerror(errno));
+		return;
+	}
+	if (rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the file descriptor limit to %llu: %s",
+			 (unsigned long long)rl.rlim_max, strerror(errno));
+}
+
+unsigned listen_conn_budget(unsigned want, long long *fd_limit)
+{
+	struct rlimit rl;
+	unsigned long long budget;
+
+	*fd_limit = -1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return want;
+	*fd_limit = (long long)rl.rlim_cur;
+	if (rl.rlim_cur <= LISTEN_FD_RESERVE + LISTEN_FDS_PER_CONN)
+		return 1;
+	budget = (rl.rlim_cur - LISTEN_FD_RESERVE) / LISTEN_FDS_PER_CONN;
+	return budget < want ? (unsigned)budget : want;
 }

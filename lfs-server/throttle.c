@@ -1,23 +1,34 @@
-/* throttle: failed-login counting per client address (see throttle.h). */
+/* throttle: failed-login counting per client address and per user (see
+ * throttle.h). */
 #include "throttle.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 1024
+#define KEY_MAX 64
+#define USER_MAX 129
 
-struct slot {
-	char peer[64];
+struct addr_slot {
+	char key[KEY_MAX];  /* "" = free */
 	int failures;
 	time_t window_start, locked_until, last;
+};
+
+struct user_slot {
+	char name[USER_MAX]; /* "" = free */
+	int failures;
+	time_t last;
 };
 
 struct throttle {
 	pthread_mutex_t mu;
 	long long max_failures, window, lockout;
-	struct slot slots[SLOTS];
+	struct addr_slot addrs[THROTTLE_ADDR_SLOTS];
+	struct addr_slot overflow; /* shared by addresses that found no slot */
+	struct user_slot users[THROTTLE_USER_SLOTS];
 };
 
 int throttle_new(struct throttle **out, long long failures, long long window,
@@ -43,45 +54,92 @@ void throttle_free(struct throttle *t)
 	free(t);
 }
 
-/* The peer's slot, or NULL; with create, a fresh or the stalest slot. */
-static struct slot *find(struct throttle *t, const char *peer, bool create)
+void throttle_addr_key(char *out, size_t outsz, const char *addr)
 {
-	struct slot *stale = &t->slots[0];
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
 
-	for (int i = 0; i < SLOTS; i++) {
-		struct slot *s = &t->slots[i];
-		if (s->peer[0] && strcmp(s->peer, peer) == 0)
-			return s;
-		if (!s->peer[0] || (stale->peer[0] && s->last < stale->last))
-			stale = s;
+	if (inet_pton(AF_INET, addr, a) == 1) {
+		inet_ntop(AF_INET, a, text, sizeof(text));
+		snprintf(out, outsz, "%s", text);
+	} else if (inet_pton(AF_INET6, addr, a) == 1) {
+		static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+		if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0) {
+			inet_ntop(AF_INET, a + 12, text, sizeof(text));
+			snprintf(out, outsz, "%s", text);
+			return;
+		}
+		/* One customer usually gets a whole /64: count it as one client. */
+		memset(a + 8, 0, 8);
+		inet_ntop(AF_INET6, a, text, sizeof(text));
+		snprintf(out, outsz, "%s/64", text);
+	} else {
+		snprintf(out, outsz, "%s", addr);
 	}
-	if (!create)
-		return NULL;
-	memset(stale, 0, sizeof(*stale));
-	snprintf(stale->peer, sizeof(stale->peer), "%s", peer);
-	return stale;
 }
 
-long long throttle_check(struct throttle *t, const char *peer, time_t now)
+/* The address's slot; with create, a free or the stalest unlocked one, or
+ * the shared overflow slot when every slot holds a locked address.
+ * Without create, NULL when the address has no slot of its own
+ * (*overflows tells whether it would get the overflow slot). */
+static struct addr_slot *find_addr(struct throttle *t, const char *key, time_t now, bool create,
+				   bool *overflows)
 {
-	struct slot *s;
+	struct addr_slot *victim = NULL;
+
+	for (int i = 0; i < THROTTLE_ADDR_SLOTS; i++) {
+		struct addr_slot *s = &t->addrs[i];
+		if (!s->key[0]) {
+			if (!victim || victim->key[0])
+				victim = s;
+			continue;
+		}
+		if (strcmp(s->key, key) == 0)
+			return s;
+		/* A locked address is never given up: that would end its lockout. */
+		if (s->locked_until > now)
+			continue;
+		if (!victim || (victim->key[0] && s->last < victim->last))
+			victim = s;
+	}
+	if (overflows)
+		*overflows = !victim;
+	if (!create)
+		return NULL;
+	if (!victim)
+		return &t->overflow;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->key, sizeof(victim->key), "%s", key);
+	return victim;
+}
+
+long long throttle_check(struct throttle *t, const char *addr, time_t now)
+{
+	char key[KEY_MAX];
+	struct addr_slot *s;
+	bool overflows = false;
 	long long wait = 0;
 
+	throttle_addr_key(key, sizeof(key), addr);
 	pthread_mutex_lock(&t->mu);
-	s = find(t, peer, false);
+	s = find_addr(t, key, now, false, &overflows);
+	if (!s && overflows)
+		s = &t->overflow;
 	if (s && s->locked_until > now)
 		wait = (long long)(s->locked_until - now);
 	pthread_mutex_unlock(&t->mu);
 	return wait;
 }
 
-bool throttle_fail(struct throttle *t, const char *peer, time_t now)
+bool throttle_fail(struct throttle *t, const char *addr, time_t now)
 {
-	struct slot *s;
+	char key[KEY_MAX];
+	struct addr_slot *s;
 	bool locked = false;
 
+	throttle_addr_key(key, sizeof(key), addr);
 	pthread_mutex_lock(&t->mu);
-	s = find(t, peer, true);
+	s = find_addr(t, key, now, true, NULL);
 	s->last = now;
 	if (now - s->window_start >= t->window) {
 		s->window_start = now;
@@ -97,13 +155,55 @@ bool throttle_fail(struct throttle *t, const char *peer, time_t now)
 	return locked;
 }
 
-void throttle_ok(struct throttle *t, const char *peer)
+static struct user_slot *find_user(struct throttle *t, const char *user, bool create)
 {
-	struct slot *s;
+	struct user_slot *victim = &t->users[0];
+
+	for (int i = 0; i < THROTTLE_USER_SLOTS; i++) {
+		struct user_slot *s = &t->users[i];
+		if (s->name[0] && strncmp(s->name, user, USER_MAX - 1) == 0)
+			return s;
+		if (!s->name[0] ? victim->name[0] : (victim->name[0] && s->last < victim->last))
+			victim = s;
+	}
+	if (!create)
+		return NULL;
+	memset(victim, 0, sizeof(*victim));
+	snprintf(victim->name, sizeof(victim->name), "%s", user);
+	return victim;
+}
+
+long long throttle_user_fail(struct throttle *t, const char *user, time_t now)
+{
+	struct user_slot *s;
+	int n;
+
+	if (!user[0])
+		return 0;
+	pthread_mutex_lock(&t->mu);
+	s = find_user(t, user, true);
+	if (now - s->last >= t->window)
+		s->failures = 0;
+	s->last = now;
+	if (s->failures < 1000)
+		s->failures++;
+	n = s->failures;
+	pthread_mutex_unlock(&t->mu);
+	if (n <= THROTTLE_USER_FREE)
+		return 0;
+	if (n - THROTTLE_USER_FREE - 1 >= 8)
+		return THROTTLE_USER_DELAY_MAX_MS;
+	n = THROTTLE_USER_DELAY_BASE_MS << (n - THROTTLE_USER_FREE - 1);
+	return n < THROTTLE_USER_DELAY_MAX_MS ? n : THROTTLE_USER_DELAY_MAX_MS;
+}
+
+void throttle_user_ok(struct throttle *t, const char *user)
+{
+	struct user_slot *s;
 
 	pthread_mutex_lock(&t->mu);
-	s = find(t, peer, false);
+	s = find_user(t, user, false);
 	if (s)
-		s->failures = 0;
+		memset(s, 0, sizeof(*s));
 	pthread_mutex_unlock(&t->mu);
 }

@@ -1,15 +1,39 @@
-/* throttle: the failed-login throttle (auth.lockout-*), per client
- * address.  After `failures` failed logins within `window` seconds, the
- * address is refused for `lockout` seconds (429 with Retry-After).  The
- * table is bounded: when full, the entry idle longest is reused, so a
- * flood of addresses cannot grow memory.  Time is passed in (testable). */
+/* throttle: the failed-login throttle (auth.lockout-*).  Pure: time is
+ * passed in, so every rule is unit-tested.
+ *
+ * Per client address (IPv4 as is, IPv6 grouped by its /64, IPv4-mapped
+ * IPv6 as the IPv4 address): after `failures` failed logins within
+ * `window` seconds the address is refused for `lockout` seconds (429 with
+ * Retry-After).  Nothing but time clears an address's count: a successful
+ * login, whoever's it is, does not.
+ *
+ * Per user: each failed login against a user makes the next wrong answer
+ * for that user wait longer (throttle_user_fail), doubling up to a few
+ * seconds; a right password is never delayed, so nobody can lock a user
+ * out by guessing at her.  A success for that user clears her count.
+ *
+ * Both tables have a fixed size.  A locked address is never evicted: a
+ * new address takes a free entry, else the unlocked entry idle longest.
+ * When every entry holds a locked address, addresses not in the table
+ * share one overflow entry (their failures add up, and its lockout
+ * applies to all of them) until entries free up. */
 #ifndef LFS_THROTTLE_H
 #define LFS_THROTTLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <time.h>
 
 #include "err.h"
+
+#define THROTTLE_ADDR_SLOTS 1024
+#define THROTTLE_USER_SLOTS 1024
+/* The per-user delay: none for the first 3 failures (typos, a credential
+ * helper's stale password), then 250 ms, doubling per further failure up
+ * to 4 s. */
+#define THROTTLE_USER_FREE 3
+#define THROTTLE_USER_DELAY_BASE_MS 250
+#define THROTTLE_USER_DELAY_MAX_MS 4000
 
 struct throttle;
 
@@ -17,11 +41,19 @@ int throttle_new(struct throttle **out, long long failures, long long window,
 		 long long lockout, struct err *err);
 void throttle_free(struct throttle *t);
 
-/* Seconds the peer must still wait, or 0 when it may try. */
-long long throttle_check(struct throttle *t, const char *peer, time_t now);
-/* Records a failed login; returns true when this failure locked the peer out. */
-bool throttle_fail(struct throttle *t, const char *peer, time_t now);
-/* A successful login clears the peer's failures. */
-void throttle_ok(struct throttle *t, const char *peer);
+/* The key an address is counted under, as text ("192.0.2.1",
+ * "2001:db8:1:2::/64"); unparsable addresses count as themselves. */
+void throttle_addr_key(char *out, size_t outsz, const char *addr);
+
+/* Seconds the address must still wait, or 0 when it may try. */
+long long throttle_check(struct throttle *t, const char *addr, time_t now);
+/* Records a failed login from addr; true when this failure locked it out. */
+bool throttle_fail(struct throttle *t, const char *addr, time_t now);
+
+/* Records a failed login against user; returns the milliseconds to wait
+ * before answering it. */
+long long throttle_user_fail(struct throttle *t, const char *user, time_t now);
+/* A successful login as user clears that user's count (only hers). */
+void throttle_user_ok(struct throttle *t, const char *user);
 
 #endif

@@ -87,6 +87,8 @@ enum MHD_Result transfer_send_object(struct req *r, const char *oid)
 	int fd, status = 200;
 
 	if (store_object_open(&fd, &size, r->srv->store, oid, &err) < 0) {
+		if (err.code == ERR_BUSY) /* out of descriptors: load, not damage */
+			return http_reply_err(r, &err);
 		/* Recorded but missing is store damage, not a client error. */
 		log_error("%s object %s is recorded but unreadable: %s", r->id, oid, err.msg);
 		return http_reply_error(r, 500, "object unreadable");

@@ -211,6 +211,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	umask(022);
+	listen_raise_fd_limit();
 	if (listen_url(srv.listen_url, sizeof(srv.listen_url), fd, cfg.tls_cert ? "https" : "http", &err) < 0 ||
 	    open_state(&srv, &err) < 0) {
 		rc = die(NULL, &err);
