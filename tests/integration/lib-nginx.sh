@@ -6,7 +6,11 @@
 #                            request, with status and bytes).  NAME keeps
 #                            several apart; PORT restarts on a known port
 #                            (same URL), otherwise a free one is picked.
-#   stop_nginx               stops it (QUIT, then waits)
+#   stop_nginx               stops it (QUIT, then waits, bounded: it may
+#                            have been started in another shell)
+# Ready means our nginx answered a request of its own: a probe with a
+# unique path must reach its access log (a busy port may be answered by
+# another test's server, which must not be taken for ours).
 # nginx runs as the invoking user's root-owned master with `user root;`
 # when run as root: workers running as nobody could not read the trash dir.
 
@@ -48,17 +52,20 @@ start_nginx() {
 		: >"$base/error.log"
 		"$NGINX_BIN" -c "$conf" -e "$base/error.log" &
 		NGINX_PID=$!
-		local i=0
+		test_track_pid "$NGINX_PID" nginx
+		test_log_file "$base/error.log"
+		local i=0 probe="/.ready-$$-$RANDOM-$tries"
 		while [ $i -lt 200 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
+			kill -0 "$NGINX_PID" 2>/dev/null || break
+			if curl -s -o /dev/null "http://127.0.0.1:$port$probe" 2>/dev/null &&
+				POLL_TRIES=40 test_poll grep -qF "\"GET $probe " "$base/access.log"; then
 				NGINX_URL="http://127.0.0.1:$port"
 				NGINX_PORT=$port
 				NGINX_ACCESS_LOG="$base/access.log"
 				export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
-				test_atexit "kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
+				test_atexit "test_kill_ours -TERM $NGINX_PID"
 				return 0
 			fi
-			kill -0 "$NGINX_PID" 2>/dev/null || break
 			sleep 0.05
 			i=$((i + 1))
 		done
@@ -74,7 +81,12 @@ start_nginx() {
 
 stop_nginx() {
 	[ -n "$NGINX_PID" ] || return 0
-	kill -QUIT "$NGINX_PID" 2>/dev/null
+	local i=0
+	test_kill_ours -QUIT "$NGINX_PID"
 	wait "$NGINX_PID" 2>/dev/null
+	while kill -0 "$NGINX_PID" 2>/dev/null && [ "$(proc_starttime "$NGINX_PID")" ] && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	NGINX_PID=
 }
