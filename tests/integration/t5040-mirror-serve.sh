@@ -3,19 +3,6 @@ test_description='a mirror tree served by nginx with the config of docs/mirrors.
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
-put_anon() {
-	local oid code
-	oid=$(sha256_of "$2") &&
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/octet-stream" \
-		--data-binary @"$2" "$LFS_URL/$1/info/lfs/objects/$oid") &&
-	[ "$code" = 200 ] || { echo "PUT $2 to $1: $code" >&2; return 1; }
-}
-
 # href REPO FILE: the download href the server gives for FILE's object.
 href() {
 	local code
