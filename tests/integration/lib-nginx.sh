@@ -54,21 +54,14 @@ start_nginx() {
 		NGINX_PID=$!
 		test_track_pid "$NGINX_PID" nginx
 		test_log_file "$base/error.log"
-		local i=0 probe="/.ready-$$-$RANDOM-$tries"
-		while [ $i -lt 200 ]; do
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			if curl -s -o /dev/null "http://127.0.0.1:$port$probe" 2>/dev/null &&
-				POLL_TRIES=40 test_poll grep -qF "\"GET $probe " "$base/access.log"; then
-				NGINX_URL="http://127.0.0.1:$port"
-				NGINX_PORT=$port
-				NGINX_ACCESS_LOG="$base/access.log"
-				export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
-				test_atexit "test_kill_ours -TERM $NGINX_PID"
-				return 0
-			fi
-			sleep 0.05
-			i=$((i + 1))
-		done
+		if nginx_wait_ready "$NGINX_PID" "$port" "$base/access.log"; then
+			NGINX_URL="http://127.0.0.1:$port"
+			NGINX_PORT=$port
+			NGINX_ACCESS_LOG="$base/access.log"
+			export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
+			test_atexit "test_kill_ours -TERM $NGINX_PID"
+			return 0
+		fi
 		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 		grep -q "Address already in use" "$base/error.log" || { cat "$base/error.log" >&2; return 1; }
@@ -76,6 +69,23 @@ start_nginx() {
 		tries=$((tries + 1))
 	done
 	echo "start_nginx: no free port found" >&2
+	return 1
+}
+
+# nginx_wait_ready PID PORT ACCESS_LOG: succeeds once the nginx PID
+# answers on 127.0.0.1:PORT, its own access log showing our probe; fails
+# when it exits first (a busy port) or after 10 s.
+nginx_wait_ready() {
+	local pid="$1" port="$2" log="$3" i=0 probe="/.ready-$$-$RANDOM"
+	while [ $i -lt 200 ]; do
+		[ -n "$(proc_starttime "$pid")" ] || return 1
+		if curl -s -o /dev/null "http://127.0.0.1:$port$probe" 2>/dev/null &&
+			POLL_TRIES=40 test_poll grep -qF "\"GET $probe " "$log"; then
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
 	return 1
 }
 
