@@ -81,7 +81,6 @@ git config --global lfs.concurrenttransfers 8
 test_count=0
 test_failed=0
 test_cleanup_cmds=
-test_atexit_cmds=
 
 say() { printf '%s\n' "$*"; }
 
