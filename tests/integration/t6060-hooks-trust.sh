@@ -99,4 +99,31 @@ test_expect_success 'download on the endpoint itself carries the credentials (co
 	cmp work/lib.a "$(obj_path dl/.git/lfs "$oid")"
 '
 
+# No byte of a server message reaches the terminal as a control character.
+lfs_in() { (cd "$1" && shift && lfs-hooks "$@"); }
+
+no_controls() {
+	! LC_ALL=C grep -q "[[:cntrl:]]" "$1"
+}
+
+test_expect_success 'per-object error messages: control characters replaced' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/ansi/info/lfs" &&
+	rm -rf dl/.git/lfs/objects &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat -A err &&
+	grep -q gotcha err &&
+	no_controls err
+'
+
+test_expect_success 'an HTTP error message: control characters replaced' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/ansi-status/info/lfs" &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat -A err &&
+	grep -q "HTTP 500" err &&
+	grep -q gotcha err &&
+	no_controls err
+'
+
 test_done
