@@ -126,4 +126,40 @@ test_expect_success 'an HTTP error message: control characters replaced' '
 	no_controls err
 '
 
+test_expect_success 'a committed lfs.pushurl = file://... is refused: pushes are not diverted' '
+	git init -q --bare diverted.git &&
+	git init -q --bare remote2.git &&
+	git init -q commit-url && (
+		cd commit-url &&
+		lfs-hooks install >/dev/null &&
+		lfs-hooks track "*.a" >/dev/null &&
+		git config -f .lfsconfig lfs.pushurl "file://$TRASH/diverted.git" &&
+		git remote add origin "$TRASH/remote2.git" &&
+		make_file big.a 50000 big &&
+		git add . &&
+		git commit -q -m big &&
+		git push -q origin main 2>../err
+	) &&
+	cat err &&
+	grep "ignoring lfs.pushurl" err &&
+	oid=$(sha256_of commit-url/big.a) &&
+	cmp commit-url/big.a "$(obj_path remote2.git/lfs "$oid")" &&
+	test_path_is_missing diverted.git/lfs
+'
+
+test_expect_success 'the same file:// URL in the user'"'"'s own git config: taken' '
+	(
+		cd commit-url &&
+		git config remote.backup.url "file://$TRASH/diverted.git" &&
+		make_file big2.a 50000 big2 &&
+		git add . &&
+		git commit -q -m big2 &&
+		git push -q origin main 2>../err
+	) &&
+	cat err &&
+	! grep "ignoring" err &&
+	oid=$(sha256_of commit-url/big2.a) &&
+	cmp commit-url/big2.a "$(obj_path diverted.git/lfs "$oid")"
+'
+
 test_done
