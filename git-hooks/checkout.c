@@ -14,6 +14,7 @@
 #include "lfscache.h"
 #include "objlist.h"
 #include "pointer.h"
+#include "say.h"
 
 struct todo {
 	char *path;
@@ -256,12 +257,11 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 		struct err e = ERR_INIT;
 		if (!lfscache_has(r, t.v[i].p.oid, t.v[i].p.size)) {
 			if (failed++ < 20)
-				fprintf(stderr, "lfs-hooks: %s: still a pointer (its object could not be downloaded)\n",
-					t.v[i].path);
+				say_warn("%s: still a pointer (its object could not be downloaded)", t.v[i].path);
 			continue;
 		}
 		if (write_file(r, &t.v[i], &e) < 0) {
-			fprintf(stderr, "lfs-hooks: %s: %s\n", t.v[i].path, e.msg);
+			say_warn("%s: %s", t.v[i].path, e.msg);
 			if (!first.msg[0])
 				first = e;
 			failed++;
@@ -281,7 +281,7 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	objlist_release(&want);
 	git_index_free(idx);
 	if (failed > 20)
-		fprintf(stderr, "lfs-hooks: ... and %d more files are still pointers\n", failed - 20);
+		say_warn("... and %d more files are still pointers", failed - 20);
 	if (rc == 0 && failed)
 		rc = err_set(err, ERR_IO, "%s", first.msg[0] ? first.msg : "some files are still pointers");
 	return rc;

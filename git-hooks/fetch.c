@@ -10,6 +10,7 @@
 #include "mirrors.h"
 #include "scan.h"
 #include "tq.h"
+#include "say.h"
 
 /* The ref git-lfs names in download batches: the current branch. */
 static char *current_ref(struct lfsrepo *r)
@@ -35,7 +36,7 @@ static int from_mirrors(struct lfsrepo *r, const struct objlist *missing, int rc
 
 	if (mirrors_list(&urls, &n, r, &merr) < 0 || n == 0) {
 		if (merr.msg[0])
-			fprintf(stderr, "lfs-hooks: %s\n", merr.msg);
+			say_warn("%s", merr.msg);
 		return rc;
 	}
 	for (int i = 0; i < n; i++)
@@ -43,8 +44,7 @@ static int from_mirrors(struct lfsrepo *r, const struct objlist *missing, int rc
 	free(urls);
 	left = mirrors_fetch(r, missing, &merr);
 	if (left == 0) {
-		fprintf(stderr, "lfs-hooks: the Git LFS server failed (%s); the mirrors of .lfsmirrors had everything\n",
-			err->msg);
+		say_warn("the Git LFS server failed (%s); the mirrors of .lfsmirrors had everything", err->msg);
 		return 0;
 	}
 	return rc;

@@ -21,6 +21,7 @@
 #include "objlist.h"
 #include "pktline.h"
 #include "pointer.h"
+#include "say.h"
 
 #define CHUNK PKTLINE_MAX_PAYLOAD
 
@@ -68,13 +69,15 @@ struct proc {
 
 __attribute__((format(printf, 2, 3))) static void warn(const char *path, const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
 
-	fprintf(stderr, "lfs-hooks: %s: ", path && *path ? path : "(stdin)");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	say_warn("%s: %s", path && *path ? path : "(stdin)", msg ? msg : "(out of memory)");
+	free(msg);
 }
 
 static ssize_t src_read(struct src *s, void *buf, size_t len, struct err *err)
@@ -413,7 +416,7 @@ static int reply_content(struct proc *pr, struct plan *plan, struct err *err)
 	if (pktline_flush(pr->out, err) < 0)
 		return ERR_IO;
 	if (rc < 0) {
-		fprintf(stderr, "lfs-hooks: %s\n", werr.msg);
+		say_warn("%s", werr.msg);
 		return reply_status(pr, "error", err);
 	}
 	return pktline_flush(pr->out, err);
@@ -542,8 +545,7 @@ static int proc_list_available(struct proc *pr, struct err *err)
 		any = true;
 	}
 	if (any && fetch_objects(pr->repo, NULL, &want, &ferr) < 0)
-		fprintf(stderr, "lfs-hooks: %s; those files are left as pointers ('lfs-hooks pull' fetches them)\n",
-			ferr.msg);
+		say_warn("%s; those files are left as pointers ('lfs-hooks pull' fetches them)", ferr.msg);
 	objlist_release(&want);
 	for (size_t i = 0; i < pr->n; i++) {
 		if (pr->items[i].listed)

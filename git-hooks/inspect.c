@@ -14,6 +14,7 @@
 #include "progress.h"
 #include "scan.h"
 #include "sha256.h"
+#include "say.h"
 
 static int ref_tree(git_tree **tree, git_oid *commit, struct lfsrepo *r, const char *ref, struct err *err)
 {
@@ -50,7 +51,7 @@ static int ls_cb(const char *path, const git_oid *blob, unsigned int mode, const
 	(void)blob;
 	(void)mode;
 	if (!p) {
-		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s)\n", path, bad);
+		say_warn("%s: not a valid Git LFS pointer (%s)", path, bad);
 		return 0;
 	}
 	if (c->flags & INSPECT_NAME_ONLY) {

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lfscache.h"
+#include "say.h"
 
 static const char *const our_hooks[] = { "pre-push", "post-checkout", "post-merge" };
 /* git-lfs also installs post-commit: its presence means git-lfs too. */
@@ -187,7 +188,7 @@ __attribute__((format(printf, 2, 3))) static void conflict(struct conflicts *c, 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "lfs-hooks: %s\n", line);
+	say_warn("%s", line);
 	c->n++;
 	err_set(c->err, ERR_CONFLICT, "nothing was changed: this repository is set up for another lfs filter");
 }
@@ -309,7 +310,7 @@ static int install_hooks(const char *dir, const char *binary, struct err *err)
 			} else if (rename(path, chained) < 0) {
 				rc = err_set_errno(err, ERR_IO, "cannot keep '%s' as '%s'", path, chained);
 			} else {
-				printf("Kept the existing %s hook as %s; it runs with lfs-hooks.\n", our_hooks[i],
+				say_info("Kept the existing %s hook as %s; it runs with lfs-hooks.", our_hooks[i],
 				       chained);
 			}
 		}
@@ -384,7 +385,7 @@ int install_run(struct lfsrepo *r, const char *binary, struct err *err)
 	if (rc == 0)
 		rc = set_filters(r, binary, err);
 	if (rc == 0)
-		printf("Updated git hooks (pre-push, post-checkout, post-merge) in %s.\n", dir);
+		say_info("Updated git hooks (pre-push, post-checkout, post-merge) in %s.", dir);
 	free(dir);
 	return rc;
 }
@@ -413,7 +414,7 @@ int install_uninstall(struct lfsrepo *r, struct err *err)
 			else if (lstat(chained, &st) == 0 && rename(chained, path) < 0)
 				rc = err_set_errno(err, ERR_IO, "cannot restore '%s'", path);
 			else if (lstat(path, &st) == 0)
-				printf("Restored the %s hook that lfs-hooks had chained.\n", our_hooks[i]);
+				say_info("Restored the %s hook that lfs-hooks had chained.", our_hooks[i]);
 		}
 		free(text);
 		free(path);
@@ -450,6 +451,6 @@ int install_uninstall(struct lfsrepo *r, struct err *err)
 	git_config_free(snap);
 	git_config_free(local);
 	if (rc == 0)
-		printf("Removed lfs-hooks' hooks and filter settings; the object cache in .git/lfs stays.\n");
+		say_info("Removed lfs-hooks' hooks and filter settings; the object cache in .git/lfs stays.");
 	return rc;
 }

@@ -406,14 +406,36 @@ out:
 	return rc;
 }
 
-static bool same_host(const char *a, const char *b)
+/* Scheme, host and port of url, by libcurl's own parser (default ports
+ * filled in, so http://h and http://h:80 are one origin).  Caller frees
+ * the three strings; -1 when url does not parse. */
+static int origin_of(const char *url, char **scheme, char **host, char **port)
 {
-	struct cred x = { 0 }, y = { 0 };
-	bool same = cred_from_url(&x, a, false, NULL) == 0 && cred_from_url(&y, b, false, NULL) == 0 &&
-		    strcmp(x.protocol, y.protocol) == 0 && strcasecmp(x.host, y.host) == 0;
+	CURLU *u = curl_url();
+	int rc = -1;
 
-	cred_release(&x);
-	cred_release(&y);
+	*scheme = *host = *port = NULL;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		rc = 0;
+	curl_url_cleanup(u);
+	return rc;
+}
+
+bool lfsapi_same_origin(const char *a, const char *b)
+{
+	char *sa, *ha, *pa, *sb = NULL, *hb = NULL, *pb = NULL;
+	bool same = origin_of(a, &sa, &ha, &pa) == 0 && origin_of(b, &sb, &hb, &pb) == 0 &&
+		    strcasecmp(sa, sb) == 0 && strcasecmp(ha, hb) == 0 && strcmp(pa, pb) == 0;
+
+	curl_free(sa);
+	curl_free(ha);
+	curl_free(pa);
+	curl_free(sb);
+	curl_free(hb);
+	curl_free(pb);
 	return same;
 }
 
@@ -421,7 +443,7 @@ char *lfsapi_transfer_auth(struct lfsapi *api, const struct lfsapi_obj *o, const
 {
 	char *basic, *line = NULL;
 
-	if (o->authenticated || a->has_authorization || !api->have_cred || !same_host(api->url, a->href))
+	if (o->authenticated || a->has_authorization || !api->have_cred || !lfsapi_same_origin(api->url, a->href))
 		return NULL;
 	if (!(basic = httpc_basic_auth(api->cred.username, api->cred.password)))
 		return NULL;

@@ -74,9 +74,15 @@ void lfsapi_close(struct lfsapi *api);
 int lfsapi_batch(struct lfsapi *api, const char *operation, const struct lfsobj *objs, size_t n,
 		 const char *ref, struct lfsapi_batch *out, struct err *err);
 
+/* Whether URLs a and b share scheme, host and port (default ports
+ * filled in): the only place the user's credentials may go.  False when
+ * either does not parse. */
+bool lfsapi_same_origin(const char *a, const char *b);
+
 /* The Authorization header value a transfer without `authenticated`
- * should carry (the batch's Basic credentials, when the href is on the
- * same host), or NULL.  Caller frees. */
+ * should carry (the batch's Basic credentials, when a's href has the
+ * endpoint's scheme, host and port), or NULL.  Ask once per action: an
+ * upload and its verify may point at different hosts.  Caller frees. */
 char *lfsapi_transfer_auth(struct lfsapi *api, const struct lfsapi_obj *o, const struct lfsapi_action *a);
 
 #endif

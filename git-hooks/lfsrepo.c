@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "say.h"
+
 int lfsrepo_git_error(struct err *err, int code, const char *what)
 {
 	const git_error *e = git_error_last();
@@ -137,6 +139,59 @@ static bool lfsconfig_safe(const char *key)
 	       fnmatch("lfs.*.access", key, FNM_CASEFOLD) == 0;
 }
 
+/* Keys of .lfsconfig whose value is a URL requests go to. */
+static bool lfsconfig_url_key(const char *key)
+{
+	return strcasecmp(key, "lfs.url") == 0 || strcasecmp(key, "lfs.pushurl") == 0 ||
+	       fnmatch("remote.*.lfsurl", key, FNM_CASEFOLD) == 0 ||
+	       fnmatch("remote.*.lfspushurl", key, FNM_CASEFOLD) == 0;
+}
+
+/* An scp-like ssh address, as git tells it from a path: a ':' before any
+ * '/', and something before the ':'.  Not git's "<helper>::<address>"
+ * remote-helper syntax, nothing with a blank. */
+static bool scp_like(const char *v)
+{
+	const char *colon = strchr(v, ':'), *slash = strchr(v, '/');
+
+	return colon && colon != v && (!slash || colon < slash) && colon[1] != ':' && !strpbrk(v, " \t\r\n");
+}
+
+bool lfsrepo_committed_url_ok(const char *v)
+{
+	return strncasecmp(v, "https://", 8) == 0 || strncasecmp(v, "http://", 7) == 0 ||
+	       strncasecmp(v, "ssh://", 6) == 0 || (!strstr(v, "://") && scp_like(v));
+}
+
+static int same_value(const git_config_entry *e, void *payload)
+{
+	return e->value && strcmp(e->value, payload) == 0 ? 1 : 0;
+}
+
+/* Whether a committed .lfsconfig value may be used: URLs must be http,
+ * https or ssh (as git-lfs accepts there), or be the user's own (the
+ * same URL set in their git config); lfs.gitprotocol only http(s).
+ * Anything else would let a commit divert pushes to a local path. */
+static bool lfsconfig_value_ok(git_config *user, const char *key, const char *v)
+{
+	static bool warned;
+	bool ok;
+
+	if (strcasecmp(key, "lfs.gitprotocol") == 0)
+		ok = strcasecmp(v, "http") == 0 || strcasecmp(v, "https") == 0;
+	else if (!lfsconfig_url_key(key))
+		return true;
+	else
+		ok = lfsrepo_committed_url_ok(v) || (user && git_config_foreach(user, same_value, (void *)v) == 1);
+	git_error_clear();
+	if (!ok && !warned) {
+		warned = true;
+		say_warn(".lfsconfig: ignoring %s = '%s': a committed file may only name http, https or ssh "
+			 "URLs (set it in your git config to use it)", key, v);
+	}
+	return ok;
+}
+
 static char *get_from(git_config *cfg, const char *key)
 {
 	git_config_entry *e = NULL;
@@ -259,13 +314,13 @@ char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
 	if (v)
 		return v;
 
-	if (git_repository_config_snapshot(&cfg, r->git) == 0) {
+	if (git_repository_config_snapshot(&cfg, r->git) == 0)
 		v = get_from(cfg, key);
-		git_config_free(cfg);
-	}
 	git_error_clear();
-	if (v || !r->workdir || !lfsconfig_safe(key))
+	if (v || !r->workdir || !lfsconfig_safe(key)) {
+		git_config_free(cfg);
 		return v;
+	}
 	/* libgit2 opens a missing file as an empty config: check first. */
 	if (asprintf(&path, "%s.lfsconfig", r->workdir) < 0)
 		return NULL;
@@ -279,6 +334,11 @@ char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
 	}
 	git_error_clear();
 	free(path);
+	if (v && !lfsconfig_value_ok(cfg, key, v)) {
+		free(v);
+		v = NULL;
+	}
+	git_config_free(cfg);
 	return v;
 }
 

@@ -46,9 +46,15 @@ char *lfsrepo_config_param(const char *params, const char *key);
 
 /* Reads a config value: `git -c` overrides (GIT_CONFIG_PARAMETERS and
  * GIT_CONFIG_COUNT/KEY_n/VALUE_n) first, then git config, then, for the keys git-lfs
- * accepts there, the committed .lfsconfig at the work tree root.
+ * accepts there, the committed .lfsconfig at the work tree root (whose
+ * URLs must pass lfsrepo_committed_url_ok() or be set, the same, in the
+ * user's git config; refused ones are warned about once and unset).
  * Returns a string the caller frees, or NULL when unset anywhere. */
 char *lfsrepo_config_get(struct lfsrepo *r, const char *key);
+
+/* Whether v is a URL a committed file may name (http, https, ssh, or
+ * an scp-like user@host:path); file:// URLs and local paths are not. */
+bool lfsrepo_committed_url_ok(const char *v);
 
 /* Integer and boolean config values with a default. */
 long long lfsrepo_config_int(struct lfsrepo *r, const char *key, long long dflt);

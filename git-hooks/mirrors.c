@@ -13,6 +13,7 @@
 #include "progress.h"
 #include "version.h"
 #include "xfer.h"
+#include "say.h"
 
 char *mirrors_object_url(const char *base, const char *oid)
 {
@@ -40,7 +41,7 @@ static int add_url(const git_config_entry *e, void *payload)
 	if (!e->value || !*e->value)
 		return 0;
 	if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0) {
-		fprintf(stderr, "lfs-hooks: .lfsmirrors: ignoring '%s' (not an http(s) URL)\n", e->value);
+		say_warn(".lfsmirrors: ignoring '%s' (not an http(s) URL)", e->value);
 		return 0;
 	}
 	v = realloc(u->v, (size_t)(u->n + 1) * sizeof(*v));
@@ -127,7 +128,7 @@ static void fetch_from(struct lfsrepo *r, const char *base, const struct objlist
 	failed = xfer_run(r, opts, items, n, concurrency, &pg, &e);
 	for (size_t i = 0; failed > 0 && i < n; i++)
 		if (items[i].rc < 0)
-			fprintf(stderr, "lfs-hooks: mirror %s: %s (%.12s): %s\n", base,
+			say_warn("mirror %s: %s (%.12s): %s", base,
 				items[i].path ? items[i].path : "object", items[i].oid, items[i].msg);
 	progress_finish(&pg, failed == 0);
 out:

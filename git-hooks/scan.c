@@ -1,5 +1,6 @@
 /* scan: pointers in history and trees (see scan.h). */
 #include "scan.h"
+#include "say.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,8 +355,7 @@ int scan_collect_cb(const char *path, const git_oid *blob, unsigned int mode, co
 	(void)blob;
 	(void)mode;
 	if (!p) {
-		fprintf(stderr, "lfs-hooks: %s: not a valid Git LFS pointer (%s)%s\n", path, bad,
-			c->note ? c->note : "");
+		say_warn("%s: not a valid Git LFS pointer (%s)%s", path, bad, c->note ? c->note : "");
 		return 0;
 	}
 	return objlist_add(c->objs, p->oid, p->size, path, NULL, c->err);

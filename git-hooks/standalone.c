@@ -10,6 +10,7 @@
 
 #include "lfscache.h"
 #include "progress.h"
+#include "say.h"
 
 char *standalone_path(const char *url)
 {
@@ -72,7 +73,7 @@ int standalone_transfer(struct lfsrepo *r, const char *path, bool upload, const 
 		const struct lfsobj *o = &objs->items[i];
 		struct err e = ERR_INIT;
 		if (copy_object(upload ? r : other, upload ? other : r, o, &pg, &e) < 0) {
-			fprintf(stderr, "lfs-hooks: cannot %s %s (%.12s) %s %s: %s\n", upload ? "copy" : "fetch",
+			say_warn("cannot %s %s (%.12s) %s %s: %s", upload ? "copy" : "fetch",
 				o->path ? o->path : "object", o->oid, upload ? "to" : "from", path, e.msg);
 			failed++;
 			continue;

@@ -10,6 +10,7 @@
 #include "progress.h"
 #include "standalone.h"
 #include "xfer.h"
+#include "say.h"
 
 static void sleep_ms(long ms)
 {
@@ -30,7 +31,7 @@ static void report(struct failure *f, struct lfsapi *api, bool upload, const str
 
 	snprintf(line, sizeof(line), "cannot %s %s (%.12s) %s %s: %s", upload ? "upload" : "download",
 		 o->path ? o->path : "object", o->oid, upload ? "to" : "from", api->display, why);
-	fprintf(stderr, "lfs-hooks: %s\n", line);
+	say_warn("%s", line);
 	if (f->count++ == 0)
 		err_set(&f->first, ERR_IO, "%s", line);
 }
@@ -42,7 +43,7 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 {
 	struct lfsapi_batch b;
 	struct xfer_item *items = calloc(n, sizeof(*items));
-	char **auths = calloc(n, sizeof(*auths));
+	char **auths = calloc(2 * n, sizeof(*auths)); /* action's, then verify's */
 	size_t ni = 0;
 	int rc;
 
@@ -92,8 +93,12 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 		items[ni].path = o->path;
 		items[ni].action = act;
 		items[ni].verify = upload ? a->verify : NULL;
-		auths[ni] = lfsapi_transfer_auth(api, a, act);
-		items[ni].auth = auths[ni];
+		auths[2 * ni] = lfsapi_transfer_auth(api, a, act);
+		items[ni].auth = auths[2 * ni];
+		if (items[ni].verify) {
+			auths[2 * ni + 1] = lfsapi_transfer_auth(api, a, items[ni].verify);
+			items[ni].verify_auth = auths[2 * ni + 1];
+		}
 		ni++;
 	}
 	rc = xfer_run(api->repo, &api->opts, items, ni, concurrency, pg, err);
@@ -114,8 +119,11 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 		}
 		rc = 0;
 	}
-	for (size_t i = 0; i < ni; i++)
+	for (size_t i = 0; i < 2 * ni; i++) {
+		if (auths[i])
+			explicit_bzero(auths[i], strlen(auths[i]));
 		free(auths[i]);
+	}
 	free(auths);
 	free(items);
 	lfsapi_batch_release(&b);

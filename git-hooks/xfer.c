@@ -157,7 +157,7 @@ static int slot_start(struct slot *s)
 			s->post = NULL;
 			goto nomem;
 		}
-		if (build_headers(&s->hdrs, it->verify, it->auth, false, true) < 0)
+		if (build_headers(&s->hdrs, it->verify, it->verify_auth, false, true) < 0)
 			goto nomem;
 		curl_easy_setopt(s->c, CURLOPT_URL, it->verify->href);
 		curl_easy_setopt(s->c, CURLOPT_POSTFIELDS, s->post);

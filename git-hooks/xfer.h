@@ -23,7 +23,8 @@ struct xfer_item {
 	const char *path;                    /* for messages; borrowed */
 	const struct lfsapi_action *action;  /* download or upload; borrowed */
 	const struct lfsapi_action *verify;  /* uploads only, may be NULL */
-	const char *auth;                    /* Authorization to add, or NULL */
+	const char *auth;                    /* Authorization for action, or NULL */
+	const char *verify_auth;             /* Authorization for verify, or NULL */
 	/* out */
 	int rc;          /* 0, or negative: this object failed */
 	bool retryable;  /* worth a new batch and another try */

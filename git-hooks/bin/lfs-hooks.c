@@ -20,6 +20,7 @@
 #include "push.h"
 #include "track.h"
 #include "version.h"
+#include "say.h"
 
 static const char *program_path;
 
@@ -52,14 +53,14 @@ static const char help_text[] =
 static int usage_error(const char *msg)
 {
 	if (msg)
-		fprintf(stderr, "lfs-hooks: %s\n", msg);
+		say_warn("%s", msg);
 	fprintf(stderr, "%s\n", usage_line);
 	return 2;
 }
 
 static int fail(const struct err *err)
 {
-	fprintf(stderr, "lfs-hooks: %s\n", err->msg[0] ? err->msg : "failed");
+	say_warn("%s", err->msg[0] ? err->msg : "failed");
 	return 1;
 }
 
@@ -317,7 +318,7 @@ static int cmd_pre_push(int argc, char **argv)
 	rc = push_pre_push(r, argv[1], stdin, &err);
 	lfsrepo_free(r);
 	if (rc < 0) {
-		fprintf(stderr, "lfs-hooks: push refused: %s\n", err.msg);
+		say_warn("push refused: %s", err.msg);
 		return 1;
 	}
 	return 0;
@@ -396,7 +397,7 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			rc = commands[i].run(argc - 1, argv + 1);
 	if (rc < 0) {
-		fprintf(stderr, "lfs-hooks: unknown command '%s'\n", argv[1]);
+		say_warn("unknown command '%s'", argv[1]);
 		rc = usage_error(NULL);
 	}
 	httpc_global_cleanup();

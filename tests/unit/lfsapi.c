@@ -82,9 +82,33 @@ static void test_answers(void)
 	       ERR_INVALID, "header with CRLF refused");
 }
 
+static void test_same_origin(void)
+{
+	static const struct {
+		const char *a, *b;
+		bool same;
+	} rows[] = {
+		{ "http://h:8080/a", "http://h:8080/b/c", true },
+		{ "http://H/a", "http://h/b", true },
+		{ "http://h/a", "http://h:80/b", true },
+		{ "https://h/a", "https://h:443/b", true },
+		{ "http://h:8080/a", "http://h:8081/a", false },
+		{ "http://h/a", "https://h/a", false },
+		{ "https://h/a", "https://h.evil/a", false },
+		{ "http://h/a", "http://user:pw@other/a", false },
+		{ "http://h/a", "http://h@other/a", false },
+		{ "http://h/a", "not a url", false },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ok(lfsapi_same_origin(rows[i].a, rows[i].b) == rows[i].same, "%s vs %s: %s", rows[i].a, rows[i].b,
+		   rows[i].same ? "same origin" : "other origin");
+}
+
 int main(void)
 {
 	test_request();
 	test_answers();
+	test_same_origin();
 	return tap_done();
 }

@@ -25,5 +25,26 @@ int main(void)
 	check("", "lfs.url", NULL, "empty");
 	check("'broken", "lfs.url", NULL, "unterminated quote");
 	check("'lfs.url'", "lfs.url", NULL, "key without value");
+
+	static const struct {
+		const char *url;
+		bool ok;
+	} committed[] = {
+		{ "https://lfs.example.org/tock/x.git/info/lfs", true },
+		{ "http://127.0.0.1:8080/x", true },
+		{ "HTTPS://h/x", true },
+		{ "ssh://git@h/x.git", true },
+		{ "git@h:tock/x.git", true },
+		{ "file:///tmp/elsewhere", false },
+		{ "/tmp/elsewhere", false },
+		{ "../elsewhere", false },
+		{ "./a:b", false },
+		{ "ftp://h/x", false },
+		{ "ext::sh -c evil", false },
+		{ "", false },
+	};
+	for (size_t i = 0; i < sizeof(committed) / sizeof(committed[0]); i++)
+		ok(lfsrepo_committed_url_ok(committed[i].url) == committed[i].ok, "committed URL '%s': %s",
+		   committed[i].url, committed[i].ok ? "taken" : "refused");
 	return tap_done();
 }
