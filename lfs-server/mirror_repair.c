@@ -58,10 +58,10 @@ static int repair_page(struct mirror_source *src, struct mirror_tree *t, struct 
 {
 	struct store *staging = NULL;
 	struct err ferr = ERR_INIT;
-	long long bytes = 0;
+	long long bytes = 0, stored = 0;
 	int rc, frc = 0;
 
-	rc = mirror_source_objects(src, mirror_tree_store(t), e, n, miss_done, &bytes, err);
+	rc = mirror_source_objects(src, mirror_tree_store(t), e, n, miss_done, &stored, &bytes, err);
 	for (size_t i = 0; i < n; i++) {
 		if (want_miss[i] && miss_done[i]) {
 			(*fixed)++;
@@ -77,10 +77,15 @@ static int repair_page(struct mirror_source *src, struct mirror_tree *t, struct 
 	}
 	if (!staging)
 		return 0;
-	rc = mirror_source_objects(src, staging, e, n, fix_done, &bytes, err);
+	rc = mirror_source_objects(src, staging, e, n, fix_done, &stored, &bytes, err);
 	/* Whatever arrived whole goes into place, also after a failure. */
 	for (size_t i = 0; i < n && frc == 0; i++) {
-		if (!want_fix[i] || !fix_done[i])
+		bool again = false;
+
+		/* An oid listed twice was fetched, and is renamed, once. */
+		for (size_t j = 0; j < i && !again && want_fix[i]; j++)
+			again = want_fix[j] && strcmp(e[j].oid, e[i].oid) == 0;
+		if (!want_fix[i] || !fix_done[i] || again)
 			continue;
 		if ((frc = mirror_tree_replace(t, e[i].oid, &ferr)) < 0)
 			break;

@@ -38,9 +38,10 @@ void mirror_source_free(struct mirror_source *s);
 int mirror_source_page(struct mirror_source *s, long long after, size_t max,
 		       struct mirror_entry *out, size_t *n, long long *next, struct err *err);
 
-/* As mirror_fetch_objects / mirror_local_objects. */
+/* As mirror_fetch_objects / mirror_local_objects, and adds to *stored
+ * the objects stored.  An oid listed more than once is fetched once. */
 int mirror_source_objects(struct mirror_source *s, struct store *store,
-			  const struct mirror_entry *e, size_t n, bool *done, long long *bytes,
-			  struct err *err);
+			  const struct mirror_entry *e, size_t n, bool *done, long long *stored,
+			  long long *bytes, struct err *err);
 
 #endif

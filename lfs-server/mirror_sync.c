@@ -13,19 +13,18 @@ static int sync_page(struct mirror_source *s, struct mirror_tree *t, const struc
 		     size_t n, bool *done, struct mirror_sync_result *res, long long *last,
 		     struct err *err)
 {
-	long long present = 0, now_present = 0;
+	long long stored = 0, now_present = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = mirror_tree_has(t, e[i].oid, e[i].size, &done[i], err);
-		present += done[i];
-	}
 	if (rc == 0)
-		rc = mirror_source_objects(s, mirror_tree_store(t), e, n, done, &res->bytes, err);
+		rc = mirror_source_objects(s, mirror_tree_store(t), e, n, done, &stored, &res->bytes, err);
 	for (size_t i = 0; i < n; i++)
 		now_present += done[i];
-	res->skipped += present;
-	res->synced += now_present - present;
+	/* Skipped: entries that needed no download of their own. */
+	res->synced += stored;
+	res->skipped += now_present - stored;
 	for (size_t i = 0; i < n && done[i]; i++)
 		*last = e[i].seq;
 	return rc;
