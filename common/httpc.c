@@ -37,16 +37,37 @@ CURL *httpc_easy(const struct httpc_opts *o)
 	if (o->connect_timeout > 0)
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout);
 	if (o->stall_timeout > 0) {
-		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit > 0 ? o->low_speed_limit : 1L);
 		curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, o->stall_timeout);
 	}
+	if (o->total_timeout > 0)
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, o->total_timeout);
 	if (o->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (o->cainfo)
 		curl_easy_setopt(c, CURLOPT_CAINFO, o->cainfo);
+	if (o->capath)
+		curl_easy_setopt(c, CURLOPT_CAPATH, o->capath);
 	return c;
+}
+
+static const char *env_value(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+void httpc_ca_from_env(const char **cainfo, const char **capath)
+{
+	if (*cainfo || *capath)
+		return;
+	if ((*cainfo = env_value("CURL_CA_BUNDLE")) != NULL)
+		return;
+	*cainfo = env_value("SSL_CERT_FILE");
+	*capath = env_value("SSL_CERT_DIR");
 }
 
 void httpc_headers_release(struct httpc_headers *h)

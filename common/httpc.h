@@ -18,6 +18,9 @@ struct httpc_opts {
 	long stall_timeout;   /* seconds without a byte before giving up, 0 = never */
 	bool insecure;        /* skip TLS certificate checks (http.sslVerify=false) */
 	const char *cainfo;   /* CA bundle file, or NULL */
+	const char *capath;   /* directory of hashed CA certificates, or NULL */
+	long total_timeout;   /* seconds for the whole transfer, 0 = no deadline */
+	long low_speed_limit; /* bytes/s under which stall_timeout counts, 0 = 1 */
 };
 
 /* The response headers callers branch on, from the last response of a
@@ -40,6 +43,12 @@ struct httpc_response {
 /* curl_global_init, once per process, before any thread exists. */
 int httpc_global_init(struct err *err);
 void httpc_global_cleanup(void);
+
+/* Fills *cainfo and *capath from the environment as curl's own tool does,
+ * when both are NULL (nothing given on the command line): CURL_CA_BUNDLE,
+ * else SSL_CERT_FILE and SSL_CERT_DIR.  Empty values count as unset.  The
+ * strings are the environment's own. */
+void httpc_ca_from_env(const char **cainfo, const char **capath);
 
 /* A new easy handle set up from o; caller frees with curl_easy_cleanup().
  * Redirects are followed (at most 3 hops, http and https only, method and

@@ -9,20 +9,16 @@
 
 #include "buf.h"
 #include "fault.h"
+#include "httpc.h"
 #include "version.h"
 
 #define PAGE_BODY_MAX (16 << 20) /* a 10000-entry page is about 1.5 MB */
 #define ERROR_BODY_MAX 4096      /* enough for a {"message": …} */
-#define CONNECT_TIMEOUT_S 30L
-/* A transfer slower than 1 byte/s for this long is dead: fail it rather
- * than let a cron job hang forever. */
-#define STALL_TIME_S 120L
 
 struct mirror_fetch {
 	char *base;  /* as given, without trailing slashes */
 	char *shown; /* base without user:password, for messages */
-	char *netrc;
-	long long max_rate;
+	struct mirror_fetch_opts o;
 	long long stored; /* objects stored by this process */
 	CURLM *multi;
 };
@@ -48,7 +44,6 @@ void mirror_fetch_free(struct mirror_fetch *f)
 		curl_multi_cleanup(f->multi);
 	free(f->base);
 	free(f->shown);
-	free(f->netrc);
 	free(f);
 }
 
@@ -72,16 +67,16 @@ static char *redact(const char *url)
 	return out;
 }
 
-int mirror_fetch_new(struct mirror_fetch **out, const char *base, const char *netrc,
-		     long long max_rate, struct err *err)
+int mirror_fetch_new(struct mirror_fetch **out, const char *base,
+		     const struct mirror_fetch_opts *o, struct err *err)
 {
 	struct mirror_fetch *f = calloc(1, sizeof(*f));
 	size_t len;
 
 	if (!f)
 		return err_set(err, ERR_NOMEM, "out of memory");
-	if (!(f->base = strdup(base)) || (netrc && !(f->netrc = strdup(netrc))) ||
-	    !(f->multi = curl_multi_init())) {
+	f->o = *o;
+	if (!(f->base = strdup(base)) || !(f->multi = curl_multi_init())) {
 		mirror_fetch_free(f);
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
@@ -92,35 +87,45 @@ int mirror_fetch_new(struct mirror_fetch **out, const char *base, const char *ne
 		mirror_fetch_free(f);
 		return err_set(err, ERR_INVALID, "'%.200s' is not a valid URL", base);
 	}
-	f->max_rate = max_rate;
 	*out = f;
 	return 0;
 }
 
-static void setup(struct mirror_fetch *f, CURL *c, const char *path, char *errbuf)
+/* An easy handle for BASE<path>.  A feed page must arrive whole within
+ * the timeout; an object, whatever its size, must keep arriving faster
+ * than the low-speed limit (half of --limit-rate when that is lower). */
+static CURL *handle(struct mirror_fetch *f, const char *path, bool page, char *errbuf)
 {
+	struct httpc_opts ho = { 0 };
 	char url[4096];
+	CURL *c;
 
+	ho.user_agent = "lfs-mirror/" LFS_VERSION;
+	ho.connect_timeout = f->o.timeout;
+	ho.cainfo = f->o.cacert;
+	ho.capath = f->o.capath;
+	if (page) {
+		ho.total_timeout = f->o.timeout;
+	} else {
+		ho.stall_timeout = f->o.timeout;
+		ho.low_speed_limit = MIRROR_FETCH_LOW_SPEED;
+		if (f->o.max_rate > 0 && f->o.max_rate / 2 < ho.low_speed_limit)
+			ho.low_speed_limit = f->o.max_rate / 2 > 0 ? (long)(f->o.max_rate / 2) : 1L;
+	}
+	if (!(c = httpc_easy(&ho)))
+		return NULL;
 	snprintf(url, sizeof(url), "%s%s", f->base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, STALL_TIME_S);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "lfs-mirror/" LFS_VERSION);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	if (f->netrc) {
+	if (f->o.netrc) {
 		curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-		curl_easy_setopt(c, CURLOPT_NETRC_FILE, f->netrc);
+		curl_easy_setopt(c, CURLOPT_NETRC_FILE, f->o.netrc);
 	}
-	if (f->max_rate > 0)
-		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)f->max_rate);
+	if (f->o.max_rate > 0)
+		curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)f->o.max_rate);
 	errbuf[0] = '\0';
+	return c;
 }
 
 /* ": <message>" from an error body {"message": "..."}, or "". */
@@ -147,15 +152,14 @@ int mirror_fetch_page(struct mirror_fetch *f, long long after, size_t max,
 	struct err perr = ERR_INIT;
 	struct buf body;
 	long status = 0;
-	CURL *c = curl_easy_init();
+	CURL *c;
 	CURLcode cc;
 	int rc = 0;
 
-	if (!c)
+	snprintf(path, sizeof(path), "/_lfs/journal?after=%lld&limit=%zu", after, max);
+	if (!(c = handle(f, path, true, errbuf)))
 		return err_set(err, ERR_NOMEM, "out of memory");
 	buf_init(&body, PAGE_BODY_MAX);
-	snprintf(path, sizeof(path), "/_lfs/journal?after=%lld&limit=%zu", after, max);
-	setup(f, c, path, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
 	cc = curl_easy_perform(c);
@@ -211,13 +215,12 @@ static int start(struct mirror_fetch *f, struct xfer *x, struct store *store,
 	x->idx = idx;
 	if ((rc = store_put_begin(&x->put, store, e->oid, e->size, &serr)) < 0)
 		return err_set(err, rc, "%s: %s", e->oid, serr.msg);
-	if (!(x->c = curl_easy_init())) {
+	snprintf(path, sizeof(path), "/_lfs/objects/%s", e->oid);
+	if (!(x->c = handle(f, path, false, x->errbuf))) {
 		store_put_abort(x->put);
 		x->put = NULL;
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
-	snprintf(path, sizeof(path), "/_lfs/objects/%s", e->oid);
-	setup(f, x->c, path, x->errbuf);
 	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, receive);
 	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(x->c, CURLOPT_PRIVATE, x);

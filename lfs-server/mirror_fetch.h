@@ -24,17 +24,30 @@
 
 struct mirror_fetch;
 
+/* A transfer that sends less than this many bytes per second over the
+ * timeout is abandoned (a trickling server must not hold a cron job). */
+#define MIRROR_FETCH_LOW_SPEED 1024L
+
+struct mirror_fetch_opts {
+	const char *netrc;  /* netrc file, or NULL for anonymous requests */
+	const char *cacert; /* CA bundle for https, or NULL for the system's */
+	const char *capath; /* directory of hashed CA certificates, or NULL */
+	long long max_rate; /* bytes per second per transfer, 0 = no cap */
+	long timeout;       /* seconds: to connect, for a whole feed page, and
+	                     * the window of the low-speed limit on objects */
+};
+
 /* base is the server's base URL (http or https; trailing slashes are
- * dropped); netrc a netrc file or NULL for anonymous requests; max_rate
- * caps each transfer's bytes per second (0 = no cap).  The caller has run
- * curl_global_init.  Caller frees with mirror_fetch_free. */
-int mirror_fetch_new(struct mirror_fetch **out, const char *base, const char *netrc,
-		     long long max_rate, struct err *err);
+ * dropped).  The caller has run curl_global_init.  o's strings must
+ * outlive the handle.  Caller frees with mirror_fetch_free. */
+int mirror_fetch_new(struct mirror_fetch **out, const char *base,
+		     const struct mirror_fetch_opts *o, struct err *err);
 void mirror_fetch_free(struct mirror_fetch *f);
 
 /* One feed page after seq `after`, at most max entries (see
- * mirror_json_parse_page for *n_out and *next_out).  A status other than
- * 200 is an error naming the URL, the status and the server's message. */
+ * mirror_json_parse_page for *n_out and *next_out), within the timeout.
+ * A status other than 200 is an error naming the URL, the status and the
+ * server's message. */
 int mirror_fetch_page(struct mirror_fetch *f, long long after, size_t max,
 		      struct mirror_entry *out, size_t *n_out, long long *next_out,
 		      struct err *err);

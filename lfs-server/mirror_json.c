@@ -14,8 +14,17 @@ static int parse_entry(json_t *e, size_t i, long long prev, struct mirror_entry 
 
 	if (!json_is_object(e))
 		return err_set(err, ERR_INVALID, "feed entry %zu is not an object", i);
-	if (!json_is_integer(seq) || json_integer_value(seq) <= prev)
-		return err_set(err, ERR_INVALID, "feed entry %zu: seq missing or not increasing", i);
+	if (!json_is_integer(seq))
+		return err_set(err, ERR_INVALID, "feed entry %zu: seq missing", i);
+	/* prev is the page's `after` for the first entry: a feed whose pages
+	 * do not advance stops here instead of looping. */
+	if (json_integer_value(seq) <= prev && i == 0)
+		return err_set(err, ERR_INVALID, "feed entry 0: seq %lld is not above %lld, where the page "
+			       "was asked to start (the feed does not advance)",
+			       (long long)json_integer_value(seq), prev);
+	if (json_integer_value(seq) <= prev)
+		return err_set(err, ERR_INVALID, "feed entry %zu: seq %lld is not above the previous "
+			       "entry's %lld", i, (long long)json_integer_value(seq), prev);
 	if (!json_is_string(oid) || !oid_valid(json_string_value(oid)))
 		return err_set(err, ERR_INVALID, "feed entry %zu: invalid oid", i);
 	if (!json_is_integer(size) || json_integer_value(size) < 0)
@@ -60,7 +69,8 @@ int mirror_json_parse_page(const char *text, size_t len, long long after,
 		/* Anything else could make the caller loop forever or skip entries. */
 		*next_out = json_integer_value(next);
 	} else {
-		rc = err_set(err, ERR_INVALID, "feed page: next must be null or the last entry's seq");
+		rc = err_set(err, ERR_INVALID, "feed page: next must be null or the last entry's seq%s",
+			     n == 0 ? " (a page without entries must be the last)" : "");
 		goto out;
 	}
 	*n_out = n;

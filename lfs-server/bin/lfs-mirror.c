@@ -1,7 +1,7 @@
 /* lfs-mirror: the mirror operator's tool.
  *
- *   lfs-mirror sync --from URL|DATA_DIR --to DIR [--netrc FILE] [--jobs N] [--limit-rate R]
- *   lfs-mirror verify DIR
+ *   lfs-mirror sync --from URL|DATA_DIR --to DIR [source options] [--max-entries N]
+ *   lfs-mirror verify DIR [--from URL|DATA_DIR [source options] [--repair]]
  *
  * Meant for cron: quiet on success except for one summary line; one line
  * on stderr and exit 1 on failure, 2 on usage, 75 when another sync holds
@@ -14,16 +14,20 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "httpc.h"
+#include "mirror_repair.h"
 #include "mirror_sync.h"
 #include "mirror_verify.h"
 #include "version.h"
 
 #define EXIT_LOCKED 75
 #define MAX_JOBS 64
+#define MAX_TIMEOUT 86400
 
 static const char usage[] =
-	"usage: lfs-mirror sync --from URL|DATA_DIR --to DIR [--netrc FILE] [--jobs N] [--limit-rate BYTES]\n"
-	"   or: lfs-mirror verify DIR\n";
+	"usage: lfs-mirror sync --from URL|DATA_DIR --to DIR [--netrc FILE] [--cacert FILE] [--jobs N]\n"
+	"                       [--limit-rate BYTES] [--timeout SECONDS] [--max-entries N]\n"
+	"   or: lfs-mirror verify DIR [--from URL|DATA_DIR [--repair] [--netrc FILE] [--cacert FILE] ...]\n";
 
 static const char help[] =
 	"\n"
@@ -33,12 +37,23 @@ static const char help[] =
 	"        run from cron (a second sync on DIR exits 75).\n"
 	"  --from URL|DATA_DIR  the server's base URL (the feed is GET URL/_lfs/journal),\n"
 	"                       or the server's data directory on this machine\n"
-	"  --to DIR             the mirror tree (created if missing)\n"
+	"  --to DIR             the mirror tree (created if missing; never inside a\n"
+	"                       server's data directory)\n"
 	"  --netrc FILE         credentials of a journal reader (netrc format)\n"
+	"  --cacert FILE        CA certificates to trust for https (default: $CURL_CA_BUNDLE,\n"
+	"                       else $SSL_CERT_FILE / $SSL_CERT_DIR, else the system's)\n"
 	"  --jobs N             parallel downloads (default 4)\n"
 	"  --limit-rate BYTES   cap each download's speed (suffix k or m)\n"
+	"  --timeout SECONDS    connect timeout, deadline for each feed page, and how\n"
+	"                       long a download may stay under 1 KiB/s (default 60)\n"
+	"  --max-entries N      feed entries read per run (default 100000); the next\n"
+	"                       run goes on from where this one stopped\n"
 	"verify  re-hash every object under DIR/objects; name each corrupt or\n"
-	"        misplaced file and exit 1 if there is any\n";
+	"        misplaced file and exit 1 if there is any.  With --from, also name\n"
+	"        each object of the feed up to DIR's last_seq that DIR lacks; with\n"
+	"        --repair, fetch those and the corrupt ones again (under DIR's lock,\n"
+	"        hash-checked, renamed into place).  --netrc, --cacert, --jobs,\n"
+	"        --limit-rate and --timeout work as for sync.\n";
 
 static int usage_error(const char *msg)
 {
@@ -67,53 +82,110 @@ static int parse_count(const char *s, long long max, long long *out)
 	return 0;
 }
 
+/* A plain number from 1 to max. */
+static int parse_plain(const char *s, long long max, long long *out)
+{
+	return strpbrk(s, "kKmM") ? -1 : parse_count(s, max, out);
+}
+
+enum { OPT_CACERT = 256, OPT_TIMEOUT, OPT_MAX_ENTRIES, OPT_REPAIR };
+
+/* Options every command that reads a source takes; 0 when c was one of
+ * them, 1 when it is not, 2 after a usage error (already printed). */
+static int source_option(int c, struct mirror_source_opts *o)
+{
+	long long v;
+
+	switch (c) {
+	case 'f': o->from = optarg; return 0;
+	case 'n': o->netrc = optarg; return 0;
+	case OPT_CACERT: o->cacert = optarg; return 0;
+	case 'j':
+		if (parse_plain(optarg, MAX_JOBS, &v) < 0)
+			return usage_error("--jobs wants a number from 1 to 64");
+		o->jobs = (int)v;
+		return 0;
+	case 'r':
+		if (parse_count(optarg, 1LL << 50, &v) < 0)
+			return usage_error("--limit-rate wants bytes per second, like 500k");
+		o->max_rate = v;
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_plain(optarg, MAX_TIMEOUT, &v) < 0)
+			return usage_error("--timeout wants seconds, from 1 to 86400");
+		o->timeout = (long)v;
+		return 0;
+	}
+	return 1;
+}
+
+#define SOURCE_OPTIONS \
+	{ "from", required_argument, NULL, 'f' }, \
+	{ "netrc", required_argument, NULL, 'n' }, \
+	{ "cacert", required_argument, NULL, OPT_CACERT }, \
+	{ "jobs", required_argument, NULL, 'j' }, \
+	{ "limit-rate", required_argument, NULL, 'r' }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }
+
+/* Checks what can be checked before any work, fills the CA settings from
+ * the environment and initialises libcurl; nonzero is an exit status. */
+static int source_ready(struct mirror_source_opts *o)
+{
+	if (o->netrc && access(o->netrc, R_OK) < 0) {
+		fprintf(stderr, "lfs-mirror: cannot read netrc file '%s': %s\n", o->netrc, strerror(errno));
+		return 1;
+	}
+	if (o->cacert && access(o->cacert, R_OK) < 0) {
+		fprintf(stderr, "lfs-mirror: cannot read CA file '%s': %s\n", o->cacert, strerror(errno));
+		return 1;
+	}
+	httpc_ca_from_env(&o->cacert, &o->capath);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "lfs-mirror: libcurl failed to initialise\n");
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_sync(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
+		SOURCE_OPTIONS,
 		{ "to", required_argument, NULL, 't' },
-		{ "netrc", required_argument, NULL, 'n' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "limit-rate", required_argument, NULL, 'r' },
+		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mirror_sync_opts o = { NULL, NULL, NULL, 4, 0 };
+	struct mirror_sync_opts o;
 	struct mirror_sync_result res;
 	struct err err = ERR_INIT;
 	long long v;
 	int c, rc;
 
+	memset(&o, 0, sizeof(o));
+	o.src.jobs = 4;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((rc = source_option(c, &o.src)) != 1) {
+			if (rc)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case 'f': o.from = optarg; break;
 		case 't': o.to = optarg; break;
-		case 'n': o.netrc = optarg; break;
-		case 'j':
-			if (parse_count(optarg, MAX_JOBS, &v) < 0 || strpbrk(optarg, "kKmM"))
-				return usage_error("--jobs wants a number from 1 to 64");
-			o.jobs = (int)v;
-			break;
-		case 'r':
-			if (parse_count(optarg, 1LL << 50, &v) < 0)
-				return usage_error("--limit-rate wants bytes per second, like 500k");
-			o.max_rate = v;
+		case OPT_MAX_ENTRIES:
+			if (parse_plain(optarg, 1LL << 50, &v) < 0)
+				return usage_error("--max-entries wants a number above 0");
+			o.max_entries = v;
 			break;
 		case 'h': printf("%s%s", usage, help); return 0;
 		default: return usage_error("sync: unknown option or missing argument");
 		}
 	}
-	if (!o.from || !*o.from || !o.to || !*o.to || optind < argc)
+	if (!o.src.from || !*o.src.from || !o.to || !*o.to || optind < argc)
 		return usage_error("sync needs --from and --to, and nothing else");
-	if (o.netrc && access(o.netrc, R_OK) < 0) {
-		fprintf(stderr, "lfs-mirror: cannot read netrc file '%s': %s\n", o.netrc, strerror(errno));
-		return 1;
-	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "lfs-mirror: libcurl failed to initialise\n");
-		return 1;
-	}
+	if ((rc = source_ready(&o.src)) != 0)
+		return rc;
 	rc = mirror_sync_run(&o, &res, &err);
 	curl_global_cleanup();
 	if (rc == ERR_CONFLICT) {
@@ -126,13 +198,25 @@ static int cmd_sync(int argc, char **argv)
 	}
 	printf("synced %lld objects (%lld bytes), skipped %lld, last_seq %lld\n",
 	       res.synced, res.bytes, res.skipped, res.last_seq);
-	return fflush(stdout) == 0 ? 0 : 1;
+	if (fflush(stdout) != 0)
+		return 1;
+	if (res.capped)
+		fprintf(stderr, "lfs-mirror: stopped after %lld feed entries (--max-entries); the next "
+			"run goes on after seq %lld\n",
+			o.max_entries > 0 ? o.max_entries : MIRROR_SYNC_MAX_ENTRIES, res.last_seq);
+	return 0;
 }
 
 struct tally {
 	const char *dir;
 	long long objects, bytes, corrupt, misplaced;
+	long long missing, fixed_corrupt, fixed_missing, not_in_feed;
 };
+
+static void print_path(const char *what, const struct tally *t, const char *oid)
+{
+	printf("%s: %s/objects/%.2s/%.2s/%s", what, t->dir, oid, oid + 2, oid);
+}
 
 static int report(const struct mirror_verify_item *it, void *arg)
 {
@@ -155,40 +239,114 @@ static int report(const struct mirror_verify_item *it, void *arg)
 	return 0;
 }
 
+static int report_repair(const struct mirror_repair_item *it, void *arg)
+{
+	struct tally *t = arg;
+
+	switch (it->event) {
+	case MIRROR_REPAIR_MISSING:
+		t->missing++;
+		print_path("missing", t, it->oid);
+		printf(": feed seq %lld\n", it->seq);
+		break;
+	case MIRROR_REPAIR_FIXED:
+		if (it->was_corrupt)
+			t->fixed_corrupt++;
+		else
+			t->fixed_missing++;
+		print_path("repaired", t, it->oid);
+		printf(": was %s\n", it->was_corrupt ? "corrupt" : "missing");
+		break;
+	case MIRROR_REPAIR_NOT_IN_FEED:
+		t->not_in_feed++;
+		print_path("not repairable", t, it->oid);
+		printf(": corrupt, and not in the feed up to last_seq %lld (move it away)\n", it->seq);
+		break;
+	}
+	return 0;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		SOURCE_OPTIONS,
+		{ "repair", no_argument, NULL, OPT_REPAIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct tally t = { NULL, 0, 0, 0, 0 };
+	struct tally t;
+	struct mirror_source_opts so;
+	struct mirror_repair_result res;
 	struct err err = ERR_INIT;
-	int c;
+	bool repair = false;
+	long long left;
+	int c, rc;
 
+	memset(&t, 0, sizeof(t));
+	memset(&so, 0, sizeof(so));
+	so.jobs = 4;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((rc = source_option(c, &so)) != 1) {
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (c == OPT_REPAIR) {
+			repair = true;
+			continue;
+		}
 		if (c == 'h') {
 			printf("%s%s", usage, help);
 			return 0;
 		}
-		return usage_error("verify: unknown option");
+		return usage_error("verify: unknown option or missing argument");
 	}
 	if (optind != argc - 1 || !*argv[optind])
 		return usage_error("verify needs exactly one DIR");
+	if ((repair || so.netrc || so.cacert) && (!so.from || !*so.from))
+		return usage_error("verify: --repair, --netrc and --cacert need --from");
 	t.dir = argv[optind];
-	if (mirror_verify_walk(t.dir, true, report, &t, &err) < 0) {
-		fflush(stdout);
-		fprintf(stderr, "lfs-mirror: %s: %s\n", t.dir, err.msg);
-		return 1;
+	if (!so.from) {
+		if (mirror_verify_walk(t.dir, true, report, &t, &err) < 0) {
+			fflush(stdout);
+			fprintf(stderr, "lfs-mirror: %s: %s\n", t.dir, err.msg);
+			return 1;
+		}
+		if (fflush(stdout) != 0)
+			return 1;
+		if (t.corrupt || t.misplaced) {
+			fprintf(stderr, "lfs-mirror: %s: %lld corrupt and %lld misplaced files\n", t.dir,
+				t.corrupt, t.misplaced);
+			return 1;
+		}
+		printf("verified %lld objects (%lld bytes) in %s: all good\n", t.objects, t.bytes, t.dir);
+		return fflush(stdout) == 0 ? 0 : 1;
 	}
+	if ((rc = source_ready(&so)) != 0)
+		return rc;
+	rc = mirror_repair_run(t.dir, &so, repair, report, report_repair, &t, &res, &err);
+	curl_global_cleanup();
 	if (fflush(stdout) != 0)
 		return 1;
-	if (t.corrupt || t.misplaced) {
-		fprintf(stderr, "lfs-mirror: %s: %lld corrupt and %lld misplaced files\n", t.dir,
-			t.corrupt, t.misplaced);
+	if (rc < 0) {
+		fprintf(stderr, "lfs-mirror: %s\n", err.msg);
+		return rc == ERR_CONFLICT ? EXIT_LOCKED : 1;
+	}
+	left = t.misplaced + t.corrupt - t.fixed_corrupt + t.missing - t.fixed_missing;
+	if (left) {
+		fprintf(stderr, "lfs-mirror: %s: %lld corrupt, %lld missing and %lld misplaced files%s\n",
+			t.dir, t.corrupt - t.fixed_corrupt, t.missing - t.fixed_missing, t.misplaced,
+			repair ? " left" : "");
 		return 1;
 	}
-	printf("verified %lld objects (%lld bytes) in %s: all good\n", t.objects, t.bytes, t.dir);
+	if (t.fixed_corrupt || t.fixed_missing)
+		printf("verified %lld objects (%lld bytes) in %s up to last_seq %lld: repaired %lld corrupt "
+		       "and %lld missing\n", t.objects, t.bytes, t.dir, res.last_seq, t.fixed_corrupt,
+		       t.fixed_missing);
+	else
+		printf("verified %lld objects (%lld bytes) in %s up to last_seq %lld: all good\n", t.objects,
+		       t.bytes, t.dir, res.last_seq);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
