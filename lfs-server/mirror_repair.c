@@ -137,7 +137,8 @@ int mirror_repair_run(const char *dir, const struct mirror_source_opts *so, bool
 		rc = err_set(err, ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	qsort(r.corrupt, r.n, sizeof(*r.corrupt), cmp_oid);
+	if (r.n)
+		qsort(r.corrupt, r.n, sizeof(*r.corrupt), cmp_oid);
 	res->corrupt = (long long)r.n;
 	while (after < res->last_seq) {
 		long long next = -1;

@@ -214,9 +214,12 @@ int mirror_tree_open(struct mirror_tree **out, const char *dir, struct err *err)
 		rc = err_set_errno(err, ERR_IO, "cannot open '%s/objects'", dir);
 		goto fail;
 	}
-	/* Only now, under the lock, may tmp/ be emptied: it is ours. */
+	/* Only now, under the lock, may tmp/ be emptied: it is ours.  The
+	 * store sweeps files; a killed repair's staging tree goes here (best
+	 * effort: it is never served and the next repair empties it too). */
 	if ((rc = store_open(&t->store, dir, err)) < 0)
 		goto fail;
+	remove_tree(t->dir_fd, STAGING, STAGING_DEPTH);
 	*out = t;
 	return 0;
 fail:

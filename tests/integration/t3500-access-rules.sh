@@ -53,6 +53,8 @@ ncells() { printf '%s\n' "$1" | awk -F'|' '{ print NF }'; }
 # creds USER: curl arguments for USER (none for anonymous).
 creds() { [ "$1" = anonymous ] || printf -- '-u\n%s:%s-pw\n' "$1" "$1"; }
 
+PROBE_LOCK=0123456789abcdef0123456789abcdef
+
 # server_level REPO USER: none, read, write or admin, as the server answers.
 server_level() {
 	local repo="$1" user="$2" c
@@ -61,9 +63,13 @@ server_level() {
 	local r w a
 	r=$(batch "$repo" "$empty" "${c[@]}")
 	w=$(batch "$repo" '{"operation":"upload","objects":[]}' "${c[@]}")
-	a=$(http_status POST "$LFS_URL/$repo/info/lfs/locks/no-such-lock/unlock" "${c[@]}" \
+	# Admin = may force away someone else's lock: plant one (SQLite lets
+	# a second writer in beside the server), try, and clean up.
+	sqlite3 "$DATA/meta.db" "INSERT OR REPLACE INTO locks (id, repo, path, owner, locked_at) VALUES ('$PROBE_LOCK', '${repo%.git}', 'probe.bin', 'probe-owner', '2026-01-01T00:00:00Z')" || return 1
+	a=$(http_status POST "$LFS_URL/$repo/info/lfs/locks/$PROBE_LOCK/unlock" "${c[@]}" \
 		-H "Accept: $LFS_TYPE" -H "Content-Type: $LFS_TYPE" --data-binary '{"force":true}')
-	if [ "$a" = 404 ] && grep -q "lock not found" "$TRASH/body"; then echo admin
+	sqlite3 "$DATA/meta.db" "DELETE FROM locks WHERE id = '$PROBE_LOCK'" || return 1
+	if [ "$a" = 200 ]; then echo admin
 	elif [ "$w" = 200 ]; then echo write
 	elif [ "$r" = 200 ]; then echo read
 	else echo none

@@ -135,6 +135,13 @@ test_expect_success 'misplaced files are named and left alone; what can be repai
 	rm "$M/objects/README"
 '
 
+test_expect_success 'what a killed repair left in tmp/repair is removed by the next sync' '
+	mkdir -p "$M/tmp/repair/objects/ab/cd" "$M/tmp/repair/tmp" &&
+	echo left >"$M/tmp/repair/objects/ab/cd/abcd" && echo left >"$M/tmp/repair/tmp/x" &&
+	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$M" >out &&
+	test -z "$(ls -A "$M/tmp")"
+'
+
 test_expect_success 'usage: --repair, --netrc and --cacert need --from' '
 	test_expect_code 2 "$BIN/lfs-mirror" verify "$M" --repair 2>err &&
 	grep -q "^usage: lfs-mirror" err &&

@@ -56,6 +56,15 @@ static void test_pages(void)
 		    0, 4, e, &n, &next, &err), ERR_INVALID, "next other than the last seq rejected");
 	is_int(page("{\"entries\":[],\"next\":3}", 0, 4, e, &n, &next, &err), ERR_INVALID,
 	       "next on an empty page rejected (would loop)");
+	ok(strstr(err.msg, "without entries must be the last") != NULL, "the message says why");
+	is_int(page("{\"entries\":[{\"seq\":1,\"oid\":\"" A "\",\"size\":1},{\"seq\":2,\"oid\":\"" B "\",\"size\":1}],"
+		    "\"next\":2}", 2, 4, e, &n, &next, &err), ERR_INVALID,
+	       "a page that starts again at the beginning (does not advance) rejected");
+	is_str(err.msg, "feed entry 0: seq 1 is not above 2, where the page was asked to start "
+	       "(the feed does not advance)", "the message names the seqs");
+	is_int(page("{\"entries\":[{\"seq\":5,\"oid\":\"" A "\",\"size\":1},{\"seq\":3,\"oid\":\"" B "\",\"size\":1}],"
+		    "\"next\":null}", 0, 4, e, &n, &next, &err), ERR_INVALID, "decreasing seq rejected");
+	is_str(err.msg, "feed entry 1: seq 3 is not above the previous entry's 5", "the message names both");
 	is_int(page("{\"entries\":[{\"seq\":1,\"oid\":\"" A "\",\"size\":1},{\"seq\":2,\"oid\":\"" B "\",\"size\":1}],"
 		    "\"next\":null}", 0, 1, e, &n, &next, &err), ERR_INVALID, "more entries than asked rejected");
 	is_int(page("{\"entries\":[{\"seq\":1,\"oid\":\"" A "\",\"size\":99999999999999999999999}],\"next\":null}",
