@@ -1,15 +1,17 @@
 #!/bin/bash
 test_description='access rules: the example configs of the docs, their rights tables, and config errors'
-# Every key in the Keys table of docs/configuration.md must be known to the
-# server (never "unknown key"). Every block between <!-- example-config: NAME --> and <!-- /example-config -->
-# in docs/*.md must pass --check-config. Where the same file has a table
-# between <!-- example-rights: NAME --> and <!-- /example-rights -->, each
-# row (repo) and user column (plus `anonymous`) is checked twice: against
-# `lfs-admin access` and against a live server started with that block
-# (download batch = read, upload batch = write, forced unlock = admin).
-# The `mirrored` column is checked against `lfs-admin access` and against
-# what `lfs-mirror sync` publishes after a writer uploads to the repo. So
-# the prose claim and the behaviour are the same data.
+# 1. Every block between <!-- example-config: NAME --> and
+#    <!-- /example-config --> in docs/*.md must pass --check-config.
+# 2. Where the same file has a table between <!-- example-rights: NAME -->
+#    and <!-- /example-rights -->, each row (repo) and user column (plus
+#    `anonymous`) is checked twice: against `lfs-admin access` and against
+#    a live server started with that block (download batch = read, upload
+#    batch = write, forced unlock = admin). The `mirrored` column is
+#    checked against `lfs-admin access` and against what `lfs-mirror sync`
+#    publishes after a writer uploads to the repo. So the prose claim and
+#    the behaviour are the same data.
+# 3. Every key in the Keys table of docs/configuration.md is known to the
+#    server; config errors are one line with file:line and a suggestion.
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
