@@ -347,9 +347,11 @@ static void suggest(char *out, size_t outsz, const char *key)
 {
 	char sect[128], best[1200] = "";
 	const char *sub, *name;
-	size_t sublen, bestd = 3;
+	size_t sublen, bestd;
 
 	split_key(key, sect, sizeof(sect), &sub, &sublen, &name);
+	/* Two edits make "bad" look like "read": short names get one. */
+	bestd = strlen(name) <= 4 ? 2 : 3;
 	out[0] = '\0';
 	for (size_t i = 0; i < NKEYS; i++) {
 		char cand[1200];

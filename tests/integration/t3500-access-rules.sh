@@ -1,14 +1,17 @@
 #!/bin/bash
 test_description='access rules: the example configs of the docs, their rights tables, and config errors'
-# Every block between <!-- example-config: NAME --> and <!-- /example-config -->
-# in docs/*.md must pass --check-config. Where the same file has a table
-# between <!-- example-rights: NAME --> and <!-- /example-rights -->, each
-# row (repo) and user column (plus `anonymous`) is checked twice: against
-# `lfs-admin access` and against a live server started with that block
-# (download batch = read, upload batch = write, forced unlock = admin).
-# The `mirrored` column is checked against `lfs-admin access` and against
-# what `lfs-mirror sync` publishes after a writer uploads to the repo. So
-# the prose claim and the behaviour are the same data.
+# 1. Every block between <!-- example-config: NAME --> and
+#    <!-- /example-config --> in docs/*.md must pass --check-config.
+# 2. Where the same file has a table between <!-- example-rights: NAME -->
+#    and <!-- /example-rights -->, each row (repo) and user column (plus
+#    `anonymous`) is checked twice: against `lfs-admin access` and against
+#    a live server started with that block (download batch = read, upload
+#    batch = write, forced unlock = admin). The `mirrored` column is
+#    checked against `lfs-admin access` and against what `lfs-mirror sync`
+#    publishes after a writer uploads to the repo. So the prose claim and
+#    the behaviour are the same data.
+# 3. Every key in the Keys table of docs/configuration.md is known to the
+#    server; config errors are one line with file:line and a suggestion.
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
@@ -177,6 +180,30 @@ test_expect_success 'the docs hold the example blocks this test knows of' '
 	test "$blocks" -ge 4 &&
 	test -s configuration-rights.table && test -s deploy-deploy.table
 '
+
+# Every key of docs/configuration.md's table is one the server knows
+# (config.c's table): set to a junk value it may be a bad value, never an
+# unknown key. `.write` after `repo.PATTERN.read` means repo.PATTERN.write.
+awk '/^## Keys/ { on = 1; next } /^## / { on = 0 } on && /^\| `/' "$DOCS/configuration.md" |
+	cut -d'|' -f2 | grep -o '`[^`]*`' | tr -d '`' |
+	awk '/^\./ { print prefix $0; next } { print; p = $0; sub(/\.[^.]*$/, "", p); prefix = p }' |
+	sed 's/PATTERN/x/; s/NAME/x/' >documented-keys
+while read -r key; do
+	test_expect_success "documented key $key is known" '
+		sect=${key%%.*} name=${key##*.} &&
+		if [ "$sect.$name" = "$key" ]; then
+			printf "[%s]\n\t%s = junk-value\n" "$sect" "$name" >key.cfg
+		else
+			sub=${key#*.} && sub=${sub%.*} &&
+			printf "[%s \"%s\"]\n\t%s = junk-value\n" "$sect" "$sub" "$name" >key.cfg
+		fi &&
+		{ "$BIN/lfs-server" --check-config --config key.cfg >/dev/null 2>err; true; } &&
+		cat err &&
+		! grep -qE "unknown (key|section)|takes no name|needs a name" err
+	'
+done <documented-keys
+
+test_expect_success 'the keys table was found' 'test "$(wc -l <documented-keys)" -ge 30'
 
 # Config errors: exit 1, one line with file:line, key and a suggestion.
 # Each row: config text | words the one line must hold.
