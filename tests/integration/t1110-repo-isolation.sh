@@ -8,10 +8,6 @@ batch_for() {
 	batch "$2" "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}"
 }
 
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
-
 # forge OP REPO OID SIZE: a transfer token signed with DATA/secret, as the
 # server makes them (lfs-server/token.h).  The batch API may answer
 # downloads without a token when anonymous may read, so the download

@@ -27,10 +27,6 @@ expand() {
 	printf '%s' "$s"
 }
 
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
-
 # token_from_batch OP REPO OID SIZE: the Authorization value a batch
 # request hands out for that object.
 token_from_batch() {

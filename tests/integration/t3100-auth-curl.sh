@@ -87,11 +87,6 @@ ALL="batch-d batch-u get put verify locks-get lock locks-verify unlock"
 WRITES="batch-u put verify lock locks-verify unlock"
 READS="batch-d get locks-get"
 
-# The key the server signs with, and tokens made with it (so every field
-# can be set: an expired token, or one for another repo, oid or op).
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
 # make_token KIND USER REPO OID SIZE OP EXPIRES
 make_token() {
 	local key payload sig

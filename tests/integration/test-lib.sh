@@ -21,7 +21,8 @@
 #   running": it fails, naming the processes (and kills them), when a
 #   recorded pid is still alive, or when any process still has its cwd or
 #   an argument inside $TRASH (daemons a script started on its own).
-# - A failing test prints, after its output, the last lines of every log
+# - A failing test prints (on stderr, which prove shows without -v) its
+#   output, its body and the last lines of every log
 #   registered with test_log_file that changed during the test (or of the
 #   last one registered): the server's side of the failure.
 #
@@ -203,7 +204,7 @@ reap_leftovers() {
 	done
 	[ -n "$leftovers" ] || return 0
 	for p in $leftovers; do
-		say "#   still running: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) (pid $p, cwd $(readlink "/proc/$p/cwd" 2>/dev/null))"
+		say "# $TEST_NAME: still running: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) (pid $p, cwd $(readlink "/proc/$p/cwd" 2>/dev/null))" >&2
 	done
 	# shellcheck disable=SC2086
 	kill -9 $leftovers 2>/dev/null
@@ -236,11 +237,15 @@ test_expect_success() {
 	else
 		test_failed=$((test_failed + 1))
 		say "not ok $test_count - $title"
-		if [ -z "$verbose" ]; then
-			awk '{ print "#   " $0 }' "$TRASH/.test-out" | tail -n 40
-		fi
-		show_logs
-		printf '%s\n' "$body" | sed -e 's/^/#	/'
+		# The reason goes to stderr: prove shows it without -v.
+		{
+			say "# $TEST_NAME: not ok $test_count - $title"
+			if [ -z "$verbose" ]; then
+				awk '{ print "#   " $0 }' "$TRASH/.test-out" | tail -n 40
+			fi
+			show_logs
+			printf '%s\n' "$body" | sed -e 's/^/#	/'
+		} >&2
 		if [ -n "$immediate" ]; then
 			say "1..$test_count"
 			exit 1
@@ -269,6 +274,10 @@ test_done() {
 		exit 0
 	fi
 	exit 1
+}
+
+test_must_be_empty() {
+	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
 }
 
 b64url() {
