@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,9 +430,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return h->end(r);
 }
 
+/* The library logs every connection it refuses (over the connection or
+ * per-address limit): a flood would write a line per connection.  Those
+ * lines are written at most once a second, with the count left out. */
+static bool refusal_logged_recently(const char *msg, unsigned long *skipped)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	static unsigned long count;
+	time_t now = time(NULL);
+	bool quiet;
+
+	if (strncmp(msg, "Server reached connection limit", 31) != 0)
+		return false;
+	pthread_mutex_lock(&mu);
+	quiet = now == last;
+	if (quiet) {
+		count++;
+	} else {
+		*skipped = count;
+		count = 0;
+		last = now;
+	}
+	pthread_mutex_unlock(&mu);
+	return quiet;
+}
+
 static void on_library_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
+	unsigned long skipped = 0;
 	size_t n;
 
 	(void)cls;
@@ -439,7 +467,12 @@ static void on_library_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	log_warn("libmicrohttpd: %s", msg);
+	if (refusal_logged_recently(msg, &skipped))
+		return;
+	if (skipped)
+		log_warn("libmicrohttpd: %s (%lu more since the last such line)", msg, skipped);
+	else
+		log_warn("libmicrohttpd: %s", msg);
 }
 
 int http_start(struct server *srv, int listen_fd, struct err *err)
