@@ -34,7 +34,7 @@
 /* Connections one client address may hold (refused at accept beyond
  * that, so trickling clients from one address cannot take every
  * thread).  Off behind a proxy, where every client has its address. */
-#define CLIENT_CONN_LIMIT 32
+#define CLIENT_CONN_LIMIT 64
 #define THREAD_STACK (512 * 1024)
 /* Seconds a client should wait after a 503 (out of file descriptors). */
 #define BUSY_RETRY_AFTER "2"
