@@ -477,8 +477,10 @@ static void on_library_log(void *cls, const char *fmt, va_list ap)
 
 int http_start(struct server *srv, int listen_fd, struct err *err)
 {
+	/* poll, not select: with the descriptor limit raised, sockets past
+	 * FD_SETSIZE (1024) are normal, and select cannot wait on them. */
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 					 { MHD_OPTION_END, 0, NULL } };
 	long long fd_limit;
