@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@
 /* Connections one client address may hold (refused at accept beyond
  * that, so trickling clients from one address cannot take every
  * thread).  Off behind a proxy, where every client has its address. */
-#define CLIENT_CONN_LIMIT 32
+#define CLIENT_CONN_LIMIT 64
 #define THREAD_STACK (512 * 1024)
 /* Seconds a client should wait after a 503 (out of file descriptors). */
 #define BUSY_RETRY_AFTER "2"
@@ -430,9 +431,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return h->end(r);
 }
 
+/* The library logs every connection it refuses (over the connection or
+ * per-address limit): a flood would write a line per connection.  Those
+ * lines are written at most once a second, with the count left out. */
+static bool refusal_logged_recently(const char *msg, unsigned long *skipped)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static time_t last;
+	static unsigned long count;
+	time_t now = time(NULL);
+	bool quiet;
+
+	if (strncmp(msg, "Server reached connection limit", 31) != 0)
+		return false;
+	pthread_mutex_lock(&mu);
+	quiet = now == last;
+	if (quiet) {
+		count++;
+	} else {
+		*skipped = count;
+		count = 0;
+		last = now;
+	}
+	pthread_mutex_unlock(&mu);
+	return quiet;
+}
+
 static void on_library_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
+	unsigned long skipped = 0;
 	size_t n;
 
 	(void)cls;
@@ -440,13 +468,20 @@ static void on_library_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
-	log_warn("libmicrohttpd: %s", msg);
+	if (refusal_logged_recently(msg, &skipped))
+		return;
+	if (skipped)
+		log_warn("libmicrohttpd: %s (%lu more since the last such line)", msg, skipped);
+	else
+		log_warn("libmicrohttpd: %s", msg);
 }
 
 int http_start(struct server *srv, int listen_fd, struct err *err)
 {
+	/* poll, not select: with the descriptor limit raised, sockets past
+	 * FD_SETSIZE (1024) are normal, and select cannot wait on them. */
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			     MHD_USE_ITC | MHD_USE_ERROR_LOG;
+			     MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[3] = { { MHD_OPTION_END, 0, NULL }, { MHD_OPTION_END, 0, NULL },
 					 { MHD_OPTION_END, 0, NULL } };
 	long long fd_limit;

@@ -134,7 +134,8 @@ static int migrate(sqlite3 *db, const char *path, struct err *err)
 			goto fail;
 		v++;
 	}
-	if (v > from)
+	/* A new file (version 0) is not news; an upgrade is. */
+	if (v > from && from > 0)
 		log_info("%s: schema migrated from version %d to %d", path, from, v);
 	return 0;
 fail:

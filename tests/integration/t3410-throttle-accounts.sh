@@ -60,17 +60,21 @@ flood() {
 }
 
 test_expect_success 'a flood of 1030 other addresses does not release a locked address' '
+	test "$(st 10.0.0.9 nobody:x)" = 401 &&
+	test "$(st 10.0.0.9 nobody:x)" = 401 &&
+	test "$(st 10.0.0.9 nobody:x)" = 401 &&
+	test "$(st 10.0.0.9 mallory:mpw)" = 429 &&
 	flood &&
-	test "$(st 10.0.0.1 mallory:mpw)" = 429 &&
+	test "$(st 10.0.0.9 mallory:mpw)" = 429 &&
 	test "$(st 2001:db8:7::5 mallory:mpw)" = 429
 '
 
 # Two X-Forwarded-For lines: the client sent the first, the proxy added
 # the last.  Only the proxy's value counts.
 test_expect_success 'X-Forwarded-For: the last value of the last header line counts' '
-	test "$(st 198.51.100.1 alice:x -H "X-Forwarded-For: 192.0.2.50")" = 401 &&
-	test "$(st 198.51.100.2 alice:x -H "X-Forwarded-For: 192.0.2.50")" = 401 &&
-	test "$(st 198.51.100.3 alice:x -H "X-Forwarded-For: 10.1.1.1, 192.0.2.50")" = 401 &&
+	test "$(st 198.51.100.1 nobody:x -H "X-Forwarded-For: 192.0.2.50")" = 401 &&
+	test "$(st 198.51.100.2 nobody:x -H "X-Forwarded-For: 192.0.2.50")" = 401 &&
+	test "$(st 198.51.100.3 nobody:x -H "X-Forwarded-For: 10.1.1.1, 192.0.2.50")" = 401 &&
 	test "$(http_status GET "$LFS_URL/r/info/lfs/locks" -u alice:apw -H "X-Forwarded-For: 192.0.2.50")" = 429 &&
 	test "$(st 198.51.100.4 alice:apw -H "X-Forwarded-For: 192.0.2.51")" = 200 &&
 	test "$(st 198.51.100.1 alice:apw)" = 200
