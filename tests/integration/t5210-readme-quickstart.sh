@@ -31,7 +31,8 @@ start_make_run() {
 			i=$((i + 1))
 		done
 		if grep -q "^listening on" make.out; then
-			SERVER_PID=$(pgrep -P $MAKE_PID)
+			SERVER_PID=$(cat "/proc/$MAKE_PID/task/$MAKE_PID/children" 2>/dev/null)
+			SERVER_PID=${SERVER_PID%% *}
 			[ -n "$SERVER_PID" ] || { echo "no server under make" >&2; return 1; }
 			test_atexit "kill $SERVER_PID 2>/dev/null; wait $MAKE_PID 2>/dev/null"
 			return 0
