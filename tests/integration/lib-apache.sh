@@ -34,9 +34,15 @@ APACHE_HOME=${APACHE_HOME:-$TRASH/home}
 APACHE_PID=
 
 apache_public_html() {
-	mkdir -p "$APACHE_HOME/$1/public_html" &&
-	chmod a+rx "$APACHE_HOME" "$APACHE_HOME/$1" "$APACHE_HOME/$1/public_html" &&
-	printf '%s\n' "$APACHE_HOME/$1/public_html"
+	local dir="$APACHE_HOME/$1/public_html"
+	mkdir -p "$dir" &&
+	chmod a+rx "$APACHE_HOME" "$APACHE_HOME/$1" "$dir" || return 1
+	# A checkout under a private home would give 403s that look like bugs.
+	if [ "$(id -u)" = 0 ] && ! runuser -u www-data -- test -x "$dir"; then
+		echo "apache_public_html: www-data cannot reach $dir: a directory above it is not world-searchable" >&2
+		return 1
+	fi
+	printf '%s\n' "$dir"
 }
 
 # apache_conf OVERRIDE BASE PORT: the config file's text.
