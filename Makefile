@@ -36,7 +36,8 @@ sanobj = $(patsubst %.c,build/san/%.o,$(1))
 all: $(BINS)
 
 help:
-	@echo "make run      build and start the server on 127.0.0.1:8080 (data in ./lfs-data)"
+	@echo "make run      build and start the server on 127.0.0.1:8080 (data in ./lfs-data;"
+	@echo "              LISTEN=HOST:PORT and LFS_DATA=DIR choose others)"
 	@echo "make test     build and run every test (unit + integration)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
 	@echo "make install  install binaries into \$$DESTDIR\$$PREFIX/bin (PREFIX=$(PREFIX))"
@@ -97,10 +98,15 @@ integration: $(BINS) build/.deps-test
 test: $(BINS) $(UNIT_TESTS) build/.deps-test
 	prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh
 
+# `make run LISTEN=127.0.0.1:9000 LFS_DATA=/some/dir` picks another port or
+# data directory.  The data directory is private (0700): it holds the
+# signing key.
+LISTEN ?= 127.0.0.1:8080
+LFS_DATA ?= lfs-data
 run: $(BINS)
-	@mkdir -p lfs-data
-	@echo "paste into your repository:  git config lfs.url http://127.0.0.1:8080/<owner>/<repo>.git/info/lfs"
-	exec build/bin/lfs-server --listen 127.0.0.1:8080 --data ./lfs-data
+	@mkdir -p -m 700 $(LFS_DATA)
+	@echo "paste into your repository:  git config lfs.url http://$(LISTEN)/<owner>/<repo>.git/info/lfs"
+	exec build/bin/lfs-server --listen $(LISTEN) --data $(LFS_DATA)
 
 bench: $(BINS) build/.deps-test
 	@scripts/deps.sh bench

@@ -27,6 +27,7 @@ test|bench)
 	have_cmd sqlite3 || need="$need sqlite3"
 	have_cmd openssl || need="$need openssl"
 	have_cmd htpasswd || need="$need apache2-utils"
+	[ -x /usr/sbin/apache2 ] || need="$need apache2"
 	have_cmd jq || need="$need jq"
 	have_cmd python3 || need="$need python3"
 	have_cmd javac || need="$need default-jdk-headless"

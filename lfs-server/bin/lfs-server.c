@@ -64,6 +64,20 @@ static int read_file(char **out, const char *path, struct err *err)
 	return 0;
 }
 
+/* A TLS key others can read is as good as published: refuse it at start,
+ * as token_key_load() refuses such a secret. */
+static int check_key_private(const char *path, struct err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+	if (st.st_mode & 077)
+		return err_set(err, ERR_INVALID, "tls-key '%s' is readable by others (mode %03o); chmod 600 it",
+			       path, (unsigned)(st.st_mode & 0777));
+	return 0;
+}
+
 static void usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "lfs-server: %s%s\n%s", what, arg, usage);
@@ -148,6 +162,7 @@ static int open_state(struct server *srv, struct err *err)
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
 		return err_set(err, ERR_INVALID, "server.tls-cert and server.tls-key go together");
 	if (cfg->tls_cert && (read_file(&srv->tls_cert_pem, cfg->tls_cert, err) < 0 ||
+			      check_key_private(cfg->tls_key, err) < 0 ||
 			      read_file(&srv->tls_key_pem, cfg->tls_key, err) < 0))
 		return -1;
 	return 0;

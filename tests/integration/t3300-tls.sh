@@ -15,7 +15,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
 	-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
 	-keyout other-key.pem -out other-cert.pem 2>/dev/null
-chmod 600 key.pem
+chmod 600 key.pem other-key.pem
 
 cat >server.cfg <<EOF
 [server]
@@ -153,5 +153,25 @@ test_expect_success 'a key that does not match the certificate: exit 1, never a 
 	test_expect_code 1 "$BIN/lfs-server" --config mismatch.cfg --listen 127.0.0.1:0 --data "$TRASH/d3" >out 2>err &&
 	! grep -q "^listening" err
 '
+
+# The key file's mode, one row each: refused (exit 1, one line naming the
+# key and the fix, never a listening line) unless only its owner may read it.
+# timeout: a server that wrongly accepts the key would serve forever.
+for mode in 640 604 644 660 400 600; do
+	case $mode in 400|600) want=0 ;; *) want=1 ;; esac
+	test_expect_success "a TLS key with mode $mode: $( [ $want = 1 ] && echo "refused at start" || echo "accepted")" '
+		cp key.pem key-$mode.pem && chmod $mode key-$mode.pem &&
+		printf "[server]\n\ttls-cert = %s\n\ttls-key = %s\n" "$TRASH/cert.pem" "$TRASH/key-$mode.pem" >mode.cfg &&
+		if [ $want = 1 ]; then
+			test_expect_code 1 timeout 20 "$BIN/lfs-server" --config mode.cfg --listen 127.0.0.1:0 --data "$TRASH/d-$mode" >out 2>err &&
+			test "$(wc -l <err)" -eq 1 &&
+			grep -q "tls-key .*key-$mode.pem.* is readable by others (mode $mode); chmod 600 it" err
+		else
+			DATA="$TRASH/d-$mode" start_lfs_server --config mode.cfg &&
+			test "$(http_status GET "$LFS_URL/healthz" --cacert cert.pem)" = 200 &&
+			stop_lfs_server
+		fi
+	'
+done
 
 test_done

@@ -44,8 +44,7 @@ nginx_conf() {
 		    uwsgi_temp_path $TRASH/ng/uwsgi;
 		    scgi_temp_path $TRASH/ng/scgi;
 		EOC
-		awk '/^### nginx/{f=1} f&&/^    server \{/{p=1} p{print} p&&/^    \}/{exit}' \
-			"$TEST_ROOT/docs/mirrors.md" |
+		doc_block "$TEST_ROOT/docs/mirrors.md" '^### nginx' |
 			sed -e "s|listen 443 ssl;|listen 127.0.0.1:$1;|" -e "s|/srv/tock-lfs|$M|g"
 		echo "}"
 	} >"$TRASH/ng/nginx.conf"

@@ -351,3 +351,23 @@ sha256_of() {
 obj_path() {
 	printf '%s/objects/%s/%s/%s\n' "$1" "$(printf %s "$2" | cut -c1-2)" "$(printf %s "$2" | cut -c3-4)" "$2"
 }
+
+# doc_block FILE PATTERN [N]: the Nth (default 1) indented code block (four
+# spaces, printed without them) after the first line of FILE matching the
+# extended regex PATTERN, so that tests run the docs' own snippets.
+# Fails if there is no such block.
+doc_block() {
+	awk -v pat="$2" -v want="${3:-1}" '
+		!found { if ($0 ~ pat) found = 1; next }
+		/^#/ { exit }
+		/^    / || (/^$/ && inblk) {
+			if (!inblk) { inblk = 1; n++; held = "" }
+			if (n != want) next
+			if ($0 == "") { held = held "\n"; next }
+			printf "%s%s\n", held, substr($0, 5); held = ""; printed = 1
+			next
+		}
+		{ inblk = 0; if (n >= want) exit }
+		END { exit !printed }
+	' "$1"
+}
