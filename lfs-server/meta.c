@@ -159,7 +159,8 @@ static int migrate(sqlite3 *db, const char *path, struct err *err)
 			goto fail;
 		v++;
 	}
-	if (v > from)
+	/* A new file is no news; an upgraded one is, for whoever reads the log. */
+	if (from > 0 && v > from)
 		log_info("%s: schema migrated from version %d to %d", path, from, v);
 	return 0;
 fail:
