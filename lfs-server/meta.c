@@ -15,9 +15,44 @@
 
 #define BUSY_TIMEOUT_MS 10000
 
+/* Every statement, prepared once per pooled connection. */
+enum {
+	ST_LOOKUP, ST_INSERT, ST_FEED_INSERT,
+	ST_LOCK_BY_PATH, ST_LOCK_BY_ID, ST_LOCK_INSERT, ST_LOCK_LIST, ST_LOCK_DELETE,
+	ST_REPOS, ST_CATCH_UP, ST_FEED_LIST, ST_FEED_GET,
+	ST_COUNT
+};
+
+#define NOW "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_LOOKUP] = "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
+		      "WHERE j.repo = ?1 AND j.oid = ?2",
+	[ST_INSERT] = "INSERT OR IGNORE INTO journal (repo, oid, size, user, time) "
+		      "VALUES (?1, ?2, ?3, ?4, " NOW ")",
+	/* Not INSERT OR IGNORE: an ignored row still uses up a seq. */
+	[ST_FEED_INSERT] = "INSERT INTO feed (oid, size, time) SELECT ?1, ?2, " NOW " "
+			   "WHERE NOT EXISTS (SELECT 1 FROM feed WHERE oid = ?1)",
+	[ST_LOCK_BY_PATH] = "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND path = ?2",
+	[ST_LOCK_BY_ID] = "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND id = ?2",
+	[ST_LOCK_INSERT] = "INSERT INTO locks (id, repo, path, owner, locked_at) VALUES "
+			   "(?1, ?2, ?3, ?4, " NOW ") RETURNING locked_at",
+	[ST_LOCK_LIST] = "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 "
+			 "AND (?2 IS NULL OR path = ?2) AND (?3 IS NULL OR id = ?3) AND id > ?4 "
+			 "ORDER BY id LIMIT ?5",
+	[ST_LOCK_DELETE] = "DELETE FROM locks WHERE id = ?1",
+	[ST_REPOS] = "SELECT DISTINCT repo FROM journal ORDER BY repo",
+	/* Only rows not in the feed yet: INSERT OR IGNORE would use up a seq
+	 * per ignored row and write at every start (a full disk). */
+	[ST_CATCH_UP] = "INSERT INTO feed (oid, size, time) SELECT oid, size, " NOW " FROM journal "
+			"WHERE repo = ?1 AND oid NOT IN (SELECT oid FROM feed) ORDER BY seq",
+	[ST_FEED_LIST] = "SELECT seq, oid, size, time FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[ST_FEED_GET] = "SELECT seq, size FROM feed WHERE oid = ?1",
+};
+
 struct conn {
 	sqlite3 *db;
-	sqlite3_stmt *lookup, *insert, *feed_insert;
+	sqlite3_stmt *st[ST_COUNT];
 	struct conn *next;
 };
 
@@ -82,9 +117,8 @@ static void conn_free(struct conn *c)
 {
 	if (!c)
 		return;
-	sqlite3_finalize(c->lookup);
-	sqlite3_finalize(c->insert);
-	sqlite3_finalize(c->feed_insert);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -134,8 +168,8 @@ static int migrate(sqlite3 *db, const char *path, struct err *err)
 			goto fail;
 		v++;
 	}
-	/* A new file (version 0) is not news; an upgrade is. */
-	if (v > from && from > 0)
+	/* A new file is no news; an upgraded one is, for whoever reads the log. */
+	if (from > 0 && v > from)
 		log_info("%s: schema migrated from version %d to %d", path, from, v);
 	return 0;
 fail:
@@ -173,20 +207,13 @@ static int conn_open(struct conn **out, const char *path, bool first, struct err
 		conn_free(c);
 		return rc;
 	}
-	if (sqlite3_prepare_v3(c->db, "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
-			       "WHERE j.repo = ?1 AND j.oid = ?2", -1,
-			       SQLITE_PREPARE_PERSISTENT, &c->lookup, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(c->db, "INSERT OR IGNORE INTO journal (repo, oid, size, user, time) "
-			       "VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", -1,
-			       SQLITE_PREPARE_PERSISTENT, &c->insert, NULL) != SQLITE_OK ||
-	    /* Not INSERT OR IGNORE: an ignored row still uses up a seq. */
-	    sqlite3_prepare_v3(c->db, "INSERT INTO feed (oid, size, time) "
-			       "SELECT ?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-			       "WHERE NOT EXISTS (SELECT 1 FROM feed WHERE oid = ?1)", -1,
-			       SQLITE_PREPARE_PERSISTENT, &c->feed_insert, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, path);
-		conn_free(c);
-		return rc;
+	for (int i = 0; i < ST_COUNT; i++) {
+		if (sqlite3_prepare_v3(c->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i],
+				       NULL) != SQLITE_OK) {
+			rc = db_err(err, c->db, path);
+			conn_free(c);
+			return rc;
+		}
 	}
 	*out = c;
 	return 0;
@@ -261,6 +288,7 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err)
 {
 	struct conn *c = acquire(m);
+	sqlite3_stmt *st = c->st[ST_LOOKUP];
 	int rc = 0;
 	/* One read transaction for all lookups: one WAL snapshot and one set
 	 * of file locks instead of one per oid. */
@@ -271,23 +299,30 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 		sizes_out[i] = -1;
 		if (seqs_out)
 			seqs_out[i] = -1;
-		sqlite3_bind_text(c->lookup, 1, repo, -1, SQLITE_STATIC);
-		sqlite3_bind_text(c->lookup, 2, oids[i], -1, SQLITE_STATIC);
-		step = sqlite3_step(c->lookup);
+		sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, oids[i], -1, SQLITE_STATIC);
+		step = sqlite3_step(st);
 		if (step == SQLITE_ROW) {
-			sizes_out[i] = sqlite3_column_int64(c->lookup, 0);
-			if (seqs_out && sqlite3_column_type(c->lookup, 1) != SQLITE_NULL)
-				seqs_out[i] = sqlite3_column_int64(c->lookup, 1);
+			sizes_out[i] = sqlite3_column_int64(st, 0);
+			if (seqs_out && sqlite3_column_type(st, 1) != SQLITE_NULL)
+				seqs_out[i] = sqlite3_column_int64(st, 1);
 		}
 		else if (step != SQLITE_DONE)
 			rc = db_err(err, c->db, "lookup");
-		sqlite3_reset(c->lookup);
+		sqlite3_reset(st);
 	}
-	sqlite3_clear_bindings(c->lookup);
+	sqlite3_clear_bindings(st);
 	if (txn)
 		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 	release(m, c);
 	return rc;
+}
+
+/* Makes a statement ready for its next use. */
+static void st_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 /* Runs a prepared statement that returns no rows, then resets it. */
@@ -327,25 +362,26 @@ int meta_add_object(struct meta *m, const char *repo, const char *oid,
 		    long long size, const char *user, bool mirrored, struct err *err)
 {
 	struct conn *c = acquire(m);
+	sqlite3_stmt *ins = c->st[ST_INSERT], *feed = c->st[ST_FEED_INSERT];
 	int rc;
 
 	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	sqlite3_bind_text(c->insert, 1, repo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(c->insert, 2, oid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(c->insert, 3, size);
-	sqlite3_bind_text(c->insert, 4, user ? user : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(c->feed_insert, 1, oid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(c->feed_insert, 2, size);
-	if ((rc = step_done(c, c->insert, "insert", err)) < 0 ||
-	    (mirrored && (rc = step_done(c, c->feed_insert, "feed insert", err)) < 0)) {
+	sqlite3_bind_text(ins, 1, repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, size);
+	sqlite3_bind_text(ins, 4, user ? user : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(feed, 1, oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(feed, 2, size);
+	if ((rc = step_done(c, ins, "insert", err)) < 0 ||
+	    (mirrored && (rc = step_done(c, feed, "feed insert", err)) < 0)) {
 		txn_rollback(c);
 		goto out;
 	}
 	rc = txn_commit(c, err);
 out:
-	sqlite3_clear_bindings(c->insert);
-	sqlite3_clear_bindings(c->feed_insert);
+	sqlite3_clear_bindings(ins);
+	sqlite3_clear_bindings(feed);
 	release(m, c);
 	return rc;
 }
@@ -360,16 +396,14 @@ static void lock_from_row(struct lock *l, sqlite3_stmt *st)
 	snprintf(l->locked_at, sizeof(l->locked_at), "%s", (const char *)sqlite3_column_text(st, 3));
 }
 
-/* Runs a one-row query; 0 with *found set, or an error. */
-static int query_lock(struct conn *c, const char *sql, const char *a, const char *b,
+/* Runs a one-row lock query; 0 with *found set, or an error. */
+static int query_lock(struct conn *c, int which, const char *a, const char *b,
 		      struct lock *out, bool *found, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[which];
 	int rc = 0, step;
 
 	*found = false;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return db_err(err, c->db, "prepare");
 	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
@@ -379,7 +413,7 @@ static int query_lock(struct conn *c, const char *sql, const char *a, const char
 	} else if (step != SQLITE_DONE) {
 		rc = db_err(err, c->db, "select lock");
 	}
-	sqlite3_finalize(st);
+	st_done(st);
 	return rc;
 }
 
@@ -387,7 +421,7 @@ int meta_lock_create(struct meta *m, const char *repo, const char *path,
 		     const char *owner, struct lock *out, struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[ST_LOCK_INSERT];
 	unsigned char rnd[16];
 	bool found;
 	int rc = 0;
@@ -400,17 +434,10 @@ int meta_lock_create(struct meta *m, const char *repo, const char *path,
 		snprintf(out->id + 2 * i, 3, "%02x", rnd[i]);
 	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND path = ?2",
-			     repo, path, out, &found, err)) < 0)
+	if ((rc = query_lock(c, ST_LOCK_BY_PATH, repo, path, out, &found, err)) < 0)
 		goto rollback;
 	if (found) {
 		rc = err_set(err, ERR_CONFLICT, "already created lock");
-		goto rollback;
-	}
-	if (sqlite3_prepare_v2(c->db, "INSERT INTO locks (id, repo, path, owner, locked_at) VALUES "
-			       "(?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) RETURNING locked_at",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "prepare");
 		goto rollback;
 	}
 	sqlite3_bind_text(st, 1, out->id, -1, SQLITE_STATIC);
@@ -424,12 +451,11 @@ int meta_lock_create(struct meta *m, const char *repo, const char *path,
 	snprintf(out->locked_at, sizeof(out->locked_at), "%s", (const char *)sqlite3_column_text(st, 0));
 	snprintf(out->path, sizeof(out->path), "%s", path);
 	snprintf(out->owner, sizeof(out->owner), "%s", owner);
-	sqlite3_finalize(st);
-	st = NULL;
+	st_done(st);
 	rc = txn_commit(c, err);
 	goto out;
 rollback:
-	sqlite3_finalize(st);
+	st_done(st);
 	txn_rollback(c);
 out:
 	release(m, c);
@@ -441,16 +467,10 @@ int meta_lock_list(struct meta *m, const char *repo, const char *path, const cha
 		   int *more, struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[ST_LOCK_LIST];
 	int rc = 0, n = 0, step;
 
 	*more = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 "
-			       "AND (?2 IS NULL OR path = ?2) AND (?3 IS NULL OR id = ?3) AND id > ?4 "
-			       "ORDER BY id LIMIT ?5", -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "prepare");
-		goto out;
-	}
 	sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
 	if (path)
 		sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
@@ -467,8 +487,7 @@ int meta_lock_list(struct meta *m, const char *repo, const char *path, const cha
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = db_err(err, c->db, "list locks");
-out:
-	sqlite3_finalize(st);
+	st_done(st);
 	release(m, c);
 	*n_out = n;
 	return rc;
@@ -478,14 +497,13 @@ int meta_lock_delete(struct meta *m, const char *repo, const char *id,
 		     const char *owner, struct lock *out, struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[ST_LOCK_DELETE];
 	bool found;
 	int rc;
 
 	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	if ((rc = query_lock(c, "SELECT id, path, owner, locked_at FROM locks WHERE repo = ?1 AND id = ?2",
-			     repo, id, out, &found, err)) < 0)
+	if ((rc = query_lock(c, ST_LOCK_BY_ID, repo, id, out, &found, err)) < 0)
 		goto rollback;
 	if (!found) {
 		rc = err_set(err, ERR_NOTFOUND, "lock not found");
@@ -496,19 +514,15 @@ int meta_lock_delete(struct meta *m, const char *repo, const char *id,
 			     out->owner);
 		goto rollback;
 	}
-	if (sqlite3_prepare_v2(c->db, "DELETE FROM locks WHERE id = ?1", -1, &st, NULL) != SQLITE_OK ||
-	    (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC), sqlite3_step(st)) != SQLITE_DONE) {
-		rc = db_err(err, c->db, "delete lock");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = step_done(c, st, "delete lock", err)) < 0)
 		goto rollback;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
 	rc = txn_commit(c, err);
 	goto out;
 rollback:
-	sqlite3_finalize(st);
 	txn_rollback(c);
 out:
+	sqlite3_clear_bindings(st);
 	release(m, c);
 	return rc;
 }
@@ -519,48 +533,33 @@ int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *
 		       void *arg, long long *added, struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *repos = NULL, *ins = NULL;
+	sqlite3_stmt *repos = c->st[ST_REPOS], *ins = c->st[ST_CATCH_UP];
 	int rc = 0, step;
 
 	*added = 0;
 	if ((rc = txn_begin(c, err)) < 0)
 		goto out;
-	if (sqlite3_prepare_v2(c->db, "SELECT DISTINCT repo FROM journal ORDER BY repo", -1, &repos, NULL) != SQLITE_OK ||
-	    /* Only rows not in the feed yet: INSERT OR IGNORE would use up a
-	     * seq per ignored row and write at every start (a full disk). */
-	    sqlite3_prepare_v2(c->db, "INSERT INTO feed (oid, size, time) SELECT oid, size, "
-			       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM journal WHERE repo = ?1 "
-			       "AND oid NOT IN (SELECT oid FROM feed) ORDER BY seq",
-			       -1, &ins, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "prepare");
-		goto rollback;
-	}
 	while ((step = sqlite3_step(repos)) == SQLITE_ROW) {
 		const char *repo = (const char *)sqlite3_column_text(repos, 0);
 		if (!mirrored(repo, arg))
 			continue;
 		sqlite3_bind_text(ins, 1, repo, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(ins) != SQLITE_DONE) {
-			rc = db_err(err, c->db, "feed catch-up");
+		if ((rc = step_done(c, ins, "feed catch-up", err)) < 0)
 			goto rollback;
-		}
 		*added += sqlite3_changes(c->db);
-		sqlite3_reset(ins);
 	}
 	if (step != SQLITE_DONE) {
 		rc = db_err(err, c->db, "list repos");
 		goto rollback;
 	}
-	sqlite3_finalize(repos);
-	sqlite3_finalize(ins);
-	repos = ins = NULL;
+	st_done(repos);
 	rc = txn_commit(c, err);
 	goto out;
 rollback:
-	sqlite3_finalize(repos);
-	sqlite3_finalize(ins);
+	st_done(repos);
 	txn_rollback(c);
 out:
+	sqlite3_clear_bindings(ins);
 	release(m, c);
 	return rc;
 }
@@ -569,15 +568,10 @@ int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry
 		   int *n_out, int *more, struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[ST_FEED_LIST];
 	int rc = 0, n = 0, step;
 
 	*more = 0;
-	if (sqlite3_prepare_v2(c->db, "SELECT seq, oid, size, time FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "prepare");
-		goto out;
-	}
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, limit + 1);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -593,8 +587,7 @@ int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = db_err(err, c->db, "list feed");
-out:
-	sqlite3_finalize(st);
+	st_done(st);
 	release(m, c);
 	*n_out = n;
 	return rc;
@@ -604,13 +597,9 @@ int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *si
 		  struct err *err)
 {
 	struct conn *c = acquire(m);
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = c->st[ST_FEED_GET];
 	int rc = 0, step;
 
-	if (sqlite3_prepare_v2(c->db, "SELECT seq, size FROM feed WHERE oid = ?1", -1, &st, NULL) != SQLITE_OK) {
-		rc = db_err(err, c->db, "prepare");
-		goto out;
-	}
 	sqlite3_bind_text(st, 1, oid, -1, SQLITE_STATIC);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
@@ -621,8 +610,7 @@ int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *si
 	} else {
 		rc = db_err(err, c->db, "feed lookup");
 	}
-out:
-	sqlite3_finalize(st);
+	st_done(st);
 	release(m, c);
 	return rc;
 }

@@ -111,11 +111,29 @@ test_expect_success 'lfs-admin fsck is clean on the upgraded data dir' '
 	grep -q "^fsck: 7 objects .* 8 journal rows, 5 feed rows, 0 orphans: 0 problems$" out
 '
 
-test_expect_success 'server stops cleanly; a second start finds nothing to migrate' '
-	stop_lfs_server &&
-	start_lfs_server --config server.cfg &&
-	test "$(schema_version "$DATA/meta.db")" = "$NEWEST" &&
-	stop_lfs_server
+test_expect_success 'lfs-admin uploads lists the old rows with their users, then the new one' '
+	"$BIN/lfs-admin" --data "$DATA" uploads >out &&
+	cut -f3,4,6 out >actual &&
+	{ awk "\$1 == \"object\" { u = (\$2 ~ /^tock/) ? \"alice\" : \"bob\"; printf \"%s\t%s\t%s\n\", \$2, u, \$3 }" "$MANIFEST" &&
+	  printf "tock/kernel\talice\t%s\n" "$(sha256_of new.bin)"; } >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'server stops cleanly' 'stop_lfs_server'
+
+start_lfs_server --config server.cfg || { echo "Bail out! no second start"; exit 1; }
+test_expect_success 'a second start finds nothing to migrate' '
+	! grep -q "schema migrated" "$LFS_LOG" &&
+	test "$(schema_version "$DATA/meta.db")" = "$NEWEST"
+'
+test_expect_success 'server stops cleanly again' 'stop_lfs_server'
+
+test_expect_success 'a data dir of a newer schema is refused with a clear error, and left alone' '
+	cp -R "$FIX/datadir-v1" newer && chmod 600 newer/secret &&
+	sqlite3 newer/meta.db "PRAGMA user_version = $((NEWEST + 1))" &&
+	test_expect_code 1 timeout 20 "$BIN/lfs-server" --listen 127.0.0.1:0 --data newer 2>err &&
+	grep -q "schema version $((NEWEST + 1)), newer than this lfs-server" err &&
+	test "$(schema_version newer/meta.db)" = $((NEWEST + 1))
 '
 
 test_done
