@@ -57,6 +57,9 @@ int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *o
 	char *ref = NULL;
 	int rc = 0;
 
+	/* Partial downloads of an interrupted run go first. */
+	if (objs->n > 0)
+		lfscache_sweep_tmp(r);
 	for (size_t i = 0; i < objs->n && rc == 0; i++) {
 		const struct lfsobj *o = &objs->items[i];
 		if (o->size > 0 && !lfscache_has(r, o->oid, o->size))

@@ -424,6 +424,19 @@ static int origin_of(const char *url, char **scheme, char **host, char **port)
 	return rc;
 }
 
+char *lfsapi_origin(const char *url)
+{
+	char *scheme, *host, *port, *out = NULL;
+
+	/* libcurl hands IPv6 hosts back in brackets. */
+	if (origin_of(url, &scheme, &host, &port) == 0 && asprintf(&out, "%s://%s:%s", scheme, host, port) < 0)
+		out = NULL;
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	return out;
+}
+
 bool lfsapi_same_origin(const char *a, const char *b)
 {
 	char *sa, *ha, *pa, *sb = NULL, *hb = NULL, *pb = NULL;
