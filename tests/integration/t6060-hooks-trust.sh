@@ -21,6 +21,8 @@ fresh_creds() {
 	printf 'http://alice:s3cret-pw@127.0.0.1:%s\n' "$HOME_PORT" >"$TRASH/creds"
 }
 
+lfs_in() { (cd "$1" && shift && lfs-hooks "$@"); }
+
 # Number of requests logged so far; the requests after such a mark.
 mark() { wc -l <hostile/log; }
 since() { tail -n +"$(($1 + 1))" hostile/log; }
@@ -99,9 +101,19 @@ test_expect_success 'download on the endpoint itself carries the credentials (co
 	cmp work/lib.a "$(obj_path dl/.git/lfs "$oid")"
 '
 
-# No byte of a server message reaches the terminal as a control character.
-lfs_in() { (cd "$1" && shift && lfs-hooks "$@"); }
+test_expect_success 'bad bytes from an href on another host: the warning names that host, not the server' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/dl-bad-other/info/lfs" &&
+	git -C dl config lfs.transfer.maxretries 0 &&
+	rm -rf dl/.git/lfs/objects &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat err &&
+	grep "from http://127.0.0.1:$OTHER_PORT .*corrupt" err &&
+	! grep "from $HOME_URL.*corrupt" err &&
+	test_path_is_missing "$(obj_path dl/.git/lfs "$(sha256_of work/lib.a)")"
+'
 
+# No byte of a server message reaches the terminal as a control character.
 no_controls() {
 	! LC_ALL=C grep -q "[[:cntrl:]]" "$1"
 }
