@@ -89,6 +89,16 @@ fetch_case dl-other 'the download href on another port' 'GET /dl/'
 fetch_case dl-redirect 'a download redirected to another port' 'GET /dl/'
 fetch_case batch-redirect 'a batch redirected to another port' 'POST /batch-redirect/info/lfs/objects/batch '
 
+test_expect_success 'a batch redirected away that answers 401: the stored credentials are not rejected' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/batch-redirect/info/lfs" &&
+	rm -rf dl/.git/lfs/objects &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat err &&
+	grep "redirected to another host" err &&
+	grep "alice:s3cret-pw@127.0.0.1:$HOME_PORT" creds
+'
+
 test_expect_success 'download on the endpoint itself carries the credentials (control)' '
 	fresh_creds &&
 	git -C dl config lfs.url "$HOME_URL/dl-home/info/lfs" &&
