@@ -8,9 +8,9 @@
 #include "lfsapi.h"
 #include "lfscache.h"
 #include "mirrors.h"
+#include "say.h"
 #include "scan.h"
 #include "tq.h"
-#include "say.h"
 
 /* The ref git-lfs names in download batches: the current branch. */
 static char *current_ref(struct lfsrepo *r)

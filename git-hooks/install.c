@@ -217,8 +217,8 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
 	if (e->level < GIT_CONFIG_LEVEL_LOCAL) {
 		if (!(c->noted_levels & (1u << e->level))) {
 			c->noted_levels |= 1u << e->level;
-			say_warn("note: %s sets %s; this repository's own filter settings take precedence", level_name(e->level),
-				 e->name);
+			say_warn("note: %s sets %s; this repository's own filter settings take precedence",
+				 level_name(e->level), e->name);
 		}
 		return 0;
 	}
@@ -324,7 +324,7 @@ static int install_hooks(const char *dir, const char *binary, struct err *err)
 				rc = err_set_errno(err, ERR_IO, "cannot keep '%s' as '%s'", path, chained);
 			} else {
 				say_info("Kept the existing %s hook as %s; it runs with lfs-hooks.", our_hooks[i],
-				       chained);
+					 chained);
 			}
 		}
 		if (rc == 0) {

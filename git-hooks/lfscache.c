@@ -1,8 +1,8 @@
 /* lfscache: temp-then-rename writes into .git/lfs/objects (see lfscache.h). */
 #include "lfscache.h"
 
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

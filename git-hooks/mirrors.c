@@ -12,9 +12,9 @@
 #include "lfsapi.h"
 #include "lfscache.h"
 #include "progress.h"
+#include "say.h"
 #include "version.h"
 #include "xfer.h"
-#include "say.h"
 
 char *mirrors_object_url(const char *base, const char *oid)
 {

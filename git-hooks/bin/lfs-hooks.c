@@ -18,9 +18,9 @@
 #include "install.h"
 #include "lfsrepo.h"
 #include "push.h"
+#include "say.h"
 #include "track.h"
 #include "version.h"
-#include "say.h"
 
 static const char *program_path;
 
