@@ -123,6 +123,28 @@ test_expect_success 'bad bytes from an href on another host: the warning names t
 	test_path_is_missing "$(obj_path dl/.git/lfs "$(sha256_of work/lib.a)")"
 '
 
+tmp_has_bytes() {
+	test -n "$(find dl/.git/lfs/tmp -name "obj-*" -size +0 2>/dev/null)"
+}
+
+# (TERM, not INT: a shell without job control starts background
+# commands with SIGINT ignored.)
+test_expect_success 'a download interrupted mid-object: its partial file goes at the next run' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/dl-stall/info/lfs" &&
+	rm -rf dl/.git/lfs/objects dl/.git/lfs/tmp || exit 1
+	(cd dl && exec lfs-hooks fetch) 2>/dev/null &
+	pid=$!
+	test_poll tmp_has_bytes &&
+	kill -TERM $pid &&
+	{ wait $pid; true; } &&
+	tmp_has_bytes &&
+	git -C dl config lfs.url "$HOME_URL/dl-home/info/lfs" &&
+	(cd dl && lfs-hooks fetch) &&
+	cmp work/lib.a "$(obj_path dl/.git/lfs "$(sha256_of work/lib.a)")" &&
+	test -z "$(ls dl/.git/lfs/tmp)"
+'
+
 # No byte of a server message reaches the terminal as a control character.
 no_controls() {
 	! LC_ALL=C grep -q "[[:cntrl:]]" "$1"
