@@ -240,7 +240,9 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	struct objlist want = OBJLIST_INIT;
 	git_index *idx = NULL;
 	struct err first = ERR_INIT;
-	int rc, failed = 0, written = 0;
+	char names[3 * 104] = "";
+	size_t len = 0;
+	int rc, failed = 0, written = 0, pointers = 0;
 
 	if (!r->workdir)
 		return 0;
@@ -256,8 +258,11 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
 		struct err e = ERR_INIT;
 		if (!lfscache_has(r, t.v[i].p.oid, t.v[i].p.size)) {
-			if (failed++ < 20)
-				say_warn("%s: still a pointer (its object could not be downloaded)", t.v[i].path);
+			if (pointers < 3)
+				len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%.100s", pointers ? ", " : "",
+							t.v[i].path);
+			pointers++;
+			failed++;
 			continue;
 		}
 		if (write_file(r, &t.v[i], &e) < 0) {
@@ -280,9 +285,12 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	free(t.v);
 	objlist_release(&want);
 	git_index_free(idx);
-	if (failed > 20)
-		say_warn("... and %d more files are still pointers", failed - 20);
-	if (rc == 0 && failed)
-		rc = err_set(err, ERR_IO, "%s", first.msg[0] ? first.msg : "some files are still pointers");
+	if (rc == 0 && pointers)
+		rc = err_set(err, ERR_IO, "%d %s (%s%s): %s", pointers,
+			     pointers == 1 ? "file is still a pointer" : "files are still pointers", names,
+			     pointers > 3 ? ", ..." : "",
+			     first.msg[0] ? first.msg : "their objects could not be downloaded");
+	else if (rc == 0 && failed)
+		rc = err_set(err, ERR_IO, "%s", first.msg);
 	return rc;
 }

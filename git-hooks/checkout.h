@@ -14,8 +14,9 @@
 
 /* Materializes every pointer file of the work tree, downloading missing
  * objects from remote (NULL: the default remote) in parallel batches.
- * Files whose object cannot be had stay pointers, each reported on
- * stderr.  Returns 0 when every file was materialized; ERR_IO (err says
+ * Files whose object cannot be had stay pointers; the download failures
+ * are summed up per source on stderr and err counts the pointers left.
+ * Returns 0 when every file was materialized; ERR_IO (err says
  * what failed) otherwise, with everything that could be done done. */
 int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err);
 

@@ -8,9 +8,9 @@
 #include "lfsapi.h"
 #include "lfscache.h"
 #include "mirrors.h"
+#include "say.h"
 #include "scan.h"
 #include "tq.h"
-#include "say.h"
 
 /* The ref git-lfs names in download batches: the current branch. */
 static char *current_ref(struct lfsrepo *r)
@@ -57,6 +57,9 @@ int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *o
 	char *ref = NULL;
 	int rc = 0;
 
+	/* Partial downloads of an interrupted run go first. */
+	if (objs->n > 0)
+		lfscache_sweep_tmp(r);
 	for (size_t i = 0; i < objs->n && rc == 0; i++) {
 		const struct lfsobj *o = &objs->items[i];
 		if (o->size > 0 && !lfscache_has(r, o->oid, o->size))

@@ -12,9 +12,9 @@
 #include "lfscache.h"
 #include "pointer.h"
 #include "progress.h"
+#include "say.h"
 #include "scan.h"
 #include "sha256.h"
-#include "say.h"
 
 static int ref_tree(git_tree **tree, git_oid *commit, struct lfsrepo *r, const char *ref, struct err *err)
 {

@@ -176,7 +176,8 @@ static const char *level_flag(git_config_level_t level)
 
 struct conflicts {
 	int n;
-	unsigned lfs_levels; /* bit per config level where git-lfs was reported */
+	unsigned lfs_levels;    /* bit per config level where git-lfs was reported */
+	unsigned noted_levels;  /* bit per overridden level already mentioned */
 	struct err *err;
 };
 
@@ -209,6 +210,18 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
 			is_cmd = true;
 	if (!is_cmd || !e->value || strstr(e->value, "lfs-hooks"))
 		return 0;
+	/* System and global settings (Debian's git-lfs package writes its
+	 * filter into /etc/gitconfig, `git lfs install` into ~/.gitconfig)
+	 * are overridden by the repository's own keys, which install
+	 * writes: nothing to uninstall, no root needed. */
+	if (e->level < GIT_CONFIG_LEVEL_LOCAL) {
+		if (!(c->noted_levels & (1u << e->level))) {
+			c->noted_levels |= 1u << e->level;
+			say_warn("note: %s sets %s; this repository's own filter settings take precedence",
+				 level_name(e->level), e->name);
+		}
+		return 0;
+	}
 	if (install_is_git_lfs(e->value)) {
 		if (c->lfs_levels & (1u << e->level))
 			return 0;
@@ -225,7 +238,7 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
  * the hooks; reports each on stderr.  Returns the number found. */
 static int find_conflicts(struct lfsrepo *r, const char *dir, struct err *err)
 {
-	struct conflicts c = { 0, 0, err };
+	struct conflicts c = { 0, 0, 0, err };
 	git_config *cfg = NULL;
 
 	if (lfsrepo_config(&cfg, r, err) < 0)
@@ -311,7 +324,7 @@ static int install_hooks(const char *dir, const char *binary, struct err *err)
 				rc = err_set_errno(err, ERR_IO, "cannot keep '%s' as '%s'", path, chained);
 			} else {
 				say_info("Kept the existing %s hook as %s; it runs with lfs-hooks.", our_hooks[i],
-				       chained);
+					 chained);
 			}
 		}
 		if (rc == 0) {

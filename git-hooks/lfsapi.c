@@ -311,6 +311,16 @@ static const char *json_message(const struct httpc_response *resp)
 	return msg;
 }
 
+/* Whether the last answer came from another origin than the endpoint
+ * (a redirect took the request there). */
+static bool redirected_away(struct lfsapi *api)
+{
+	char *eff = NULL;
+
+	return curl_easy_getinfo(api->curl, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff &&
+	       !lfsapi_same_origin(api->url, eff);
+}
+
 int lfsapi_batch(struct lfsapi *api, const char *operation, const struct lfsobj *objs, size_t n,
 		 const char *ref, struct lfsapi_batch *out, struct err *err)
 {
@@ -356,6 +366,15 @@ int lfsapi_batch(struct lfsapi *api, const char *operation, const struct lfsobj 
 		if (rc < 0) {
 			if (rc == ERR_IO)
 				err_set(err, ERR_IO, "cannot reach the Git LFS server at %s: %s", api->display, resp.error);
+			goto out;
+		}
+		if (resp.status == 401 && redirected_away(api)) {
+			/* Credentials never follow a redirect to another origin, so
+			 * its 401 says nothing about them: neither reject them nor
+			 * ask for more. */
+			rc = err_set(err, ERR_AUTH, "batch request to %s was redirected to another host, which asks for "
+						    "credentials (HTTP 401); they are only sent to %s", api->display,
+				     api->display);
 			goto out;
 		}
 		if (resp.status == 401 && auth_tries < 2) {
@@ -422,6 +441,19 @@ static int origin_of(const char *url, char **scheme, char **host, char **port)
 		rc = 0;
 	curl_url_cleanup(u);
 	return rc;
+}
+
+char *lfsapi_origin(const char *url)
+{
+	char *scheme, *host, *port, *out = NULL;
+
+	/* libcurl hands IPv6 hosts back in brackets. */
+	if (origin_of(url, &scheme, &host, &port) == 0 && asprintf(&out, "%s://%s:%s", scheme, host, port) < 0)
+		out = NULL;
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	return out;
 }
 
 bool lfsapi_same_origin(const char *a, const char *b)

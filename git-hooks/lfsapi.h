@@ -79,6 +79,11 @@ int lfsapi_batch(struct lfsapi *api, const char *operation, const struct lfsobj 
  * either does not parse. */
 bool lfsapi_same_origin(const char *a, const char *b);
 
+/* "scheme://host:port" of url (the port always given), for naming the
+ * host that sent something; NULL when url does not parse.  Caller
+ * frees. */
+char *lfsapi_origin(const char *url);
+
 /* The Authorization header value a transfer without `authenticated`
  * should carry (the batch's Basic credentials, when a's href has the
  * endpoint's scheme, host and port), or NULL.  Ask once per action: an

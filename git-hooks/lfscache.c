@@ -1,11 +1,13 @@
 /* lfscache: temp-then-rename writes into .git/lfs/objects (see lfscache.h). */
 #include "lfscache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +91,59 @@ int lfscache_mkdirs_for(const char *path, struct err *err)
 	return 0;
 }
 
+/* Creates a temp file from tmpl (…XXXXXX) and holds an exclusive lock on
+ * it for as long as it is open, so lfscache_sweep_tmp() leaves it alone.
+ * A sweep may win the race between mkostemp and flock and unlink it:
+ * then the name no longer leads to our file, and we start over. */
+static int claim_tmp(char *tmpl)
+{
+	size_t len = strlen(tmpl);
+
+	for (int tries = 0; tries < 8; tries++) {
+		struct stat a, b;
+		int fd;
+		memcpy(tmpl + len - 6, "XXXXXX", 6);
+		if ((fd = mkostemp(tmpl, O_CLOEXEC)) < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) == 0 && fstat(fd, &a) == 0 && stat(tmpl, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int lfscache_sweep_tmp(struct lfsrepo *r)
+{
+	char *dir = NULL;
+	struct dirent *d;
+	DIR *dp;
+	int removed = 0;
+
+	if (asprintf(&dir, "%s/tmp", r->lfsdir) < 0)
+		return 0;
+	if (!(dp = opendir(dir))) {
+		free(dir);
+		return 0;
+	}
+	while ((d = readdir(dp))) {
+		int fd;
+		if (strncmp(d->d_name, "obj-", 4) != 0)
+			continue;
+		fd = openat(dirfd(dp), d->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		/* Locked: another lfs-hooks is writing it right now. */
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dirfd(dp), d->d_name, 0) == 0)
+			removed++;
+		close(fd);
+	}
+	closedir(dp);
+	free(dir);
+	return removed;
+}
+
 int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct err *err)
 {
 	struct lfscache_writer *w = calloc(1, sizeof(*w));
@@ -106,7 +161,7 @@ int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct 
 		free(w);
 		return err ? err->code : ERR_IO;
 	}
-	w->fd = mkostemp(w->tmp, O_CLOEXEC);
+	w->fd = claim_tmp(w->tmp);
 	if (w->fd < 0) {
 		int rc = err_set_errno(err, ERR_IO, "cannot create a temp file in '%s/tmp'", r->lfsdir);
 		sha256_free(w->hash);

@@ -42,6 +42,11 @@ long long lfscache_writer_size(const struct lfscache_writer *w);
 int lfscache_writer_commit(struct lfscache_writer *w, const char *expect_oid, long long expect_size,
 			   char oid_out[OID_HEX_LEN + 1], long long *size_out, struct err *err);
 
+/* Removes the temp files that no running lfs-hooks holds (an interrupted
+ * download or clean leaves its partial bytes behind); every writer holds
+ * a lock on its own.  Returns how many were removed. */
+int lfscache_sweep_tmp(struct lfsrepo *r);
+
 /* Throws the temp file away and frees w; NULL is fine. */
 void lfscache_writer_abort(struct lfscache_writer *w);
 

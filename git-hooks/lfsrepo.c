@@ -17,17 +17,47 @@ int lfsrepo_git_error(struct err *err, int code, const char *what)
 	return err_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown libgit2 error");
 }
 
-void lfsrepo_global_init(void)
+/* git's GIT_CONFIG_NOSYSTEM: set to a true value, no system config. */
+static bool no_system_config(void)
 {
 	const char *nosys = getenv("GIT_CONFIG_NOSYSTEM");
 	int b = 0;
 
-	git_libgit2_init();
-	/* libgit2 knows nothing of this variable; git's test suites and
-	 * ours rely on it to keep the machine's config out. */
 	if (nosys && git_config_parse_bool(&b, nosys) == 0 && b)
+		return true;
+	git_error_clear();
+	return false;
+}
+
+void lfsrepo_global_init(void)
+{
+	git_libgit2_init();
+	/* libgit2 1.5 knows neither variable: it looks for "gitconfig" in
+	 * its system search path (/etc) whatever the environment says.  An
+	 * empty search path turns that off; a GIT_CONFIG_SYSTEM file is
+	 * then added by hand to every repository opened (system_config()). */
+	if (no_system_config() || getenv("GIT_CONFIG_SYSTEM"))
 		git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, GIT_CONFIG_LEVEL_SYSTEM, "");
 	git_error_clear();
+}
+
+/* GIT_CONFIG_SYSTEM names the system config file, as for git (unless
+ * GIT_CONFIG_NOSYSTEM wins); it joins the repository's config at the
+ * system level, below global and local. */
+static int system_config(git_repository *repo, struct err *err)
+{
+	const char *path = getenv("GIT_CONFIG_SYSTEM");
+	git_config *cfg = NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (!path || !*path || no_system_config() || stat(path, &st) < 0)
+		return 0;
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_add_file_ondisk(cfg, path, GIT_CONFIG_LEVEL_SYSTEM, repo, 0) < 0)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot read GIT_CONFIG_SYSTEM");
+	git_config_free(cfg);
+	return rc;
 }
 
 void lfsrepo_global_shutdown(void)
@@ -77,7 +107,7 @@ int lfsrepo_open(struct lfsrepo **out, struct err *err)
 			return err_set(err, ERR_NOTFOUND, "not in a git repository");
 		return lfsrepo_git_error(err, ERR_IO, "cannot open the repository");
 	}
-	if ((rc = fill_paths(r, err)) < 0) {
+	if ((rc = system_config(r->git, err)) < 0 || (rc = fill_paths(r, err)) < 0) {
 		lfsrepo_free(r);
 		return rc;
 	}
@@ -96,7 +126,7 @@ int lfsrepo_open_path(struct lfsrepo **out, const char *path, struct err *err)
 		free(r);
 		return lfsrepo_git_error(err, ERR_NOTFOUND, path);
 	}
-	if ((rc = fill_paths(r, err)) < 0) {
+	if ((rc = system_config(r->git, err)) < 0 || (rc = fill_paths(r, err)) < 0) {
 		lfsrepo_free(r);
 		return rc;
 	}

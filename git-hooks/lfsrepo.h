@@ -16,8 +16,9 @@ struct lfsrepo {
 	char *lfsdir;  /* gitdir + "/lfs" */
 };
 
-/* Initialises libgit2 the way git reads its environment (so far:
- * GIT_CONFIG_NOSYSTEM hides the system config, as it does for git).
+/* Initialises libgit2 the way git reads its environment:
+ * GIT_CONFIG_NOSYSTEM hides the system config and GIT_CONFIG_SYSTEM
+ * names another file for it, as for git.
  * Call once before anything else; lfsrepo_global_shutdown() at exit. */
 void lfsrepo_global_init(void);
 void lfsrepo_global_shutdown(void);

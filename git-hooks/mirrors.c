@@ -7,13 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "failsum.h"
 #include "httpc.h"
 #include "lfsapi.h"
 #include "lfscache.h"
 #include "progress.h"
+#include "say.h"
 #include "version.h"
 #include "xfer.h"
-#include "say.h"
 
 char *mirrors_object_url(const char *base, const char *oid)
 {
@@ -105,6 +106,7 @@ static void fetch_from(struct lfsrepo *r, const char *base, const struct objlist
 	size_t n = 0;
 	int failed;
 	struct err e = ERR_INIT;
+	struct failsum f = FAILSUM_INIT;
 
 	if (!items || !acts)
 		goto out;
@@ -126,12 +128,18 @@ static void fetch_from(struct lfsrepo *r, const char *base, const struct objlist
 		goto out;
 	progress_start(&pg, "Downloading LFS objects from a mirror", (int)n, bytes);
 	failed = xfer_run(r, opts, items, n, concurrency, &pg, &e);
-	for (size_t i = 0; failed > 0 && i < n; i++)
-		if (items[i].rc < 0)
-			say_warn("mirror %s: %s (%.12s): %s", base,
-				items[i].path ? items[i].path : "object", items[i].oid, items[i].msg);
+	for (size_t i = 0; failed > 0 && i < n; i++) {
+		const char *src = base;
+		if (items[i].rc == 0)
+			continue;
+		if (items[i].source[0] && !lfsapi_same_origin(base, items[i].source))
+			src = items[i].source;
+		failsum_add(&f, src, items[i].path, items[i].oid, items[i].msg);
+	}
 	progress_finish(&pg, failed == 0);
+	failsum_print(&f, "download", "from mirror");
 out:
+	failsum_release(&f);
 	for (size_t i = 0; acts && i < objs->n; i++)
 		free(acts[i].href);
 	free(acts);

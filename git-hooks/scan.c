@@ -1,10 +1,11 @@
 /* scan: pointers in history and trees (see scan.h). */
 #include "scan.h"
-#include "say.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "say.h"
 
 /* A set of git oids already looked at (open addressing). */
 struct oidset {

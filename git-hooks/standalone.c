@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "failsum.h"
 #include "lfscache.h"
 #include "progress.h"
-#include "say.h"
 
 char *standalone_path(const char *url)
 {
@@ -62,6 +62,7 @@ int standalone_transfer(struct lfsrepo *r, const char *path, bool upload, const 
 	struct lfsrepo *other = NULL;
 	struct progress pg;
 	long long bytes = 0;
+	struct failsum f = FAILSUM_INIT;
 	int failed = 0, rc;
 
 	if ((rc = lfsrepo_open_path(&other, path, err)) < 0)
@@ -73,14 +74,15 @@ int standalone_transfer(struct lfsrepo *r, const char *path, bool upload, const 
 		const struct lfsobj *o = &objs->items[i];
 		struct err e = ERR_INIT;
 		if (copy_object(upload ? r : other, upload ? other : r, o, &pg, &e) < 0) {
-			say_warn("cannot %s %s (%.12s) %s %s: %s", upload ? "copy" : "fetch",
-				o->path ? o->path : "object", o->oid, upload ? "to" : "from", path, e.msg);
+			failsum_add(&f, path, o->path, o->oid, e.msg);
 			failed++;
 			continue;
 		}
 		progress_file_done(&pg);
 	}
 	progress_finish(&pg, failed == 0);
+	failsum_print(&f, upload ? "copy" : "fetch", upload ? "to" : "from");
+	failsum_release(&f);
 	lfsrepo_free(other);
 	if (failed)
 		return err_set(err, ERR_IO, "%d of %zu objects could not be %s %s", failed, objs->n,

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "failsum.h"
 #include "lfscache.h"
 #include "progress.h"
 #include "standalone.h"
 #include "xfer.h"
-#include "say.h"
 
 static void sleep_ms(long ms)
 {
@@ -20,26 +20,27 @@ static void sleep_ms(long ms)
 		;
 }
 
-struct failure {
-	int count;
-	struct err first;
-};
-
-static void report(struct failure *f, struct lfsapi *api, bool upload, const struct lfsobj *o, const char *why)
+/* A failure the server itself answered (no transfer happened). */
+static void report(struct failsum *f, struct lfsapi *api, const struct lfsobj *o, const char *why)
 {
-	char line[sizeof(f->first.msg)];
+	failsum_add(f, api->display, o->path, o->oid, why);
+}
 
-	snprintf(line, sizeof(line), "cannot %s %s (%.12s) %s %s: %s", upload ? "upload" : "download",
-		 o->path ? o->path : "object", o->oid, upload ? "to" : "from", api->display, why);
-	say_warn("%s", line);
-	if (f->count++ == 0)
-		err_set(&f->first, ERR_IO, "%s", line);
+/* A failed transfer, blamed on whoever answered it: the server, or the
+ * host its href (or a redirect) sent us to, a mirror say. */
+static void report_item(struct failsum *f, struct lfsapi *api, const struct lfsobj *o, const struct xfer_item *it)
+{
+	const char *src = api->display;
+
+	if (it->source[0] && !lfsapi_same_origin(api->url, it->source))
+		src = it->source;
+	failsum_add(f, src, o->path, o->oid, it->msg);
 }
 
 /* One batch request and its transfers; objects worth another try are
  * added to retry. */
 static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk, size_t n, const char *ref,
-		     int concurrency, struct progress *pg, struct objlist *retry, struct failure *f, struct err *err)
+		     int concurrency, struct progress *pg, struct objlist *retry, struct failsum *f, struct err *err)
 {
 	struct lfsapi_batch b;
 	struct xfer_item *items = calloc(n, sizeof(*items));
@@ -65,12 +66,12 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 		char why[200];
 
 		if (!a) {
-			report(f, api, upload, o, "the server did not answer for it");
+			report(f, api, o, "the server did not answer for it");
 			continue;
 		}
 		if (a->error_code) {
 			snprintf(why, sizeof(why), "%s (%d)", a->error_message, a->error_code);
-			report(f, api, upload, o, why);
+			report(f, api, o, why);
 			continue;
 		}
 		if (!act) {
@@ -79,12 +80,12 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 				progress_bytes(pg, o->size);
 				progress_file_done(pg);
 			} else {
-				report(f, api, upload, o, "the server gave no download action");
+				report(f, api, o, "the server gave no download action");
 			}
 			continue;
 		}
 		if (upload && !lfscache_has(api->repo, o->oid, o->size)) {
-			report(f, api, upload, o, "the server lacks it and it is not in .git/lfs/objects either");
+			report(f, api, o, "the server lacks it and it is not in .git/lfs/objects either");
 			continue;
 		}
 		items[ni].kind = upload ? XFER_UPLOAD : XFER_DOWNLOAD;
@@ -115,7 +116,7 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 				objlist_add(retry, o->oid, o->size, o->path, NULL, NULL);
 				continue;
 			}
-			report(f, api, upload, o, items[i].msg);
+			report_item(f, api, o, &items[i]);
 		}
 		rc = 0;
 	}
@@ -133,7 +134,7 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const char *ref, struct err *err)
 {
 	struct objlist pending = OBJLIST_INIT, retry = OBJLIST_INIT;
-	struct failure f = { 0, ERR_INIT };
+	struct failsum f = FAILSUM_INIT;
 	struct progress pg;
 	long long bytes = 0;
 	int concurrency = (int)lfsrepo_config_int(api->repo, "lfs.concurrenttransfers", 8);
@@ -172,12 +173,11 @@ int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const ch
 	}
 	objlist_release(&pending);
 	objlist_release(&retry);
-	progress_finish(&pg, rc == 0 && f.count == 0);
-	if (rc < 0)
-		return rc;
-	if (f.count > 0) {
-		return err_set(err, ERR_IO, "%d of %zu objects could not be %s %s", f.count, objs->n,
-			       upload ? "uploaded to" : "downloaded from", api->display);
-	}
-	return 0;
+	progress_finish(&pg, rc == 0 && f.total == 0);
+	failsum_print(&f, upload ? "upload" : "download", upload ? "to" : "from");
+	if (rc == 0 && f.total > 0)
+		rc = err_set(err, ERR_IO, "%d of %zu objects could not be %s %s", f.total, objs->n,
+			     upload ? "uploaded to" : "downloaded from", api->display);
+	failsum_release(&f);
+	return rc;
 }

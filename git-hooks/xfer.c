@@ -212,6 +212,19 @@ static void describe_status(struct xfer_item *it, struct slot *s, const char *wh
 	fail(it, ERR_IO, true, detail, NULL);
 }
 
+/* Remembers who answered: after a redirect, not the href's host. */
+static void note_source(struct xfer_item *it, CURL *c)
+{
+	char *eff = NULL, *origin;
+
+	it->source[0] = '\0';
+	if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || !eff)
+		return;
+	if ((origin = lfsapi_origin(eff)))
+		snprintf(it->source, sizeof(it->source), "%s", origin);
+	free(origin);
+}
+
 /* Handles a finished request.  Returns true when the slot goes on (the
  * verify step of an upload). */
 static bool slot_done(struct slot *s, CURLcode cc)
@@ -220,6 +233,7 @@ static bool slot_done(struct slot *s, CURLcode cc)
 	struct err e = ERR_INIT;
 
 	curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &it->status);
+	note_source(it, s->c);
 	if (s->write_failed) {
 		fail(it, s->werr.code ? s->werr.code : ERR_IO, s->werr.code == ERR_INVALID, s->werr.msg, NULL);
 		return false;
@@ -296,6 +310,7 @@ int xfer_run(struct lfsrepo *r, const struct httpc_opts *opts, struct xfer_item 
 		items[i].rc = ERR_IO;
 		items[i].retryable = false;
 		items[i].status = 0;
+		items[i].source[0] = '\0';
 		snprintf(items[i].msg, sizeof(items[i].msg), "not attempted");
 	}
 	while (next < n || active > 0) {

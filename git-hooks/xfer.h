@@ -29,6 +29,7 @@ struct xfer_item {
 	int rc;          /* 0, or negative: this object failed */
 	bool retryable;  /* worth a new batch and another try */
 	long status;     /* last HTTP status, 0 when none */
+	char source[256]; /* scheme://host:port that answered last (after redirects), "" when none */
 	char msg[256];
 };
 

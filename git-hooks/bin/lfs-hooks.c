@@ -18,9 +18,9 @@
 #include "install.h"
 #include "lfsrepo.h"
 #include "push.h"
+#include "say.h"
 #include "track.h"
 #include "version.h"
-#include "say.h"
 
 static const char *program_path;
 
@@ -111,13 +111,14 @@ static int cmd_install(int argc, char **argv)
 		self = self_path(program_path);
 		rc = self ? install_run(r, self, &err) : err_set(&err, ERR_IO, "cannot find my own path");
 		if (rc == 0 && !env_true("GIT_LFS_SKIP_SMUDGE") && checkout_materialize(r, NULL, &err) < 0) {
-			fprintf(stderr, "lfs-hooks: %s\nlfs-hooks: installed, but some files are still pointers; "
-					"'lfs-hooks pull' fetches them\n", err.msg);
+			say_warn("%s", err.msg);
+			say_warn("installed, but some files are still pointers; 'lfs-hooks pull' fetches them");
+			rc = 1;
 		}
 	}
 	free(self);
 	lfsrepo_free(r);
-	return rc < 0 ? fail(&err) : 0;
+	return rc < 0 ? fail(&err) : rc;
 }
 
 static int cmd_track(int argc, char **argv)
@@ -205,8 +206,7 @@ static int cmd_post(int argc, char **argv)
 	if (open_repo(&r, &err) < 0)
 		return fail(&err);
 	if (checkout_materialize(r, NULL, &err) < 0)
-		fprintf(stderr, "lfs-hooks: %s\nlfs-hooks: some files are still pointers; 'lfs-hooks pull' fetches them\n",
-			err.msg);
+		say_warn("%s; 'lfs-hooks pull' fetches them", err.msg);
 	lfsrepo_free(r);
 	return 0;
 }

@@ -19,6 +19,8 @@ plays (home/<trick>/info/lfs/objects/batch):
     dl-home         download on home (credentials belong there)
     dl-other        download on other
     dl-redirect     download on home answering 302 to other
+    dl-bad-other    download on other, which flips a byte (a broken mirror)
+    dl-stall        download on home, which sends half the bytes and stalls
     batch-redirect  the batch itself answers 307 to other, once authorised
     ansi            per-object errors and messages full of escape sequences
     ansi-status     the batch fails with HTTP 500 and an escape-laden message
@@ -84,7 +86,9 @@ def handler(side):
                     a["upload"] = {"href": f"{up}/up/{oid}"}
                     a["verify"] = {"href": f"{ver}/{vpath}"}
                 else:
-                    where = {"dl-home": f"{home}/dl", "dl-other": f"{other}/dl"}.get(trick, f"{home}/redir/dl")
+                    where = {"dl-home": f"{home}/dl", "dl-other": f"{other}/dl",
+                             "dl-bad-other": f"{other}/bad",
+                             "dl-stall": f"{home}/stall"}.get(trick, f"{home}/redir/dl")
                     a["download"] = {"href": f"{where}/{oid}"}
                 objs.append({"oid": oid, "size": size, "authenticated": False, "actions": a})
             self.send(200, json.dumps({"transfer": "basic", "objects": objs}).encode())
@@ -114,12 +118,28 @@ def handler(side):
             parts = self.path.strip("/").split("/")
             if parts[:2] == ["redir", "dl"]:
                 return self.send(302, extra=[("Location", f"{BASE['other']}/dl/{parts[2]}")])
-            if parts[0] == "dl" and len(parts) == 2 and parts[1].isalnum():
+            if parts[0] == "stall" and len(parts) == 2 and parts[1].isalnum():
+                with open(os.path.join(STATE, "objects", parts[1]), "rb") as f:
+                    data = f.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                # Until the client goes away (or the test ends).
+                self.rfile.read(1)
+                return
+            if parts[0] in ("dl", "bad") and len(parts) == 2 and parts[1].isalnum():
                 try:
                     with open(os.path.join(STATE, "objects", parts[1]), "rb") as f:
-                        return self.send(200, f.read(), "application/octet-stream")
+                        data = bytearray(f.read())
                 except OSError:
-                    pass
+                    data = None
+                if data is not None:
+                    if parts[0] == "bad" and data:
+                        data[len(data) // 2] ^= 0xff
+                    return self.send(200, bytes(data), "application/octet-stream")
             self.send(404, b'{"message":"not here"}')
 
     return H

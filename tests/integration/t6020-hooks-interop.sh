@@ -133,15 +133,29 @@ test_expect_success 'switch an lfs-hooks clone to git-lfs and back' '
 	clean_status hw
 '
 
-test_expect_success 'lfs-hooks install refuses while git-lfs is installed globally' '
+test_expect_success 'git-lfs installed globally: lfs-hooks install works, the repository'"'"'s keys win' '
 	git lfs install --skip-repo >/dev/null &&
 	test_when_finished "git lfs uninstall >/dev/null 2>&1" &&
+	git init -q global && (
+		cd global &&
+		lfs-hooks install >/dev/null 2>../err
+	) &&
+	grep "global config" err &&
+	git -C global config filter.lfs.process >process &&
+	grep "lfs-hooks filter-process" process &&
+	test -x global/.git/hooks/pre-push &&
+	git config --global filter.lfs.process >global-process &&
+	grep "git-lfs filter-process" global-process
+'
+
+test_expect_success 'git-lfs set up in the repository itself: lfs-hooks install refuses' '
 	git init -q refuse && (
 		cd refuse &&
+		git lfs install --local >/dev/null &&
 		test_expect_code 1 lfs-hooks install 2>../err
 	) &&
-	grep "git lfs uninstall" err &&
-	test_path_is_missing refuse/.git/hooks/pre-push
+	grep "git lfs uninstall --local" err &&
+	grep "git lfs pre-push" refuse/.git/hooks/pre-push
 '
 
 test_expect_success 'stop the server' '

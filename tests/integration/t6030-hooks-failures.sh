@@ -54,10 +54,12 @@ test_expect_success 'server down: push refused, naming the server; nothing lost'
 	clean_status repo
 '
 
-test_expect_success 'server down: a clone keeps pointers, names them, and stays clean' '
+test_expect_success 'server down: a clone keeps pointers, names them, exits 1, and stays clean' '
 	git clone -q remote.git offline &&
-	(cd offline && lfs-hooks install >/dev/null 2>../err) &&
+	(cd offline && test_expect_code 1 lfs-hooks install >/dev/null 2>../err) &&
+	cat err &&
 	grep "one.a" err &&
+	grep "1 file is still a pointer" err &&
 	git -C offline cat-file blob HEAD:one.a >expect &&
 	test_cmp expect offline/one.a &&
 	clean_status offline
@@ -105,6 +107,44 @@ test_expect_success 'server back: pull fills the offline clone' '
 	clean_status offline
 '
 
+test_expect_success 'many objects missing on the server: one line for the source, with the count; exit 1' '
+	git init -q --bare many.git &&
+	git init -q many && (
+		cd many &&
+		lfs-hooks install >/dev/null &&
+		lfs-hooks track "*.a" >/dev/null &&
+		git config lfs.url "$LFS_URL/fail/many.git/info/lfs" &&
+		git remote add origin "$TRASH/many.git" &&
+		for i in $(seq 1 30); do echo "file $i" >f$i.a || return 1; done &&
+		git add . &&
+		git commit -q -m many &&
+		GIT_LFS_SKIP_PUSH=1 git push -q origin main
+	) &&
+	git clone -q many.git many-clone &&
+	(
+		cd many-clone &&
+		git config lfs.url "$LFS_URL/fail/many.git/info/lfs" &&
+		test_expect_code 1 lfs-hooks install >/dev/null 2>../err
+	) &&
+	cat err &&
+	test "$(grep -c "cannot download 30 objects from $LFS_URL/fail/many.git/info/lfs" err)" = 1 &&
+	grep "and 27 more" err &&
+	grep "30 files are still pointers" err &&
+	test "$(grep -c "f[0-9]*\.a" err)" -le 3 &&
+	test "$(wc -l <err)" -le 4
+'
+
+test_expect_success 'partial downloads left in .git/lfs/tmp go at the next run; one in use stays' '
+	mkdir -p offline/.git/lfs/tmp &&
+	make_file offline/.git/lfs/tmp/obj-Ab12Cd 4000 partial &&
+	make_file offline/.git/lfs/tmp/obj-held01 4000 held &&
+	flock offline/.git/lfs/tmp/obj-held01 sh -c "cd offline && lfs-hooks fetch" &&
+	test_path_is_missing offline/.git/lfs/tmp/obj-Ab12Cd &&
+	test -f offline/.git/lfs/tmp/obj-held01 &&
+	(cd offline && lfs-hooks fetch) &&
+	test_path_is_missing offline/.git/lfs/tmp/obj-held01
+'
+
 test_expect_success 'one-shot smudge downloads a missing object' '
 	(
 		cd offline &&
@@ -124,7 +164,7 @@ test_expect_success 'corrupt bytes from the server never reach the cache or the 
 		cd victim &&
 		git config lfs.url "$LFS_URL/fail/repo.git/info/lfs" &&
 		git config lfs.transfer.maxretries 1 &&
-		lfs-hooks install >/dev/null 2>../err
+		test_expect_code 1 lfs-hooks install >/dev/null 2>../err
 	) &&
 	grep "three.a" err &&
 	grep -i "corrupt" err &&

@@ -113,7 +113,7 @@ test_expect_success 'a private repository without credentials: files stay pointe
 	git clone -q private.git stranger && (
 		cd stranger &&
 		git config lfs.url "$LFS_URL/private/secret.git/info/lfs" &&
-		lfs-hooks install >/dev/null 2>../err &&
+		test_expect_code 1 lfs-hooks install >/dev/null 2>../err &&
 		test_must_fail lfs-hooks pull 2>../err2
 	) &&
 	grep "401" err2 &&

@@ -20,6 +20,9 @@ start_nginx "$TRASH/stale" stale
 STALE_URL=$NGINX_URL STALE_LOG=$NGINX_ACCESS_LOG
 start_nginx "$TRASH/full" full
 FULL_URL=$NGINX_URL FULL_LOG=$NGINX_ACCESS_LOG
+mkdir -p flipped
+start_nginx "$TRASH/flipped" flipped
+FLIP_URL=$NGINX_URL FLIP_LOG=$NGINX_ACCESS_LOG FLIP_HOST=127.0.0.1:$NGINX_PORT
 
 test_expect_success 'setup: libraries pushed; mirror trees; .lfsmirrors committed' '
 	! command -v git-lfs &&
@@ -76,12 +79,41 @@ test_expect_success 'server down, no mirror has it: the file stays a pointer, na
 	oid=$(sha256_of work/three.a) &&
 	rm "$(obj_path full "$oid")" &&
 	git clone -q remote.git partial &&
-	(cd partial && lfs-hooks install >/dev/null 2>../err) &&
+	(cd partial && test_expect_code 1 lfs-hooks install >/dev/null 2>../err) &&
 	grep "three.a" err &&
 	git -C partial cat-file blob HEAD:three.a >expect &&
 	test_cmp expect partial/three.a &&
 	cmp work/one.a partial/one.a &&
 	clean_status partial
+'
+
+test_expect_success 'one flipped byte on mirror 1: the next mirror serves it; the warning names mirror 1' '
+	cp work/three.a "$(obj_path full "$(sha256_of work/three.a)")" &&
+	cp -r full/objects flipped/ &&
+	oid=$(sha256_of work/one.a) &&
+	obj=$(obj_path flipped "$oid") &&
+	printf "\\377" | dd of="$obj" bs=1 seek=4242 conv=notrunc status=none &&
+	! cmp -s "$obj" work/one.a &&
+	(
+		cd work &&
+		git checkout -q -b flip &&
+		git config -f .lfsmirrors --unset-all mirror.url &&
+		git config -f .lfsmirrors --add mirror.url "$FLIP_URL" &&
+		git config -f .lfsmirrors --add mirror.url "$FULL_URL" &&
+		git commit -q -am "flipped mirror first" &&
+		git push -q origin flip
+	) &&
+	: >"$FULL_LOG" &&
+	git clone -q -b flip remote.git flip &&
+	(cd flip && lfs-hooks install >/dev/null 2>../err) &&
+	cat err &&
+	for f in one.a two.a three.a; do
+		cmp work/$f flip/$f || return 1
+	done &&
+	grep "\"GET /objects/.*/$oid " "$FULL_LOG" &&
+	grep "$FLIP_HOST.*corrupt\|corrupt.*$FLIP_HOST" err &&
+	test -z "$(ls flip/.git/lfs/tmp)" &&
+	clean_status flip
 '
 
 test_expect_success 'stop the servers' '

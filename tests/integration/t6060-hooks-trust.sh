@@ -21,6 +21,8 @@ fresh_creds() {
 	printf 'http://alice:s3cret-pw@127.0.0.1:%s\n' "$HOME_PORT" >"$TRASH/creds"
 }
 
+lfs_in() { (cd "$1" && shift && lfs-hooks "$@"); }
+
 # Number of requests logged so far; the requests after such a mark.
 mark() { wc -l <hostile/log; }
 since() { tail -n +"$(($1 + 1))" hostile/log; }
@@ -87,6 +89,16 @@ fetch_case dl-other 'the download href on another port' 'GET /dl/'
 fetch_case dl-redirect 'a download redirected to another port' 'GET /dl/'
 fetch_case batch-redirect 'a batch redirected to another port' 'POST /batch-redirect/info/lfs/objects/batch '
 
+test_expect_success 'a batch redirected away that answers 401: the stored credentials are not rejected' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/batch-redirect/info/lfs" &&
+	rm -rf dl/.git/lfs/objects &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat err &&
+	grep "redirected to another host" err &&
+	grep "alice:s3cret-pw@127.0.0.1:$HOME_PORT" creds
+'
+
 test_expect_success 'download on the endpoint itself carries the credentials (control)' '
 	fresh_creds &&
 	git -C dl config lfs.url "$HOME_URL/dl-home/info/lfs" &&
@@ -99,9 +111,41 @@ test_expect_success 'download on the endpoint itself carries the credentials (co
 	cmp work/lib.a "$(obj_path dl/.git/lfs "$oid")"
 '
 
-# No byte of a server message reaches the terminal as a control character.
-lfs_in() { (cd "$1" && shift && lfs-hooks "$@"); }
+test_expect_success 'bad bytes from an href on another host: the warning names that host, not the server' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/dl-bad-other/info/lfs" &&
+	git -C dl config lfs.transfer.maxretries 0 &&
+	rm -rf dl/.git/lfs/objects &&
+	test_must_fail lfs_in dl fetch 2>err &&
+	cat err &&
+	grep "from http://127.0.0.1:$OTHER_PORT .*corrupt" err &&
+	! grep "from $HOME_URL.*corrupt" err &&
+	test_path_is_missing "$(obj_path dl/.git/lfs "$(sha256_of work/lib.a)")"
+'
 
+tmp_has_bytes() {
+	test -n "$(find dl/.git/lfs/tmp -name "obj-*" -size +0 2>/dev/null)"
+}
+
+# (TERM, not INT: a shell without job control starts background
+# commands with SIGINT ignored.)
+test_expect_success 'a download interrupted mid-object: its partial file goes at the next run' '
+	fresh_creds &&
+	git -C dl config lfs.url "$HOME_URL/dl-stall/info/lfs" &&
+	rm -rf dl/.git/lfs/objects dl/.git/lfs/tmp || exit 1
+	(cd dl && exec lfs-hooks fetch) 2>/dev/null &
+	pid=$!
+	test_poll tmp_has_bytes &&
+	kill -TERM $pid &&
+	{ wait $pid; true; } &&
+	tmp_has_bytes &&
+	git -C dl config lfs.url "$HOME_URL/dl-home/info/lfs" &&
+	(cd dl && lfs-hooks fetch) &&
+	cmp work/lib.a "$(obj_path dl/.git/lfs "$(sha256_of work/lib.a)")" &&
+	test -z "$(ls dl/.git/lfs/tmp)"
+'
+
+# No byte of a server message reaches the terminal as a control character.
 no_controls() {
 	! LC_ALL=C grep -q "[[:cntrl:]]" "$1"
 }
