@@ -142,6 +142,12 @@ static enum MHD_Result batch_end(struct req *r)
 		batch_req_release(&req);
 		return rc;
 	}
+	/* The answer is JSON too: its tree and text count against the budget. */
+	http_base_url(r, base, sizeof(base));
+	if (reqjson_take(&r->json, batch_answer_cost(req.n, base, r->route.repo), &err) < 0) {
+		batch_req_release(&req);
+		return handler_reply_err(r, &err);
+	}
 	use_mirrors = req.op == BATCH_DOWNLOAD && mirrors_count(srv->mirrors) > 0 &&
 		      acl_mirrored(auth_acl(srv->auth), r->route.repo);
 	oids = calloc(req.n + 1, sizeof(*oids));
@@ -160,7 +166,6 @@ static enum MHD_Result batch_end(struct req *r)
 	for (size_t i = 0; i < req.n; i++)
 		if (req.items[i].code)
 			stored[i] = -1;
-	http_base_url(r, base, sizeof(base));
 	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
 				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl,
 				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors,
