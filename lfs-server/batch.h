@@ -72,6 +72,11 @@ struct batch_ctx {
 json_t *batch_response(const struct batch_req *req, const long long *stored,
 		       const struct batch_ctx *ctx, struct err *err);
 
+/* The most bytes batch_response's tree and its JSON text may hold for n
+ * objects (signed actions, hrefs on base_url and repo), measured in
+ * tests/unit/reqjson.c: taken from the JSON budget before answering. */
+long long batch_answer_cost(size_t n, const char *base_url, const char *repo);
+
 /* The href of an object endpoint: BASE/<repo>/info/lfs/objects/<oid>. */
 int batch_object_href(char *out, size_t outsz, const char *base_url,
 		      const char *repo, const char *oid);

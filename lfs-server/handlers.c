@@ -30,6 +30,15 @@ enum MHD_Result handler_reply_err(struct req *r, const struct err *err)
 	return http_reply_err(r, err);
 }
 
+/* The budget ran out while the body arrived (handler_json_data). */
+static enum MHD_Result reply_busy(struct req *r)
+{
+	struct err err = ERR_INIT;
+
+	err_set(&err, ERR_BUSY, "server busy: too many JSON requests in flight; retry later");
+	return handler_reply_err(r, &err);
+}
+
 /* The body buffer's share of the JSON budget: buf doubles its capacity,
  * and realloc may hold old and new at once. */
 static long long body_cost(long long len)
@@ -100,8 +109,7 @@ bool handler_json_parse(struct req *r, const struct reqjson_shape *shape, json_t
 
 	*root = NULL;
 	if (r->json_busy) {
-		err_set(&err, ERR_BUSY, "server busy: too many JSON requests in flight; retry later");
-		*rc = handler_reply_err(r, &err);
+		*rc = reply_busy(r);
 		return false;
 	}
 	if (reqjson_parse(root, r->body.data ? r->body.data : "", r->body.len, shape, &r->json, &err) < 0) {
@@ -131,16 +139,20 @@ static enum MHD_Result batch_end(struct req *r)
 	json_t *answer = NULL;
 	enum MHD_Result rc;
 
-	if (r->json_busy) {
-		err_set(&err, ERR_BUSY, "server busy: too many JSON requests in flight; retry later");
-		return handler_reply_err(r, &err);
-	}
+	if (r->json_busy)
+		return reply_busy(r);
 	if (batch_parse(&req, r->body.data ? r->body.data : "", r->body.len,
 			srv->cfg->max_batch_objects, srv->cfg->max_object_size, &r->json, &err) < 0)
 		return handler_reply_err(r, &err);
 	if (req.op == BATCH_UPLOAD && !access_require_or_reply(r, RIGHT_WRITE, &rc)) {
 		batch_req_release(&req);
 		return rc;
+	}
+	/* The answer is JSON too: its tree and text count against the budget. */
+	http_base_url(r, base, sizeof(base));
+	if (reqjson_take(&r->json, batch_answer_cost(req.n, base, r->route.repo), &err) < 0) {
+		batch_req_release(&req);
+		return handler_reply_err(r, &err);
 	}
 	use_mirrors = req.op == BATCH_DOWNLOAD && mirrors_count(srv->mirrors) > 0 &&
 		      acl_mirrored(auth_acl(srv->auth), r->route.repo);
@@ -160,7 +172,6 @@ static enum MHD_Result batch_end(struct req *r)
 	for (size_t i = 0; i < req.n; i++)
 		if (req.items[i].code)
 			stored[i] = -1;
-	http_base_url(r, base, sizeof(base));
 	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
 				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl,
 				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors,

@@ -62,8 +62,8 @@ test_expect_success '60 such batch bodies at once: every answer 413 or 503 JSON'
 	every_answer_is "413|503" $(ls b.*.code | sed "s/\.code$//")
 '
 
-test_expect_success '60 such lock bodies at once: every answer 413, 422 or 503 JSON' '
-	fire 60 "$LFS_URL/r/info/lfs/locks" lock-empties.json l &&
+test_expect_success '20 such lock bodies at once: every answer 413, 422 or 503 JSON' '
+	fire 20 "$LFS_URL/r/info/lfs/locks" lock-empties.json l &&
 	every_answer_is "413|422|503" $(ls l.*.code | sed "s/\.code$//")
 '
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "reqjson.h"
 #include "tap.h"
 
@@ -89,7 +90,7 @@ static void repeat(const char *open, const char *item, int n, const char *close)
 		}
 		snprintf(part, sizeof(part), "%.*s", (int)(hash - item), item);
 		put(part);
-		snprintf(num, sizeof(num), "%d", i);
+		snprintf(num, sizeof(num), "%08d", i);
 		put(num);
 		put(hash + 1);
 	}
@@ -120,6 +121,7 @@ static void bound(const char *name)
 }
 
 #define A "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"
+#define A56 "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299"
 
 int main(void)
 {
@@ -222,8 +224,43 @@ int main(void)
 		put("}");
 	bound("1000 levels deep");
 	repeat("{\"operation\":\"download\",\"transfers\":[\"basic\"],\"ref\":{\"name\":\"refs/heads/main\"},"
-	       "\"objects\":[", "{\"oid\":\"" A "\",\"size\":#}", 1000, "]}");
+	       "\"objects\":[", "{\"oid\":\"" A "\",\"size\":1}", 1000, "]}");
 	bound("a batch of 1000 objects");
+	{
+		/* A 1000-object upload answer, a token in every action, on a
+		 * long base URL: tree plus text within batch_answer_cost. */
+		struct batch_req req;
+		struct token_key key;
+		unsigned char kb[TOKEN_KEY_LEN];
+		long long stored[1000], base;
+		const char *url = "https://lfs.a-rather-long-university-host-name.example.org:8443/prefix";
+		struct batch_ctx ctx = { .base_url = url, .repo = "tock/libtock-c/and/a/deep/path", .user = "alice",
+					 .key = &key, .now = 1000, .ttl = 3600 };
+		json_t *answer;
+		char *text;
+
+		memset(kb, 2, sizeof(kb));
+		token_key_init(&key, kb, &err);
+		ctx.key = &key;
+		repeat("{\"operation\":\"upload\",\"objects\":[", "{\"oid\":\"" A56 "#\",\"size\":1}", 1000, "]}");
+		ok(batch_parse(&req, body, blen, 1000, 0, NULL, &err) == 0 && req.n == 1000 && req.items[999].code == 0,
+		   "1000-object upload parses, every oid valid");
+		for (int i = 0; i < 1000; i++)
+			stored[i] = -1;
+		base = live;
+		peak = live;
+		answer = batch_response(&req, stored, &ctx, &err);
+		text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+		ok(text != NULL, "answer built");
+		ok(peak - base <= batch_answer_cost(req.n, url, ctx.repo),
+		   "batch answer: peak %lld <= batch_answer_cost %lld", peak - base,
+		   batch_answer_cost(req.n, url, ctx.repo));
+		printf("# batch answer: %lld bytes per object\n", (peak - base) / 1000);
+		count_free(text); /* json_dumps allocated it through the hooks */
+		json_decref(answer);
+		batch_req_release(&req);
+		token_key_release(&key);
+	}
 	json_set_alloc_funcs(malloc, free);
 	free(body);
 	return tap_done();
