@@ -9,6 +9,7 @@
 #include "log.h"
 #include "oid.h"
 #include "sha256.h"
+#include "version.h"
 
 #define CONNECT_TIMEOUT_MS 2000L
 /* A mirror that sends less than 1 KiB/s for 30 s is not answering: no
@@ -70,6 +71,8 @@ int mcheck_object(const char *base_url, const char *oid, long long size, long lo
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	/* Mirror operators can tell these checks from clients in their logs. */
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "lfs-server/" LFS_VERSION " (mirror check)");
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);

@@ -8,7 +8,7 @@ git lfs install >/dev/null || { echo "Bail out! git lfs install failed"; exit 1;
 M1="$TRASH/m1" M2="$TRASH/m2"
 mkdir -p "$M1" "$M2"
 start_nginx "$M1" uni1 || { echo "Bail out! nginx 1 did not start"; exit 1; }
-U1=$NGINX_URL L1=$NGINX_ACCESS_LOG
+U1=$NGINX_URL
 start_nginx "$M2" uni2 || { echo "Bail out! nginx 2 did not start"; exit 1; }
 U2=$NGINX_URL
 
@@ -95,11 +95,10 @@ test_expect_success 'batch answers never send a client to the bad copy' '
 	grep -q "^$U1/objects/" b.hrefs && grep -q "^$U2/objects/" b.hrefs
 '
 
+# (uni1's log cannot tell: the server re-checks the bad copy there itself.)
 test_expect_success 'an unmodified git-lfs clone gets every file right' '
-	: >"$L1" &&
 	git clone -q origin.git clone1 &&
-	cmp work/a.a clone1/a.a && cmp work/b.a clone1/b.a && cmp work/c.a clone1/c.a &&
-	! grep "$(sha256_of work/a.a)" "$L1"
+	cmp work/a.a clone1/a.a && cmp work/b.a clone1/b.a && cmp work/c.a clone1/c.a
 '
 
 test_expect_success 'lfs-admin verify-mirrors names the bad copy and exits 1' '
