@@ -77,4 +77,16 @@ test_expect_success 'no trickling connection outlived the header deadline' '
 '
 
 test_expect_success 'server stops cleanly' 'stop_lfs_server'
+
+# Behind a proxy every client has the proxy's address: no per-address
+# limit there (it is the proxy's job), so 100 connections from one
+# address all stay open until the clients stop, within the header deadline.
+printf '[server]\n\tbehind-proxy = true\n' >proxy.cfg
+start_lfs_server --config proxy.cfg || { echo "Bail out! lfs-server did not start"; exit 1; }
+test_expect_success 'behind-proxy: one address may hold more than 64 connections' '
+	perl trickle.pl "${LFS_URL##*:}" 100 4 ready2 >trickle2.out &&
+	test "$(cat ready2)" = 100 &&
+	test "$(cat trickle2.out)" = 100
+'
+test_expect_success 'server stops cleanly (behind-proxy)' 'stop_lfs_server'
 test_done
