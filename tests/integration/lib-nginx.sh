@@ -6,7 +6,11 @@
 #                            request, with status and bytes).  NAME keeps
 #                            several apart; PORT restarts on a known port
 #                            (same URL), otherwise a free one is picked.
-#   stop_nginx               stops it (QUIT, then waits)
+#   stop_nginx               stops it (QUIT, then waits, bounded: it may
+#                            have been started in another shell)
+# Ready means our nginx answered a request of its own: a probe with a
+# unique path must reach its access log (a busy port may be answered by
+# another test's server, which must not be taken for ours).
 # nginx runs as the invoking user's root-owned master with `user root;`
 # when run as root: workers running as nobody could not read the trash dir.
 
@@ -48,20 +52,16 @@ start_nginx() {
 		: >"$base/error.log"
 		"$NGINX_BIN" -c "$conf" -e "$base/error.log" &
 		NGINX_PID=$!
-		local i=0
-		while [ $i -lt 200 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
-				NGINX_URL="http://127.0.0.1:$port"
-				NGINX_PORT=$port
-				NGINX_ACCESS_LOG="$base/access.log"
-				export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
-				test_atexit "kill $NGINX_PID 2>/dev/null; wait $NGINX_PID 2>/dev/null"
-				return 0
-			fi
-			kill -0 "$NGINX_PID" 2>/dev/null || break
-			sleep 0.05
-			i=$((i + 1))
-		done
+		test_track_pid "$NGINX_PID" nginx
+		test_log_file "$base/error.log"
+		if nginx_wait_ready "$NGINX_PID" "$port" "$base/access.log"; then
+			NGINX_URL="http://127.0.0.1:$port"
+			NGINX_PORT=$port
+			NGINX_ACCESS_LOG="$base/access.log"
+			export NGINX_URL NGINX_PID NGINX_PORT NGINX_ACCESS_LOG
+			test_atexit "test_kill_ours -TERM $NGINX_PID"
+			return 0
+		fi
 		kill "$NGINX_PID" 2>/dev/null
 		wait "$NGINX_PID" 2>/dev/null
 		grep -q "Address already in use" "$base/error.log" || { cat "$base/error.log" >&2; return 1; }
@@ -72,9 +72,31 @@ start_nginx() {
 	return 1
 }
 
+# nginx_wait_ready PID PORT ACCESS_LOG: succeeds once the nginx PID
+# answers on 127.0.0.1:PORT, its own access log showing our probe; fails
+# when it exits first (a busy port) or after 10 s.
+nginx_wait_ready() {
+	local pid="$1" port="$2" log="$3" i=0 probe="/.ready-$$-$RANDOM"
+	while [ $i -lt 200 ]; do
+		[ -n "$(proc_starttime "$pid")" ] || return 1
+		if curl -s -o /dev/null "http://127.0.0.1:$port$probe" 2>/dev/null &&
+			POLL_TRIES=40 test_poll grep -qF "\"GET $probe " "$log"; then
+			return 0
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
+}
+
 stop_nginx() {
 	[ -n "$NGINX_PID" ] || return 0
-	kill -QUIT "$NGINX_PID" 2>/dev/null
+	local i=0
+	test_kill_ours -QUIT "$NGINX_PID"
 	wait "$NGINX_PID" 2>/dev/null
+	while kill -0 "$NGINX_PID" 2>/dev/null && [ "$(proc_starttime "$NGINX_PID")" ] && [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
 	NGINX_PID=
 }

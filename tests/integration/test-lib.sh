@@ -10,6 +10,36 @@
 #
 #   -v / --verbose   show the output of every test body
 #   -i / --immediate stop at the first failure (the trash dir is kept)
+#
+# Harness guarantees (state kept in files under $TRASH/.harness, so that a
+# body's subshell can add to it too):
+# - test_atexit commands run when the script exits, even when they were
+#   registered inside a test body.
+# - Every daemon a lib starts is recorded (test_track_pid: pid + its start
+#   time, so a reused pid is never taken for ours).  test_done runs the
+#   atexit commands, then adds one TAP test "harness: no daemon left
+#   running": it fails, naming the processes (and kills them), when a
+#   recorded pid is still alive, or when any process still has its cwd or
+#   an argument inside $TRASH (daemons a script started on its own).
+# - A failing test prints (on stderr, which prove shows without -v) its
+#   output, its body and the last lines of every log
+#   registered with test_log_file that changed during the test (or of the
+#   last one registered): the server's side of the failure.
+#
+# Shared services (the intended shape, for Apache, PostgreSQL, an S3
+# server, Chromium, JGit ...): a service costly to start is started once
+# per `make test` run, not per script, by tests/integration/services.sh
+# start NAME (called by the Makefile before prove, `stop` after), which
+# writes build/services/NAME.env (URL, credentials, its pid) and keeps
+# its files in build/services/NAME/.  A script calls `use_service NAME`
+# (a lib function): it sources that env file when present, otherwise it
+# starts a private instance in $TRASH and stops it with test_atexit, so a
+# script run on its own by prove still works.  Scripts sharing a service
+# keep apart by name (a database, bucket or repository named after
+# $TEST_NAME), never by assuming they run alone.
+#
+# Ordering: the Makefile runs prove with --state=slow,save (state file in
+# build/), so the longest scripts start first under -j.
 
 TEST_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 TEST_NAME=$(basename "$0" .sh)
@@ -26,8 +56,9 @@ for arg in "$@"; do
 	esac
 done
 
-rm -rf "$TRASH" && mkdir -p "$TRASH" || exit 1
+rm -rf "$TRASH" && mkdir -p "$TRASH/.harness" || exit 1
 cd "$TRASH" || exit 1
+HARNESS="$TRASH/.harness"
 
 # Isolation from the machine: no system or user git config, no prompts.
 export HOME="$TRASH"
@@ -51,7 +82,6 @@ git config --global lfs.concurrenttransfers 8
 test_count=0
 test_failed=0
 test_cleanup_cmds=
-test_atexit_cmds=
 
 say() { printf '%s\n' "$*"; }
 
@@ -62,24 +92,137 @@ test_when_finished() {
 $test_cleanup_cmds"
 }
 
-# Runs when the script exits (servers, background jobs).
+# Runs when the script exits (servers, background jobs), last registered
+# first; kept in a file, so a test body can register one too.
 test_atexit() {
-	test_atexit_cmds="$*
-$test_atexit_cmds"
+	printf '%s\n' "$*" >>"$HARNESS/atexit"
 }
 
 run_atexit() {
 	set +e
-	eval "$test_atexit_cmds"
-	test_atexit_cmds=
+	[ -s "$HARNESS/atexit" ] || return 0
+	tac "$HARNESS/atexit" >"$HARNESS/atexit.run"
+	: >"$HARNESS/atexit"
+	eval "$(cat "$HARNESS/atexit.run")"
 }
-trap 'run_atexit' EXIT
+
+# proc_starttime PID: the start time of a live (non-zombie) process, which
+# tells it apart from a later process that reuses its pid.
+proc_starttime() {
+	local s
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }
+	set -f
+	set -- $s
+	set +f
+	[ "$1" != Z ] && [ "$1" != X ] || return 1
+	printf '%s\n' "${20}"
+}
+
+# test_track_pid PID [WHAT]: records a daemon this script started; the
+# end-of-script check fails if it is still alive then.
+test_track_pid() {
+	local st
+	st=$(proc_starttime "$1") || return 0
+	printf '%s %s %s\n' "$1" "$st" "${2:-daemon}" >>"$HARNESS/pids"
+}
+
+# test_kill_ours SIG PID: signals PID only if it is a process this script
+# recorded with test_track_pid (never a stranger that reused the pid).
+test_kill_ours() {
+	local sig="$1" pid="$2" p st what
+	[ -n "$pid" ] && [ -s "$HARNESS/pids" ] || return 1
+	while read -r p st what; do
+		[ "$p" = "$pid" ] || continue
+		[ "$(proc_starttime "$p")" = "$st" ] && kill "$sig" "$p" 2>/dev/null && return 0
+	done <"$HARNESS/pids"
+	return 1
+}
+
+# test_log_file FILE: a log to show when a test fails.
+test_log_file() {
+	printf '%s\n' "$1" >>"$HARNESS/logs"
+}
+
+# Prints (as TAP comments) the tail of each registered log written since
+# the current test began, or of the last one registered.
+show_logs() {
+	local f last= shown=0
+	[ -s "$HARNESS/logs" ] || return 0
+	while read -r f; do
+		[ -f "$f" ] || continue
+		last=$f
+		[ "$f" -nt "$HARNESS/test-start" ] || continue
+		say "#   --- last lines of ${f#$TRASH/}:"
+		tail -n 20 "$f" | awk '{ print "#   " $0 }'
+		shown=$((shown + 1))
+	done < <(awk '!seen[$0]++' "$HARNESS/logs")
+	if [ $shown -eq 0 ] && [ -n "$last" ]; then
+		say "#   --- last lines of ${last#$TRASH/}:"
+		tail -n 20 "$last" | awk '{ print "#   " $0 }'
+	fi
+}
+
+# Lists (in $leftovers) the processes of this script still alive: recorded
+# daemons, and any process whose cwd or arguments lie in $TRASH.  Uses
+# builtins only while scanning /proc, so it never sees itself.
+find_leftovers() {
+	local p st what pid a here="$PWD" args
+	leftovers=
+	if [ -s "$HARNESS/pids" ]; then
+		while read -r p st what; do
+			[ "$(proc_starttime "$p")" = "$st" ] && leftovers+="$p "
+		done <"$HARNESS/pids"
+	fi
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		case " $leftovers " in *" $pid "*) continue ;; esac
+		args=()
+		mapfile -d "" -t args 2>/dev/null <"$p/cmdline" || continue
+		[ ${#args[@]} -gt 0 ] || continue	# a zombie or a kernel thread
+		for a in "${args[@]}"; do
+			case "$a" in
+			"$TRASH"|"$TRASH"/*|*"$TRASH"/*|*"=$TRASH") leftovers+="$pid "; continue 2 ;;
+			esac
+		done
+		if cd -P "$p/cwd" 2>/dev/null; then
+			case "$PWD" in "$TRASH"|"$TRASH"/*) leftovers+="$pid " ;; esac
+		fi
+	done
+	cd "$here" || cd "$TRASH"
+	[ -z "$leftovers" ]
+}
+
+# After the atexit commands: waits (bounded) for dying processes to go,
+# then kills and names what is left.  Returns 1 when something was left.
+reap_leftovers() {
+	local i=0 p
+	while ! find_leftovers && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$leftovers" ] || return 0
+	for p in $leftovers; do
+		say "# $TEST_NAME: still running: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) (pid $p, cwd $(readlink "/proc/$p/cwd" 2>/dev/null))" >&2
+	done
+	# shellcheck disable=SC2086
+	kill -9 $leftovers 2>/dev/null
+	return 1
+}
+
+exit_trap() {
+	run_atexit
+	reap_leftovers
+}
+trap 'exit_trap' EXIT
 trap 'exit 130' INT TERM
 
 test_expect_success() {
 	local title="$1" body="$2" rc
 	test_count=$((test_count + 1))
 	test_cleanup_cmds=
+	: >"$HARNESS/test-start"
 	if [ -n "$verbose" ]; then
 		say "# running: $title"
 		(eval "$body"; rc=$?; eval "$test_cleanup_cmds" >/dev/null 2>&1; exit $rc)
@@ -94,10 +237,15 @@ test_expect_success() {
 	else
 		test_failed=$((test_failed + 1))
 		say "not ok $test_count - $title"
-		if [ -z "$verbose" ]; then
-			sed -e 's/^/#   /' "$TRASH/.test-out" | tail -n 40
-		fi
-		printf '%s\n' "$body" | sed -e 's/^/#	/'
+		# The reason goes to stderr: prove shows it without -v.
+		{
+			say "# $TEST_NAME: not ok $test_count - $title"
+			if [ -z "$verbose" ]; then
+				awk '{ print "#   " $0 }' "$TRASH/.test-out" | tail -n 40
+			fi
+			show_logs
+			printf '%s\n' "$body" | sed -e 's/^/#	/'
+		} >&2
 		if [ -n "$immediate" ]; then
 			say "1..$test_count"
 			exit 1
@@ -111,13 +259,29 @@ test_skip() {
 }
 
 test_done() {
-	say "1..$test_count"
 	run_atexit
+	test_count=$((test_count + 1))
+	if reap_leftovers; then
+		say "ok $test_count - harness: no daemon left running"
+	else
+		test_failed=$((test_failed + 1))
+		say "not ok $test_count - harness: no daemon left running (the processes above outlived the script's cleanup)"
+	fi
+	trap - EXIT
+	say "1..$test_count"
 	if [ $test_failed -eq 0 ]; then
 		cd "$TEST_ROOT" && rm -rf "$TRASH"
 		exit 0
 	fi
 	exit 1
+}
+
+test_must_be_empty() {
+	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
+}
+
+b64url() {
+	base64 -w0 | tr '+/' '-_' | tr -d '='
 }
 
 # Fails when our own program succeeds, or when it dies of a signal.
