@@ -77,21 +77,6 @@ test_expect_success 'a non-loopback address without --insecure-anonymous exits 1
 	grep -q "insecure-anonymous" err
 '
 
-# Test bodies run in a subshell (test-lib.sh): a server started in one
-# would not be the child of the shell that later stops it, and nothing set
-# there reaches the next test.  So servers start and stop at the top level,
-# and the tests check what happened.
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 start_lfs_server
 test_expect_success 'start: exactly one listening line on a free port' '
 	server_started &&

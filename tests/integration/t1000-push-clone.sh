@@ -6,11 +6,6 @@ test_description='git-lfs end to end: track, commit, push, clone, and a second p
 # Git itself lives in a bare repository on local disk; only LFS objects go
 # to our server, through lfs.url.
 
-# Prints how many access-log lines contain $1 (0 when none).
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 # expect_pointer REV:PATH FILE: the committed blob is exactly the canonical
 # pointer for FILE's content.
 expect_pointer() {

@@ -3,10 +3,6 @@ test_description='git-lfs end to end: fetch --all brings objects of older commit
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 # has_local DIR OID: the clone DIR caches OID, with the right bytes.
 has_local() {
 	local p

@@ -3,10 +3,6 @@ test_description='git-lfs end to end: files of 0 bytes, 1 byte and over 100 MiB 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 EMPTY_OID=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 BIG_SIZE=$((101 * 1024 * 1024))
 

@@ -14,10 +14,6 @@ test_description='git-lfs end to end: an interrupted download resumes with a Ran
 #   appended, a 200 starts over, anything else re-downloads without Range.
 #   With N >= size-1 the part is dropped and the whole object fetched.
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 SIZE=$((8 * 1024 * 1024 + 4321))
 
 start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }

@@ -12,10 +12,6 @@ test_description='git-lfs end to end: LFS endpoint derived from the remote URL; 
 # only ever used by git-lfs ("origin" = $LFS_URL/tock/libtock-c.git):
 # git lfs push / git lfs pull name that remote, no lfs.url anywhere.
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }
 
 test_expect_success 'setup: a repository whose origin URL points at the server' '

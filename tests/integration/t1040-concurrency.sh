@@ -3,10 +3,6 @@ test_description='git-lfs end to end: 20 objects with 8 concurrent transfers; co
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 COUNT=20
 
 start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }

@@ -3,28 +3,9 @@ test_description='object transfers by curl: GET, Range, HEAD, PUT'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 # header NAME: the value of header NAME in the last answer.
 header() {
 	grep -i "^$1:" "$TRASH/headers" | head -n1 | cut -d: -f2- | tr -d '\r' | sed 's/^ *//'
-}
-
-# token OP REPO OID SIZE: the Authorization value the batch API hands out.
-token() {
-	curl -sS -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}" \
-		"$LFS_URL/$2/info/lfs/objects/batch" |
-		jq -er ".objects[0].actions.$1.header.Authorization"
 }
 
 SIZE=300007

@@ -3,24 +3,9 @@ test_description='an object uploaded to repo A is not downloadable through repo 
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 # batch_for OP REPO OID SIZE: status of a one-object batch; answer in body.
 batch_for() {
 	batch "$2" "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}"
-}
-
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
 }
 
 # forge OP REPO OID SIZE: a transfer token signed with DATA/secret, as the

@@ -11,19 +11,6 @@ E=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 M=0000000000000000000000000000000000000000000000000000000000000001
 printf 'hello world\n' >hello.txt
 
-# Test bodies run in a subshell (test-lib.sh): servers start and stop at
-# the top level, and the tests check what happened.
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 # post_batch REPO CONTENT-TYPE JSON [curl args]: like batch, with the
 # request Content-Type given.
 post_batch() {

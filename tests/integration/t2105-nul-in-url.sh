@@ -10,17 +10,6 @@ CASES="$TEST_ROOT/tests/integration/cases"
 H=a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447
 X=1111111111111111111111111111111111111111111111111111111111111111
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 # is_404_json: the last answer was a 404 with a JSON message.
 is_404_json() {
 	[ "$1" = 404 ] || { echo "got $1, want 404" >&2; cat "$TRASH/body" >&2; return 1; }

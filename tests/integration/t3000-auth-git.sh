@@ -8,27 +8,6 @@ test_description='authentication with the real git-lfs client: writers push, ano
 # public (read = *).  Git itself lives in local bare repositories; only
 # LFS objects go to the server, through lfs.url.
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
-# Prints how many server log lines contain $1 (0 when none).
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
-# add_user FILE NAME PASSWORD: a bcrypt entry at the cheapest cost.
-add_user() {
-	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null
-}
-
 # creds_for NAME PASSWORD: a credential store file for the server's host.
 creds_for() {
 	printf 'http://%s:%s@%s\n' "$1" "$2" "${LFS_URL#http://}" >"$TRASH/creds-$1"

@@ -16,21 +16,6 @@ N=$(sha256_of n.txt)
 printf 'second.\n\n' >n2.txt
 N2=$(sha256_of n2.txt)
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
-add_user() {
-	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null
-}
-
 # creds WHO: curl arguments for a user (anon: none; badpw: alice with a
 # wrong password).
 creds() {
@@ -102,11 +87,6 @@ ALL="batch-d batch-u get put verify locks-get lock locks-verify unlock"
 WRITES="batch-u put verify lock locks-verify unlock"
 READS="batch-d get locks-get"
 
-# The key the server signs with, and tokens made with it (so every field
-# can be set: an expired token, or one for another repo, oid or op).
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
-}
 # make_token KIND USER REPO OID SIZE OP EXPIRES
 make_token() {
 	local key payload sig

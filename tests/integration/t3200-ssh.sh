@@ -9,23 +9,6 @@ test_description='SSH: git-lfs-authenticate as a forced command, driven by the r
 # remote command into SSH_ORIGINAL_COMMAND and runs the forced command.
 # FAKE_SSH_USER picks the key, that is the user.  Every call is logged.
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-add_user() {
-	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null
-}
-
 cat >fake-ssh <<'EOF'
 #!/bin/sh
 # fake-ssh [options] [user@]host command...: the server side of one ssh call.

@@ -7,23 +7,6 @@ test_description='TLS: serving HTTPS directly with server.tls-cert/tls-key; git-
 # would win over http.sslCAInfo (git-lfs reads GIT_SSL_CAINFO first).
 unset GIT_SSL_CAINFO GIT_SSL_CAPATH GIT_SSL_NO_VERIFY CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-add_user() {
-	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null
-}
-
 # A self-signed certificate for 127.0.0.1 (the name clients check), and
 # another one that no client trusts.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \

@@ -48,10 +48,6 @@ server_locks() {
 		jq -r '.locks[] | "\(.path) \(.owner.name) \(.id)"' | sort
 }
 
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
-}
-
 test_expect_success 'setup: alice publishes lockable *.bin files' '
 	git lfs install --skip-repo &&
 	git init -q --bare origin.git &&

@@ -3,15 +3,6 @@ test_description='lfs-mirror sync and verify against a real server: only mirrore
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-test_must_be_empty() {
-	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
-}
-
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
 # tree_list DIR: every file under DIR/objects, sorted.
 tree_list() {
 	(cd "$1" && find ./objects -type f | sort)
@@ -30,10 +21,6 @@ expect_tree() {
 	for f in "$@"; do
 		cmp "$f" "$(obj_path "$dir" "$(sha256_of "$f")")" || return 1
 	done
-}
-
-state_seq() {
-	jq -e -r 'select(.version == 1) | .last_seq' "$1/mirror-state.json"
 }
 
 # The last seq the server's feed has.

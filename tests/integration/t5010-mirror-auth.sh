@@ -6,11 +6,6 @@ test_description='lfs-mirror sync with authentication on: a journal reader throu
 # Users: alice writes pub/* and priv/*, mirror1 may read the feed (and
 # nothing else), bob is a user who is not a journal reader.
 
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
 netrc() {
 	printf 'machine 127.0.0.1\nlogin %s\npassword %s\n' "$1" "$2" >"$3"
 }

@@ -3,19 +3,6 @@ test_description='lfs-mirror sync killed midway resumes cleanly; two syncs on on
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
-put_anon() {
-	local oid code
-	oid=$(sha256_of "$2") &&
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/octet-stream" \
-		--data-binary @"$2" "$LFS_URL/$1/info/lfs/objects/$oid") &&
-	[ "$code" = 200 ] || { echo "PUT $2 to $1: $code" >&2; return 1; }
-}
-
 # The partial download in DIR/tmp (a temp named <oid>-<random>), with
 # some bytes in it; prints its path.
 partial_temp() {
@@ -29,14 +16,6 @@ is_prefix() {
 	n=$(wc -c <"$1") &&
 	test "$n" -lt "$(wc -c <"$2")" &&
 	cmp -n "$n" "$1" "$2"
-}
-
-test_must_be_empty() {
-	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
-}
-
-state_seq() {
-	jq -e -r 'select(.version == 1) | .last_seq' "$1/mirror-state.json"
 }
 
 objects_in() {

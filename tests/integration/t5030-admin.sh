@@ -3,15 +3,6 @@ test_description='lfs-admin uploads, stats and fsck on a real server data dir, w
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
-test_must_be_empty() {
-	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
-}
-
 admin() {
 	"$BIN/lfs-admin" --data "$DATA" "$@"
 }

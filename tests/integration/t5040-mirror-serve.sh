@@ -2,19 +2,7 @@
 test_description='a mirror tree served by nginx with the config of docs/mirrors.md: the server sends clients there once the mirror has caught up'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
-
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
-put_anon() {
-	local oid code
-	oid=$(sha256_of "$2") &&
-	code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT -H "Content-Type: application/octet-stream" \
-		--data-binary @"$2" "$LFS_URL/$1/info/lfs/objects/$oid") &&
-	[ "$code" = 200 ] || { echo "PUT $2 to $1: $code" >&2; return 1; }
-}
+. "$TEST_ROOT/tests/integration/lib-nginx.sh"
 
 # href REPO FILE: the download href the server gives for FILE's object.
 href() {
@@ -62,24 +50,19 @@ nginx_conf() {
 }
 
 start_doc_nginx() {
-	local tries=0 port i
+	local tries=0 port
 	while [ $tries -lt 20 ]; do
 		port=$(( 20000 + (RANDOM % 20000) ))
 		nginx_conf $port && grep -q "alias $M/objects/;" "$TRASH/ng/nginx.conf" || return 1
 		: >"$TRASH/ng/error.log"
 		nginx -c "$TRASH/ng/nginx.conf" -e "$TRASH/ng/error.log" &
 		NG_PID=$!
-		i=0
-		while [ $i -lt 200 ]; do
-			if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
-				NG="http://127.0.0.1:$port/tock-lfs"
-				test_atexit "kill $NG_PID 2>/dev/null; wait $NG_PID 2>/dev/null"
-				return 0
-			fi
-			kill -0 $NG_PID 2>/dev/null || break
-			sleep 0.05
-			i=$((i + 1))
-		done
+		test_track_pid $NG_PID nginx
+		if nginx_wait_ready $NG_PID $port "$TRASH/ng/access.log"; then
+			NG="http://127.0.0.1:$port/tock-lfs"
+			test_atexit "test_kill_ours -TERM $NG_PID"
+			return 0
+		fi
 		kill $NG_PID 2>/dev/null; wait $NG_PID 2>/dev/null
 		grep -q "Address already in use" "$TRASH/ng/error.log" || { cat "$TRASH/ng/error.log" >&2; return 1; }
 		tries=$((tries + 1))

@@ -3,19 +3,6 @@ test_description='lfs-mirror sync over more than one feed page: state written at
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-
-test_must_be_empty() {
-	[ ! -s "$1" ] || { echo "'$1' is not empty:" >&2; cat "$1" >&2; return 1; }
-}
-
-state_seq() {
-	jq -e -r 'select(.version == 1) | .last_seq' "$1/mirror-state.json"
-}
-
 # partial_temp DIR OID: a download of OID in flight, with bytes in it.
 partial_temp() {
 	find "$1/tmp" -name "$2-*" -size +0 | grep .

@@ -6,17 +6,9 @@ test_description='lfs-hooks against a server with authentication: 401, git crede
 PATH="$BIN:$PATH"
 export PATH
 
-add_user() {
-	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null
-}
-
 # creds_for NAME USER PASSWORD: a git credential store file for our server.
 creds_for() {
 	printf 'http://%s:%s@%s\n' "$2" "$3" "${LFS_URL#http://}" >"$TRASH/creds-$1"
-}
-
-log_count() {
-	grep -c -- "$1" "$LFS_LOG" || true
 }
 
 cat >server.cfg <<EOF

@@ -3,17 +3,6 @@ test_description='clients that hang up mid-request: nothing stored, temps remove
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 SIZE=$((4 * 1024 * 1024))
 HALF=$((SIZE / 2))
 make_file big.bin $SIZE big
@@ -29,9 +18,6 @@ tmp_bytes() {
 }
 tmp_has_at_least() { [ "$(tmp_bytes)" -ge "$1" ]; }
 tmp_empty() { [ -z "$(ls -A "$DATA/tmp")" ]; }
-healthy() {
-	[ "$(curl -sS -o /dev/null -w "%{http_code}" --max-time 10 "$LFS_URL/healthz")" = 200 ]
-}
 # log_has_aborted N: at least N access-log lines of aborted PUTs.
 log_has_aborted() {
 	[ "$(grep -c "\"PUT /r/info/lfs/objects/$OID\" .* aborted" "$LFS_LOG")" -ge "$1" ]

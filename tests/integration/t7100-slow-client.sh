@@ -3,20 +3,6 @@ test_description='a client trickling its request a byte a second is dropped afte
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-healthy() {
-	[ "$(curl -sS -o /dev/null -w "%{http_code}" --max-time 10 "$LFS_URL/healthz")" = 200 ]
-}
-
 H=a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447
 cat >server.cfg <<EOF
 [server]

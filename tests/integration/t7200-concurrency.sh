@@ -3,16 +3,6 @@ test_description='concurrency: a slow upload blocks nobody; racing PUTs of one o
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
 tmp_count() { ls -A "$DATA/tmp" | wc -l; }
 tmp_empty() { [ "$(tmp_count)" -eq 0 ]; }
 tmp_count_is() { [ "$(tmp_count)" -eq "$1" ]; }
@@ -23,12 +13,6 @@ tmp_has_at_least() {
 		[ -f "$f" ] && [ "$(stat -c %s "$f")" -ge "$1" ] && return 0
 	done
 	return 1
-}
-token() {
-	curl -sS -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}" \
-		"$LFS_URL/$2/info/lfs/objects/batch" |
-		jq -er ".objects[0].actions.$1.header.Authorization"
 }
 
 SLOW_SIZE=$((8 * 1024 * 1024))

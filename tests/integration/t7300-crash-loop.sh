@@ -6,9 +6,6 @@ test_description='crash loop: kill -9 during uploads and at the store fault poin
 # Servers are started and reaped at the top level (test bodies run in a
 # subshell, which cannot wait for them); the tests upload, kill and check.
 
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start:" >&2; cat "$TRASH/start.err" >&2; return 1; }
-}
 start() {
 	start_lfs_server "$@" 2>"$TRASH/start.err" || return 1
 	# lib-server.sh may see the listening line before its wrapper has
@@ -17,13 +14,6 @@ start() {
 		test_poll test -s "$LFS_LOG.pid" && LFS_PID=$(cat "$LFS_LOG.pid") &&
 		test_atexit "kill -9 $LFS_PID 2>/dev/null"
 	fi
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
 }
 server_gone() {
 	! curl -s -o /dev/null --max-time 5 "$LFS_URL/healthz"
@@ -42,12 +32,6 @@ tmp_has_at_least() {
 		[ -f "$f" ] && [ "$(stat -c %s "$f")" -ge "$1" ] && return 0
 	done
 	return 1
-}
-token() {
-	curl -sS -H "Content-Type: $LFS_TYPE" \
-		--data-binary "{\"operation\":\"$1\",\"objects\":[{\"oid\":\"$3\",\"size\":$4}]}" \
-		"$LFS_URL/$2/info/lfs/objects/batch" |
-		jq -er ".objects[0].actions.$1.header.Authorization"
 }
 # held REPO OID: the repo's batch answer offers a download.
 held() {
