@@ -16,19 +16,6 @@ cat >server.cfg <<EOF
 	max-object-size = 1000
 EOF
 
-# Test bodies run in a subshell (test-lib.sh): the server starts and stops
-# at the top level, and the tests check what happened.
-server_started() {
-	[ -n "$LFS_PID" ] && [ -n "$LFS_URL" ] || { echo "server did not start" >&2; return 1; }
-}
-stop_rc() {
-	stop_lfs_server 2>"$TRASH/stop.err"
-	echo $? >"$TRASH/stop.rc"
-}
-stopped_cleanly() {
-	[ "$(cat "$TRASH/stop.rc")" = 0 ] || { cat "$TRASH/stop.err" >&2; return 1; }
-}
-
 expand() {
 	local s="$1"
 	s=${s//\{HU\}/$HU}
@@ -38,10 +25,6 @@ expand() {
 	s=${s//\{X\}/$X}
 	s=${s//\{Y\}/$Y}
 	printf '%s' "$s"
-}
-
-b64url() {
-	base64 -w0 | tr '+/' '-_' | tr -d '='
 }
 
 # token_from_batch OP REPO OID SIZE: the Authorization value a batch
@@ -176,19 +159,22 @@ test_expect_success 'control: forged tokens are accepted for R and R.git' '
 	test "$(http_status GET "$LFS_URL/r/info/lfs/objects/$H" -H "Authorization: $auth")" = 403
 '
 
-test_expect_success 'every row of cases/bad-input.txt' '
-	n=0 &&
-	while read -r method path ct body status tok extra
-	do
-		case "$method" in ""|"#"*) continue ;; esac
-		n=$((n + 1))
-		test -z "$extra" || { echo "row $n has too many columns" >&2; return 1; }
-		run_case "$method" "$path" "$ct" "$body" "$status" "$tok" ||
-			{ echo "FAILED row: $method $path $ct $body $status $tok" >&2; return 1; }
-	done <"$CASES/bad-input.txt" &&
-	echo "$n rows" &&
-	test $n -gt 100
-'
+# One TAP test per row of the table, named after its line in the file.
+rows=0 lineno=0
+while read -r method path ct body status tok extra
+do
+	lineno=$((lineno + 1))
+	case "$method" in ""|"#"*) continue ;; esac
+	rows=$((rows + 1))
+	title="bad-input.txt:$lineno: $method $path $ct $body${tok:+ $tok} -> $status"
+	[ ${#title} -le 120 ] || title="${title:0:100}... -> $status"
+	test_expect_success "${title//#/%23}" "
+		test -z $(printf %q "$extra") || { echo 'too many columns' >&2; false; } &&
+		run_case $(printf '%q ' "$method" "$path" "$ct" "$body" "$status" "$tok")
+	" </dev/null
+done <"$CASES/bad-input.txt"
+
+test_expect_success 'cases/bad-input.txt has over 100 rows' "test $rows -gt 100"
 
 test_expect_success 'nothing was stored, nothing created outside DATA/objects' '
 	objects_snapshot >snap.objects.after &&
