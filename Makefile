@@ -88,12 +88,14 @@ unit: $(UNIT_TESTS)
 # process start-up, so three at once fit two cores; each uses its own
 # ports and trash directory.
 PROVE_JOBS ?= 3
+# Slowest scripts first (timings kept in build/, not in a tracked .prove).
+PROVE_FLAGS = --timer -j$(PROVE_JOBS) --state=slow,save --statefile=build/.prove
 
 integration: $(BINS) build/.deps-test
-	prove --timer -j$(PROVE_JOBS) tests/integration/t[0-9]*.sh
+	prove $(PROVE_FLAGS) tests/integration/t[0-9]*.sh
 
 test: $(BINS) $(UNIT_TESTS) build/.deps-test
-	prove --timer -j$(PROVE_JOBS) build/tests/unit/ tests/integration/t[0-9]*.sh
+	prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh
 
 run: $(BINS)
 	@mkdir -p lfs-data
