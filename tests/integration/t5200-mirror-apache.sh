@@ -31,6 +31,7 @@ done
 
 cat >server.cfg <<EOF
 [repo "tock/*"]
+	read = *
 	mirror = true
 [journal]
 	readers = *
@@ -43,6 +44,11 @@ start_lfs_server --config server.cfg || { echo "Bail out! lfs-server did not sta
 
 count() {
 	grep -c -- "$1" "$2" || true
+}
+# mirror_verified N: the server has checked N copies on the mirror and
+# found them good (it sends clients to checked copies only).
+mirror_verified() {
+	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].verified >= $1" >/dev/null
 }
 mirror_healthy() {
 	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy == $1 and .mirrors[0].last_seq >= ${2:-0}" >/dev/null
@@ -140,6 +146,7 @@ fi
 test_expect_success 'a git-lfs clone through the server downloads every object from Apache' '
 	chmod 700 "$M/tmp" &&
 	POLL_TRIES=400 test_poll mirror_healthy true 1 &&
+	POLL_TRIES=400 test_poll mirror_verified 3 &&
 	: >"$LOG_stock" &&
 	before=$(count "\"GET /tock/libtock-c/info/lfs/objects/" "$LFS_LOG") &&
 	git clone -q origin.git clone1 &&
