@@ -11,13 +11,16 @@ D='{"operation":"download","objects":[]}'
 start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }
 PORT=${LFS_URL##*:}
 
-# raw NAME REQUEST: sends REQUEST (printf escapes) on one connection and
-# keeps what comes back in NAME.resp; NAME.rc is 0 when the server closed
-# the connection within 10 s (124 when it was still open).
+# raw NAME REQUEST: sends REQUEST (printf escapes) on one connection, in
+# one write, and keeps what comes back in NAME.resp; NAME.rc is 0 when
+# the server closed the connection within 10 s (124 when it was still
+# open).  The write runs in a subshell that ignores SIGPIPE: the server
+# may answer and close before a client that sends more has finished.
 raw() {
-	local name="$1" req="$2"
+	local name="$1" req="$2" data
+	printf -v data "$req"
 	exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
-	printf "$req" >&3
+	(trap "" PIPE; printf "%s" "$data" >&3) 2>/dev/null
 	timeout 10 cat <&3 >"$name.resp"
 	echo $? >"$name.rc"
 	exec 3<&- 3>&-
