@@ -210,3 +210,15 @@ put_anon() {
 healthy() {
 	[ "$(curl -sS -o /dev/null -w "%{http_code}" --max-time 10 "$LFS_URL/healthz")" = 200 ]
 }
+
+# mirror_healthy true|false [SEQ]: /healthz says the first mirror is (not)
+# healthy, and (with SEQ) at last_seq >= SEQ.  For test_poll.
+mirror_healthy() {
+	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy == $1 and .mirrors[0].last_seq >= ${2:--1}" >/dev/null
+}
+
+# mirror_verified N: the server has checked N of the first mirror's copies
+# and found them good (only then does it send clients there).  For test_poll.
+mirror_verified() {
+	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].verified >= $1" >/dev/null
+}

@@ -27,17 +27,6 @@ count() {
 	grep -c "$1" "$2" || true
 }
 
-# mirror_healthy true|false: polls /healthz until the mirror says so.
-mirror_healthy() {
-	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy == $1" >/dev/null
-}
-
-# mirror_verified N: polls /healthz until the server has checked N of the
-# mirror's copies and found them good (only then does it send clients).
-mirror_verified() {
-	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].verified >= $1" >/dev/null
-}
-
 # clone_and_check DIR: a fresh git-lfs clone whose files match the originals.
 clone_and_check() {
 	rm -rf "$1" &&

@@ -45,14 +45,6 @@ start_lfs_server --config server.cfg || { echo "Bail out! lfs-server did not sta
 count() {
 	grep -c -- "$1" "$2" || true
 }
-# mirror_verified N: the server has checked N copies on the mirror and
-# found them good (it sends clients to checked copies only).
-mirror_verified() {
-	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].verified >= $1" >/dev/null
-}
-mirror_healthy() {
-	curl -s "$LFS_URL/healthz" | jq -e ".mirrors[0].healthy == $1 and .mirrors[0].last_seq >= ${2:-0}" >/dev/null
-}
 # get LEVEL PATH: status code; headers in $TRASH/headers, body in $TRASH/body.
 get() {
 	local url
