@@ -61,13 +61,49 @@ void batch_shape(struct reqjson_shape *shape, long long max_objects)
 	shape->max_values = 8 * max_objects + 64;
 }
 
+/* Orders item indices by oid, then by position: equal oids end up side by
+ * side with the first occurrence first. */
+static int by_oid(const void *a, const void *b, void *arg)
+{
+	const struct batch_item *items = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = memcmp(items[i].oid, items[j].oid, OID_HEX_LEN);
+
+	return c ? c : (i > j) - (i < j);
+}
+
+/* Keeps the first of each valid oid, in request order.  Sorting indices
+ * costs O(n log n) compares whatever oids a client chooses (no hash to
+ * collide) and one allocation, where a hash set allocated per oid. */
+static int drop_duplicates(struct batch_req *req, struct err *err)
+{
+	size_t *idx = malloc((req->n ? req->n : 1) * sizeof(*idx)), m = 0, kept = 0;
+
+	if (!idx)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < req->n; i++)
+		if (req->items[i].code == 0)
+			idx[m++] = i;
+	qsort_r(idx, m, sizeof(*idx), by_oid, req->items);
+	/* Mark later duplicates (code 1 is never a real status), then compact. */
+	for (size_t k = 1; k < m; k++)
+		if (memcmp(req->items[idx[k]].oid, req->items[idx[k - 1]].oid, OID_HEX_LEN) == 0)
+			req->items[idx[k]].code = 1;
+	free(idx);
+	for (size_t i = 0; i < req->n; i++)
+		if (req->items[i].code != 1)
+			req->items[kept++] = req->items[i];
+	req->n = kept;
+	return 0;
+}
+
 int batch_parse(struct batch_req *out, const char *body, size_t len,
 		long long max_objects, long long max_object_size, struct reqjson_hold *hold,
 		struct err *err)
 {
 	struct reqjson_shape shape;
-	json_t *root, *op, *objects, *algo, *seen = NULL;
-	size_t n, kept = 0;
+	json_t *root, *op, *objects, *algo;
+	size_t n;
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -103,17 +139,14 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 		goto out;
 	}
 	out->items = calloc(n ? n : 1, sizeof(*out->items));
-	/* The oids answered so far: jansson's hash table is seeded at
-	 * random, so chosen oids cannot make it quadratic. */
-	seen = json_object();
-	if (!out->items || !seen) {
+	if (!out->items) {
 		rc = err_set(err, ERR_NOMEM, "out of memory");
 		goto out;
 	}
 	algo = json_object_get(root, "hash_algo");
 	for (size_t i = 0; i < n; i++) {
 		json_t *o = json_array_get(objects, i);
-		struct batch_item *it = &out->items[kept];
+		struct batch_item *it = &out->items[i];
 		if (!json_is_object(o)) {
 			rc = err_set(err, ERR_INVALID, "objects[%zu] is not an object", i);
 			goto out;
@@ -125,19 +158,10 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 			it->code = 409;
 			it->message = "unsupported hash algorithm: this server uses sha256";
 		}
-		if (it->code == 0) {
-			if (json_object_getn(seen, it->oid, OID_HEX_LEN))
-				continue;
-			if (json_object_setn_nocheck(seen, it->oid, OID_HEX_LEN, json_null()) < 0) {
-				rc = err_set(err, ERR_NOMEM, "out of memory");
-				goto out;
-			}
-		}
-		kept++;
 	}
-	out->n = kept;
+	out->n = n;
+	rc = drop_duplicates(out, err);
 out:
-	json_decref(seen);
 	json_decref(root);
 	if (rc < 0)
 		batch_req_release(out);
@@ -246,12 +270,15 @@ static json_t *with_action(json_t *o, const char *op, json_t *act)
 /* {"href": …, "header": {}}.  The empty header object is not decoration:
  * JGit 4.11 dereferences action.header without a null check, so an action
  * without one fails every download of a public object. */
-static json_t *href_action(const char *href)
+static json_t *href_action(const char *href, json_t *empty)
 {
 	json_t *a = json_object();
 
+	/* One empty object shared by every action of the answer (a reference
+	 * each): a fresh one per object was a hash table allocated and freed
+	 * per object. */
 	if (a && (json_object_set_new_nocheck(a, "href", json_stringn_nocheck(href, strlen(href))) < 0 ||
-		  json_object_set_new_nocheck(a, "header", json_object()) < 0)) {
+		  json_object_set_nocheck(a, "header", empty) < 0)) {
 		json_decref(a);
 		return NULL;
 	}
@@ -270,7 +297,8 @@ static json_t *object_error(const struct batch_item *it, int code, const char *m
 }
 
 static json_t *answer_one(const struct batch_req *req, const struct batch_item *it,
-			  long long stored, long long seq, const struct batch_ctx *ctx, struct err *err)
+			  long long stored, long long seq, const struct batch_ctx *ctx, json_t *empty,
+			  struct err *err)
 {
 	const char *op = req->op == BATCH_DOWNLOAD ? "download" : "upload";
 	char href[2048];
@@ -288,13 +316,13 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 	/* A mirror URL needs no credentials and never expires. */
 	if (req->op == BATCH_DOWNLOAD && seq >= 0 && ctx->mirror_href &&
 	    ctx->mirror_href(ctx->mirror_arg, seq, it->oid, href, sizeof(href)) == 0)
-		return with_action(object_head(it), "download", href_action(href));
+		return with_action(object_head(it), "download", href_action(href, empty));
 	if (req->op == BATCH_DOWNLOAD && ctx->public_read) {
 		if (batch_object_href(href, sizeof(href), ctx->base_url, ctx->repo, it->oid) < 0) {
 			err_set(err, ERR_INVALID, "href too long");
 			return NULL;
 		}
-		return with_action(object_head(it), "download", href_action(href));
+		return with_action(object_head(it), "download", href_action(href, empty));
 	}
 	act = action(ctx, it->oid, it->size, op, err);
 	if (!act)
@@ -305,21 +333,26 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 json_t *batch_response(const struct batch_req *req, const long long *stored,
 		       const struct batch_ctx *ctx, struct err *err)
 {
-	json_t *objects = json_array(), *root;
+	json_t *objects = json_array(), *empty = json_object(), *root;
 
-	if (!objects) {
+	if (!objects || !empty) {
+		json_decref(objects);
+		json_decref(empty);
 		err_set(err, ERR_NOMEM, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < req->n; i++) {
-		json_t *o = answer_one(req, &req->items[i], stored[i], ctx->seqs ? ctx->seqs[i] : -1, ctx, err);
+		json_t *o = answer_one(req, &req->items[i], stored[i], ctx->seqs ? ctx->seqs[i] : -1, ctx,
+				       empty, err);
 		if (!o || json_array_append_new(objects, o) < 0) {
 			if (o == NULL && err && err->code == 0)
 				err_set(err, ERR_NOMEM, "out of memory");
 			json_decref(objects);
+			json_decref(empty);
 			return NULL;
 		}
 	}
+	json_decref(empty);
 	root = json_pack("{s:s, s:s, s:o}", "transfer", "basic", "hash_algo", "sha256", "objects", objects);
 	if (!root)
 		err_set(err, ERR_NOMEM, "out of memory");
