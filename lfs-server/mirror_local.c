@@ -10,8 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin.h"
+
 #define COPY_BUF (1 << 20)
-#define BUSY_TIMEOUT_MS 10000
 
 struct mirror_local {
 	char *data;
@@ -38,7 +39,6 @@ int mirror_local_open(struct mirror_local **out, const char *data_dir, struct er
 {
 	struct mirror_local *l = calloc(1, sizeof(*l));
 	char path[4096];
-	struct stat st;
 	int rc;
 
 	if (!l || !(l->data = strdup(data_dir)) || !(l->buf = malloc(COPY_BUF))) {
@@ -48,20 +48,14 @@ int mirror_local_open(struct mirror_local **out, const char *data_dir, struct er
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
 	l->objects_fd = -1;
-	snprintf(path, sizeof(path), "%s/meta.db", data_dir);
-	/* Opening never creates it: a typo must not look like an empty feed. */
-	if (stat(path, &st) < 0) {
-		rc = err_set_errno(err, ERR_IO, "'%s' is not an lfs-server data dir: cannot stat '%s'",
-				   data_dir, path);
+	/* The same read-only open as lfs-admin's: never creates meta.db (a
+	 * typo must not look like an empty feed), and leaves the server's
+	 * kept -wal/-shm files in place. */
+	if ((rc = admin_db_open(&l->db, data_dir, err)) < 0)
 		goto fail;
-	}
-	/* Read-write but query_only, for the reason given in admin_db_open. */
-	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(l->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(l->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-	    sqlite3_prepare_v2(l->db, "SELECT seq, oid, size FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	if (sqlite3_prepare_v2(l->db, "SELECT seq, oid, size FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 			       -1, &l->page, NULL) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "'%s': %s", path, l->db ? sqlite3_errmsg(l->db) : "out of memory");
+		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(l->db));
 		goto fail;
 	}
 	snprintf(path, sizeof(path), "%s/objects", data_dir);
