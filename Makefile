@@ -1,6 +1,8 @@
 # Build, test and run the LFS server and its tools.  Everything lands in
-# build/; the sources never see an object file.  `make run` and `make test`
-# install missing Debian packages first (scripts/deps.sh).
+# build/; the sources never see an object file.  `make` and `make install`
+# only build: missing Debian packages stop them with the names to install.
+# `make deps`, and `make run`, `make test`, `make bench`, `make fuzz`
+# (developer commands), install what is missing (scripts/deps.sh).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -13,10 +15,20 @@ PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 
-WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wno-unused-parameter
+# Warnings are errors for developers (`make test` and CI), never for a
+# user whose newer compiler knows a warning ours does not.
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+DEVELOPER ?= 1
+endif
+ifeq ($(DEVELOPER),1)
+WARN += -Werror
+endif
 CFLAGS ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
+# CPPFLAGS, CFLAGS and LDFLAGS are the user's (dpkg-buildflags' hardening
+# flags arrive through them).
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
 
@@ -42,12 +54,18 @@ help:
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
 	@echo "make install  install binaries into \$$DESTDIR\$$PREFIX/bin (PREFIX=$(PREFIX))"
 
+# Developer goals install what is missing; a plain build only checks.
+DEPS_CHECK = $(if $(filter run test unit integration bench fuzz deps,$(MAKECMDGOALS)),,--check)
 build/.deps-build:
-	@scripts/deps.sh build
+	@scripts/deps.sh $(DEPS_CHECK) build
 	@mkdir -p build && touch $@
 build/.deps-test: build/.deps-build
-	@scripts/deps.sh test
+	@scripts/deps.sh $(DEPS_CHECK) test
 	@touch $@
+deps:
+	@scripts/deps.sh build
+	@scripts/deps.sh test
+	@mkdir -p build && touch build/.deps-build build/.deps-test
 
 build/obj/%.o: %.c | build/.deps-build
 	@mkdir -p $(dir $@)
@@ -71,10 +89,10 @@ build/lib/%.a:
 
 $(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o build/lib/libserver.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests link the sanitized libraries, so every pure module runs under
 # ASan and UBSan.

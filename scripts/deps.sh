@@ -1,8 +1,15 @@
 #!/bin/sh
 # Checks that the build and test dependencies are installed; installs the
 # missing Debian packages with apt-get when run as root, otherwise prints
-# the exact command and fails. Usage: scripts/deps.sh build|test|bench|fuzz
+# the exact command and fails; with --check it never installs (a plain
+# `make` builds or fails, it does not change the machine).
+# Usage: scripts/deps.sh [--check] build|test|bench|fuzz
 set -eu
+check_only=
+if [ "${1:-}" = --check ]; then
+	check_only=t
+	shift
+fi
 need=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -39,6 +46,11 @@ bench) have_cmd wrk || need="$need wrk" ;;
 fuzz) have_cmd clang || need="$need clang" ;;
 esac
 [ -z "$need" ] && exit 0
+if [ -n "$check_only" ]; then
+	echo "missing packages:$need" >&2
+	echo "install them with: make deps   (or: sudo apt-get install$need)" >&2
+	exit 1
+fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "installing:$need" >&2
 	export DEBIAN_FRONTEND=noninteractive
