@@ -7,6 +7,8 @@
 #include <string.h>
 
 static void vfill(struct err *err, int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void vfill(struct err *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);

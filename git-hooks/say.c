@@ -24,6 +24,8 @@ void say_sanitize(char *s)
 }
 
 static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
 

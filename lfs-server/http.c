@@ -139,6 +139,9 @@ enum MHD_Result http_reply_json(struct req *r, int status, json_t *body)
 
 static enum MHD_Result vreply_error(struct req *r, int status, const char *extra_name,
 				    const char *extra_value, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+static enum MHD_Result vreply_error(struct req *r, int status, const char *extra_name,
+				    const char *extra_value, const char *fmt, va_list ap)
 {
 	char msg[512];
 	json_t *body;
@@ -457,6 +460,9 @@ static bool refusal_logged_recently(const char *msg, unsigned long *skipped)
 	return quiet;
 }
 
+/* libmicrohttpd's own messages: the format is the library's. */
+static void on_library_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static void on_library_log(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];

@@ -13,6 +13,7 @@ void tap_plan(int n)
 	printf("1..%d\n", n);
 }
 
+static bool vreport(bool cond, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static bool vreport(bool cond, const char *fmt, va_list ap)
 {
 	count++;

@@ -9,7 +9,16 @@
 #include "tap.h"
 #include "throttle.h"
 
-#ifdef __SANITIZE_ADDRESS__
+/* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+
+#ifdef HAVE_ASAN
 /* From libasan (gcc ships no header for it): bytes currently allocated. */
 size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
@@ -152,7 +161,7 @@ static const struct row rows[] = {
 
 static size_t allocated(void)
 {
-#ifdef __SANITIZE_ADDRESS__
+#ifdef HAVE_ASAN
 	return __sanitizer_get_current_allocated_bytes();
 #else
 	return 0;
@@ -223,7 +232,7 @@ int main(void)
 			ok(1, "%s", r->name);
 			break;
 		case MEMORY:
-#ifdef __SANITIZE_ADDRESS__
+#ifdef HAVE_ASAN
 			ok(allocated() <= before + (size_t)r->want, "%s (%zu -> %zu bytes)", r->name,
 			   before, allocated());
 #else
