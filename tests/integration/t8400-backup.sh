@@ -14,6 +14,10 @@ cat >server.cfg <<CFG
 [repo "team/*"]
 	read = alice
 	write = alice
+[repo "pub/*"]
+	read = *
+	write = alice
+	mirror = true
 CFG
 
 # lfs_download REPO FILE OUT: fetches FILE's object from REPO the client's
@@ -51,6 +55,7 @@ test_expect_success 'setup: objects in two repos (one in both), two locks, all a
 		n=$((n + 1)) && make_file $f $((40000 + n * 1111)) $f || return 1
 	done &&
 	for f in a1 a2 a3; do lfs_upload team/a $f $A && echo "team/a $f" >>acked || return 1; done &&
+	make_file p1 5000 p1 && lfs_upload pub/p p1 $A && echo "pub/p p1" >>acked &&
 	for f in b1 b2 b3 a1; do lfs_upload team/b $f $A && echo "team/b $f" >>acked || return 1; done &&
 	for p in big.bin docs/manual.pdf; do
 		code=$(http_status POST "$LFS_URL/team/a/info/lfs/locks" $A -H "Accept: $LFS_TYPE" \
@@ -182,6 +187,15 @@ test_expect_success 'backup of a stopped server: nothing in DATA changes but lin
 # its data and start the server there.
 cp -a backup restored
 DATA=$TRASH/restored
+
+test_expect_success 'restore: the docs raise the feed counter past the mirrors (sqlite3)' '
+	doc_block "$TEST_ROOT/docs/operations.md" "^\*\*Mirrors\.\*\* The feed numbers" >raise.sh &&
+	grep -q "max(seq, N)" raise.sh &&
+	sed -e "s|/srv/lfs|$DATA|g" -e "s/max(seq, N)/max(seq, 1000)/" raise.sh >raise-1000.sh &&
+	sh raise-1000.sh &&
+	test "$(sqlite3 "$DATA/meta.db" "SELECT seq FROM sqlite_sequence WHERE name = '\''feed'\''")" = 1000
+'
+
 start_lfs_server --config server.cfg
 
 test_expect_success 'restored: every object acknowledged before the backup downloads with its bytes' '
@@ -203,7 +217,9 @@ test_expect_success 'restored: fsck clean beside the server, uploads work' '
 	"$BIN/lfs-admin" --data "$DATA" fsck >out 2>err &&
 	test_must_be_empty err &&
 	make_file new 3000 new && lfs_upload team/a new $A &&
-	lfs_download team/a new got && cmp new got
+	lfs_download team/a new got && cmp new got &&
+	make_file p2 3000 p2 && lfs_upload pub/p p2 $A &&
+	test "$(sqlite3 "$DATA/meta.db" "SELECT seq FROM feed WHERE oid = '\''$(sha256_of p2)'\''")" = 1001
 '
 
 stop_rc
