@@ -170,13 +170,14 @@ static int copy_bytes(int src, int dst)
 
 /* Copies the file at (src_at, src_name) to (dst_at, dst_name), created
  * with mode, synced.  Nothing is left at dst_name on failure; EEXIST
- * there is ERR_EXISTS. */
-static int copy_file(int src_at, const char *src_name, int dst_at, const char *dst_name, mode_t mode,
-		     const char *what, struct err *err)
+ * there is ERR_EXISTS.  Objects are never symlinks (nofollow); the
+ * secret may be one (the server follows it). */
+static int copy_file(int src_at, const char *src_name, bool nofollow, int dst_at, const char *dst_name,
+		     mode_t mode, const char *what, struct err *err)
 {
 	int in, outfd, rc = 0;
 
-	in = openat(src_at, src_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	in = openat(src_at, src_name, O_RDONLY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (in < 0)
 		return err_set_errno(err, errno == ENOENT ? ERR_NOTFOUND : ERR_IO, "cannot open '%s/%s'",
 				     what, src_name);
@@ -246,7 +247,7 @@ static int place_object(struct backup *b, const char *oid, long long size, struc
 					     rel, b->tmp);
 	}
 	snprintf(what, sizeof(what), "%s/objects", b->data);
-	rc = copy_file(b->src_objects, rel, b->dir2, oid, st.st_mode & 0777, what, err);
+	rc = copy_file(b->src_objects, rel, true, b->dir2, oid, st.st_mode & 0777, what, err);
 	if (rc == ERR_EXISTS)
 		return 0;
 	if (rc < 0)
@@ -355,7 +356,7 @@ static int backup_secret(struct backup *b, struct err *err)
 
 	if (src < 0)
 		return err_set_errno(err, ERR_IO, "cannot open '%s'", b->data);
-	rc = copy_file(src, "secret", b->dst_root, "secret", 0600, b->data, err);
+	rc = copy_file(src, "secret", false, b->dst_root, "secret", 0600, b->data, err);
 	close(src);
 	if (rc == ERR_NOTFOUND)
 		return 0;
