@@ -1,4 +1,4 @@
-/* admin: uploads, stats and the shared pieces of lfs-admin (see admin.h). */
+/* admin: uploads, stats, repos and the shared pieces of lfs-admin (see admin.h). */
 #include "admin.h"
 
 #include <ctype.h>
@@ -102,10 +102,14 @@ int admin_db_open(sqlite3 **out, const char *data_dir, struct err *err)
 	}
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 	/* The server keeps -wal and -shm (meta.c: a full disk could not make
-	 * them again); leave them as we found them. */
+	 * them again); leave them as we found them.  And no checkpoint when
+	 * we close: it would write meta.db, which a reader (a backup of a
+	 * stopped server's dir, say) must not; the server checkpoints. */
 	snprintf(path, sizeof(path), "%s/meta.db-wal", data_dir);
-	if (stat(path, &st) == 0)
+	if (stat(path, &st) == 0) {
 		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	}
 	*out = db;
 	return 0;
 }
@@ -202,4 +206,29 @@ int admin_stats(const char *data_dir, FILE *out, struct err *err)
 		"feed rows: %lld\nlocks: %lld\nmisplaced files: %lld\n",
 		c.objects, c.bytes, repos, journal, feed, locks, c.misplaced);
 	return 0;
+}
+
+int admin_repos(const char *data_dir, FILE *out, struct err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if ((rc = admin_db_open(&db, data_dir, err)) < 0)
+		return rc;
+	/* (repo, oid) is unique: count(*) is the repo's objects. */
+	if (sqlite3_prepare_v2(db, "SELECT repo, count(*), sum(size) FROM journal GROUP BY repo "
+			       "ORDER BY repo COLLATE BINARY", -1, &st, NULL) != SQLITE_OK) {
+		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
+		goto out;
+	}
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		fprintf(out, "%s\t%lld\t%lld\n", (const char *)sqlite3_column_text(st, 0),
+			(long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
+	if (step != SQLITE_DONE)
+		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
 }

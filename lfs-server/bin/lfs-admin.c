@@ -3,13 +3,17 @@
  *   lfs-admin --data DIR uploads [--since DATE] [--repo R]
  *   lfs-admin --data DIR fsck
  *   lfs-admin --data DIR stats
+ *   lfs-admin --data DIR repos
+ *   lfs-admin --data DIR backup DEST
  *   lfs-admin --config FILE access REPO
+ *   lfs-admin --config FILE verify-mirrors [--mirror NAME]
  *
  * --config FILE reads the data dir (and the rules) from the server's
  * config; --data DIR, if also given, wins.
  *
  * Safe beside a running server: meta.db is opened read-only (WAL lets
- * readers in while the server writes) and nothing in DIR is changed.
+ * readers in while the server writes) and nothing in DIR is changed
+ * (verify-mirrors records its verdicts; backup writes only into DEST).
  * Exit 0 success, 1 runtime error or (fsck) a problem found, 2 usage. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -29,6 +33,8 @@ static const char usage[] =
 	"usage: lfs-admin [--config FILE | --data DIR] uploads [--since DATE] [--repo REPO]\n"
 	"   or: lfs-admin [--config FILE | --data DIR] fsck\n"
 	"   or: lfs-admin [--config FILE | --data DIR] stats\n"
+	"   or: lfs-admin [--config FILE | --data DIR] repos\n"
+	"   or: lfs-admin [--config FILE | --data DIR] backup DEST\n"
 	"   or: lfs-admin --config FILE access REPO\n"
 	"   or: lfs-admin --config FILE verify-mirrors [--mirror NAME]\n";
 
@@ -44,6 +50,15 @@ static const char help[] =
 	"         object with the right size; list orphan objects (no row: harmless);\n"
 	"         SQLite integrity_check.  Exit 1 when a real problem is found.\n"
 	"stats    objects and bytes in the store, repos, journal and feed rows, locks\n"
+	"repos    one tab-separated line per repo, sorted by name: repo, objects,\n"
+	"         bytes (an object held by two repos counts in each)\n"
+	"backup   a consistent copy of the data dir into DEST (new, or an empty\n"
+	"         directory), beside a running server: meta.db by SQLite's online\n"
+	"         backup, then every object it lists (hard links on the same file\n"
+	"         system, else copies), then the secret.  Made in DEST.tmp-XXXXXX,\n"
+	"         renamed to DEST when complete.  DEST is a data dir: restore by\n"
+	"         copying it to the server's data dir (docs/operations.md).  Exit 1\n"
+	"         if DEST is not empty or a listed object is missing from DIR.\n"
 	"access   which [repo] section of the config applies to REPO, who may read,\n"
 	"         write and administer it, and whether it is mirrored\n"
 	"verify-mirrors  check every mirror's copies now (size and SHA-256), at full\n"
@@ -55,7 +70,7 @@ static const char help[] =
 	"  --mirror NAME  only this mirror\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
-	"\nEverything else only reads: it is safe while the server runs.\n";
+	"\nEverything else only reads DIR: it is safe while the server runs.\n";
 
 static int usage_error(const char *msg)
 {
@@ -141,6 +156,40 @@ static int cmd_stats(const char *data, int argc, char **argv)
 	if (admin_stats(data, stdout, &err) < 0)
 		return fail(&err);
 	return finish();
+}
+
+static int cmd_repos(const char *data, int argc, char **argv)
+{
+	struct err err = ERR_INIT;
+
+	if (argc > 1)
+		return usage_error("repos takes no arguments");
+	if (admin_repos(data, stdout, &err) < 0)
+		return fail(&err);
+	return finish();
+}
+
+static int cmd_backup(const char *data, int argc, char **argv)
+{
+	struct admin_backup_result r;
+	struct err err = ERR_INIT;
+
+	if (argc != 2 || !*argv[1])
+		return usage_error("backup takes one destination directory");
+	if (admin_backup(data, argv[1], stdout, &r, &err) < 0)
+		return fail(&err);
+	printf("backup: %s: meta.db (schema %lld, %lld journal rows, %lld locks), %lld objects "
+	       "(%lld bytes: %lld hard-linked, %lld copied), %s\n", argv[1], r.schema, r.journal,
+	       r.locks, r.objects, r.bytes, r.linked, r.copied, r.secret ? "secret" : "no secret in the data dir");
+	if (finish() != 0)
+		return 1;
+	if (r.problems) {
+		fprintf(stderr, "lfs-admin: backup made, but %lld object%s listed in meta.db %s missing "
+			"or damaged in '%s' (run lfs-admin fsck)\n", r.problems, r.problems == 1 ? "" : "s",
+			r.problems == 1 ? "is" : "are", data);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_access(const struct config *cfg, int argc, char **argv)
@@ -237,6 +286,10 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 		return cmd_fsck(data, argc, argv);
 	if (strcmp(cmd, "stats") == 0)
 		return cmd_stats(data, argc, argv);
+	if (strcmp(cmd, "repos") == 0)
+		return cmd_repos(data, argc, argv);
+	if (strcmp(cmd, "backup") == 0)
+		return cmd_backup(data, argc, argv);
 	if (strcmp(cmd, "verify-mirrors") == 0)
 		return cmd_verify_mirrors(cfg, data, argc, argv);
 	fprintf(stderr, "lfs-admin: unknown command '%s'\n", cmd);
