@@ -15,6 +15,7 @@
 #include "objlist.h"
 #include "pointer.h"
 #include "say.h"
+#include "util.h"
 
 struct todo {
 	char *path;
@@ -119,7 +120,7 @@ static int copy_fd(int in, int out, struct err *err)
 	if (!buf)
 		return err_set(err, ERR_NOMEM, "out of memory");
 	for (;;) {
-		ssize_t n = read(in, buf, 1 << 16), w = 0;
+		ssize_t n = read(in, buf, 1 << 16);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -128,15 +129,9 @@ static int copy_fd(int in, int out, struct err *err)
 		}
 		if (n == 0)
 			break;
-		while (w < n) {
-			ssize_t k = write(out, buf + w, (size_t)(n - w));
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				rc = err_set_errno(err, ERR_IO, "cannot write a file");
-				goto out;
-			}
-			w += k;
+		if (util_write_all(out, buf, (size_t)n) < 0) {
+			rc = err_set_errno(err, ERR_IO, "cannot write a file");
+			goto out;
 		}
 	}
 out:

@@ -1,5 +1,6 @@
 /* cred: git credential exchange (see cred.h). */
 #include "cred.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,17 +135,11 @@ static int run_git_credential(const char *action, const char *input, char **outp
 	close(in[0]);
 	close(out[1]);
 	if (pid > 0) {
-		size_t left = strlen(input), got = 0;
-		const char *p = input;
+		size_t got = 0;
 		char *buf = calloc(1, 65537);
-		while (left > 0) {
-			ssize_t n = write(in[1], p, left);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			p += n;
-			left -= (size_t)n;
+		if (util_write_all(in[1], input, strlen(input)) < 0) {
+			/* A helper that stops reading early answers what it
+			 * has read; its answer (or exit status) decides. */
 		}
 		close(in[1]);
 		in[1] = -1;

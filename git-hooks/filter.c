@@ -22,6 +22,7 @@
 #include "pktline.h"
 #include "pointer.h"
 #include "say.h"
+#include "util.h"
 
 #define CHUNK PKTLINE_MAX_PAYLOAD
 
@@ -146,18 +147,7 @@ static int src_drain(struct src *s, struct err *err)
 
 static int write_all(int fd, const void *data, size_t len, struct err *err)
 {
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return err_set_errno(err, ERR_IO, "cannot write output");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return util_write_all(fd, data, len) < 0 ? err_set_errno(err, ERR_IO, "cannot write output") : 0;
 }
 
 static int sink_write(struct sink *k, const void *data, size_t len, struct err *err)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#include "util.h"
 
 struct lfscache_writer {
 	struct lfsrepo *repo;
@@ -175,21 +176,10 @@ int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct 
 
 int lfscache_writer_write(struct lfscache_writer *w, const void *data, size_t len, struct err *err)
 {
-	const char *p = data;
-	size_t left = len;
-
 	if (sha256_update(w->hash, data, len, err) < 0)
 		return ERR_IO;
-	while (left > 0) {
-		ssize_t n = write(w->fd, p, left);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set_errno(err, ERR_IO, "cannot write '%s'", w->tmp);
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	if (util_write_all(w->fd, data, len) < 0)
+		return err_set_errno(err, ERR_IO, "cannot write '%s'", w->tmp);
 	w->size += (long long)len;
 	return 0;
 }

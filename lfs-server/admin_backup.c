@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "oid.h"
+#include "util.h"
 
 /* How long to wait for a lock on the source before giving up: the server
  * holds write locks for milliseconds, and WAL lets readers in anyway. */
@@ -157,14 +158,8 @@ static int copy_bytes(int src, int dst)
 			continue;
 		if (n <= 0)
 			return n < 0 ? -1 : 0;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(dst, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0)
-				return -1;
-			off += w;
-		}
+		if (util_write_all(dst, buf, (size_t)n) < 0)
+			return -1;
 	}
 }
 

@@ -14,6 +14,7 @@
 
 #include "mirror_json.h"
 #include "oid.h"
+#include "util.h"
 
 #define LOCK_NAME ".lfs-mirror.lock"
 #define STATE_NAME "mirror-state.json"
@@ -357,20 +358,6 @@ int mirror_tree_read_state(struct mirror_tree *t, long long *last_seq, struct er
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int mirror_tree_write_state(struct mirror_tree *t, long long last_seq, struct err *err)
 {
 	char text[MIRROR_STATE_MAX];
@@ -381,7 +368,7 @@ int mirror_tree_write_state(struct mirror_tree *t, long long last_seq, struct er
 	fd = openat(t->dir_fd, STATE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return err_set_errno(err, ERR_IO, "cannot create '%s/%s'", t->dir, STATE_TMP);
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+	if (util_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot write '%s/%s'", t->dir, STATE_TMP);
 		close(fd);
 		unlinkat(t->dir_fd, STATE_TMP, 0);

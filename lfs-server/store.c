@@ -17,6 +17,7 @@
 #include "fault.h"
 #include "log.h"
 #include "sha256.h"
+#include "util.h"
 
 struct store {
 	char *root;
@@ -286,15 +287,8 @@ int store_put_write(struct store_put *p, const void *data, size_t len, struct er
 	if (sha256_update(p->hash, data, len, err) < 0)
 		return p->error = ERR_IO;
 	p->received += (long long)len;
-	while (len > 0) {
-		ssize_t n = write(p->fd, d, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return p->error = err_set_errno(err, ERR_IO, "cannot write temp file");
-		d += n;
-		len -= (size_t)n;
-	}
+	if (util_write_all(p->fd, d, len) < 0)
+		return p->error = err_set_errno(err, ERR_IO, "cannot write temp file");
 	if (p->received - p->flushed >= WRITEBACK_STEP) {
 		/* Advisory: a failure here only means the fsync does the work. */
 		sync_file_range(p->fd, p->flushed, p->received - p->flushed, SYNC_FILE_RANGE_WRITE);

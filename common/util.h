@@ -1,0 +1,13 @@
+/* util: small system-call helpers that every program here needs, so that
+ * no module carries its own copy of a retry loop. */
+#ifndef LFS_UTIL_H
+#define LFS_UTIL_H
+
+#include <stddef.h>
+
+/* Writes all len bytes of data to fd, retrying short writes and EINTR.
+ * 0, or -1 with errno set by the failing write (the caller words the
+ * error: it knows what the file is). */
+int util_write_all(int fd, const void *data, size_t len) __attribute__((warn_unused_result));
+
+#endif
