@@ -12,6 +12,10 @@ PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
 # made sure the packages are there.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+# libsystemd (sd_notify) goes into lfs-server alone, through notify.c: the
+# tools and the libraries they share never need it.
+SYSTEMD_CFLAGS = $(shell pkg-config --cflags libsystemd)
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd)
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wno-unused-parameter
@@ -21,7 +25,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
 
 COMMON_SRC = $(wildcard common/*.c)
-SERVER_SRC = $(wildcard lfs-server/*.c)
+SERVER_SRC = $(filter-out lfs-server/notify.c,$(wildcard lfs-server/*.c))
 HOOKS_SRC = $(wildcard git-hooks/*.c)
 SERVER_BINS = $(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c))
 HOOKS_BINS = $(patsubst git-hooks/bin/%.c,build/bin/%,$(wildcard git-hooks/bin/*.c))
@@ -71,7 +75,10 @@ build/lib/%.a:
 
 $(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o build/lib/libserver.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(BIN_LIBS)
+build/bin/lfs-server: build/obj/lfs-server/notify.o
+build/bin/lfs-server: BIN_LIBS = $(SYSTEMD_LIBS)
+build/obj/lfs-server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS)
