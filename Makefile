@@ -5,6 +5,16 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(DESTDIR)$(PREFIX)/bin
+# Where `make install` puts the rest (each under $(DESTDIR)); systemd reads
+# units, sysusers.d and tmpfiles.d under /usr/local/lib as under /usr/lib.
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR ?= $(PREFIX)/share/doc/lfs-server
+LOGROTATEDIR ?= /etc/logrotate.d
+# A logrotate snippet, when the tree has one.
+LOGROTATE = $(firstword $(wildcard dist/logrotate/lfs-server dist/lfs-server.logrotate dist/logrotate.d/lfs-server))
 
 CC ?= cc
 PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
@@ -44,7 +54,8 @@ help:
 	@echo "              LISTEN=HOST:PORT and LFS_DATA=DIR choose others)"
 	@echo "make test     build and run every test (unit + integration)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
-	@echo "make install  install binaries into \$$DESTDIR\$$PREFIX/bin (PREFIX=$(PREFIX))"
+	@echo "make install  install binaries, man pages, the systemd unit and an example config"
+	@echo "              under \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
 
 build/.deps-build:
 	@scripts/deps.sh build
@@ -133,9 +144,23 @@ fuzz: build/.deps-fuzz build/fuzz/fuzz_parsers
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus tests/fuzz/seeds
 
+# The example config goes to DOCDIR: install never writes the live config.
 install: $(BINS)
-	install -d $(BINDIR)
+	install -d $(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BINS) $(BINDIR)/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/systemd/lfs-server.service.in >$(DESTDIR)$(UNITDIR)/lfs-server.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lfs-server.service
+	install -m 0644 dist/systemd/lfs-server.sysusers $(DESTDIR)$(SYSUSERSDIR)/lfs-server.conf
+	install -m 0644 dist/systemd/lfs-server.tmpfiles $(DESTDIR)$(TMPFILESDIR)/lfs-server.conf
+	install -m 0644 dist/lfs-server.conf.example $(DESTDIR)$(DOCDIR)/
+ifneq ($(LOGROTATE),)
+	install -d $(DESTDIR)$(LOGROTATEDIR)
+	test -e $(DESTDIR)$(LOGROTATEDIR)/lfs-server || install -m 0644 $(LOGROTATE) $(DESTDIR)$(LOGROTATEDIR)/lfs-server
+endif
 
 clean:
 	rm -rf build
