@@ -14,7 +14,7 @@ TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR ?= $(PREFIX)/share/doc/lfs-server
 LOGROTATEDIR ?= /etc/logrotate.d
 # A logrotate snippet, when the tree has one.
-LOGROTATE = $(firstword $(wildcard dist/logrotate/lfs-server dist/lfs-server.logrotate dist/logrotate.d/lfs-server))
+LOGROTATE = $(firstword $(wildcard contrib/logrotate/lfs-server dist/logrotate/lfs-server))
 
 CC ?= cc
 PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt

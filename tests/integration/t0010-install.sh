@@ -33,15 +33,25 @@ EOF_FILES
 
 test_expect_success 'the unit runs PREFIX/bin/lfs-server (not a DESTDIR path)' '
 	grep -x "ExecStart=.*" dest/opt/lfs/lib/systemd/system/lfs-server.service >got &&
-	echo "ExecStart=/opt/lfs/bin/lfs-server --config /etc/lfs/server.conf" >want &&
+	echo "ExecStart=/opt/lfs/bin/lfs-server --config /etc/lfs-server/lfs-server.conf" >want &&
 	test_cmp want got
 '
 
 test_expect_success 'nothing outside DESTDIR/PREFIX, and no live config written' '
 	(cd dest && find . -type f) | awk "!/^[.][/]opt[/]lfs[/]/ && \$0 != \"./etc/logrotate.d/lfs-server\"" >outside &&
 	test_must_be_empty outside &&
-	test_path_is_missing dest/etc/lfs
+	test_path_is_missing dest/etc/lfs-server
 '
+
+# The logrotate snippet, when the tree has one, goes to /etc/logrotate.d.
+if [ -f "$TEST_ROOT/contrib/logrotate/lfs-server" ]; then
+	test_expect_success 'make install: DESTDIR/etc/logrotate.d/lfs-server (644)' '
+		test "$(stat -c %a dest/etc/logrotate.d/lfs-server)" = 644 &&
+		cmp "$TEST_ROOT/contrib/logrotate/lfs-server" dest/etc/logrotate.d/lfs-server
+	'
+else
+	test_skip 'no logrotate snippet in this tree (contrib/logrotate/lfs-server)'
+fi
 
 test_expect_success 'nothing is written outside DESTDIR' '
 	test_path_is_missing /opt/lfs/bin/lfs-server

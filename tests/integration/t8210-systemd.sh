@@ -12,11 +12,11 @@ test_description='systemd: the installed unit verifies, its sandbox settings hol
 P="$TRASH/prefix"
 UNIT="$P/lib/systemd/system/lfs-server.service"
 
-test_expect_success 'make install PREFIX=DIR: the unit runs DIR/bin/lfs-server with /etc/lfs/server.conf' '
+test_expect_success 'make install PREFIX=DIR: the unit runs DIR/bin/lfs-server with /etc/lfs-server/lfs-server.conf' '
 	make -s -C "$TEST_ROOT" install PREFIX="$P" >install.out &&
 	test -x "$P/bin/lfs-server" &&
 	grep -x "ExecStart=.*" "$UNIT" >got &&
-	echo "ExecStart=$P/bin/lfs-server --config /etc/lfs/server.conf" >want &&
+	echo "ExecStart=$P/bin/lfs-server --config /etc/lfs-server/lfs-server.conf" >want &&
 	test_cmp want got
 '
 
@@ -38,11 +38,11 @@ while read -r setting; do
 done <<'EOF_SETTINGS'
 Type=notify
 NotifyAccess=main
-User=lfs
-Group=lfs
-StateDirectory=lfs
+User=lfs-server
+Group=lfs-server
+StateDirectory=lfs-server
 StateDirectoryMode=0700
-LogsDirectory=lfs
+LogsDirectory=lfs-server
 LimitNOFILE=65536
 NoNewPrivileges=yes
 ProtectSystem=strict
@@ -66,14 +66,14 @@ mkdir -p "$ROOT/etc"
 echo "taken:x:999:999::/:/usr/sbin/nologin" >"$ROOT/etc/passwd"
 echo "taken:x:999:" >"$ROOT/etc/group"
 
-test_expect_success 'systemd-sysusers: creates the system user lfs, home /var/lib/lfs, no login shell' '
+test_expect_success 'systemd-sysusers: creates the system user lfs-server, home /var/lib/lfs-server, no login shell' '
 	systemd-sysusers --root="$ROOT" "$P/lib/sysusers.d/lfs-server.conf" 2>sysusers.err &&
-	grep "^lfs:" "$ROOT/etc/passwd" | cut -d: -f5- >got &&
-	echo "Git LFS server:/var/lib/lfs:/usr/sbin/nologin" >want &&
+	grep "^lfs-server:" "$ROOT/etc/passwd" | cut -d: -f5- >got &&
+	echo "Git LFS server:/var/lib/lfs-server:/usr/sbin/nologin" >want &&
 	test_cmp want got &&
-	uid=$(grep "^lfs:" "$ROOT/etc/passwd" | cut -d: -f3) &&
+	uid=$(grep "^lfs-server:" "$ROOT/etc/passwd" | cut -d: -f3) &&
 	test "$uid" -lt 1000 && test "$uid" != 999 &&
-	grep -q "^lfs:x:$uid:" "$ROOT/etc/group"
+	grep -q "^lfs-server:x:$uid:" "$ROOT/etc/group"
 '
 
 while read -r path mode owner group; do
@@ -87,9 +87,9 @@ while read -r path mode owner group; do
 		test_cmp want got
 	"
 done <<'EOF_DIRS'
-/etc/lfs 750 root lfs
-/var/lib/lfs 700 lfs lfs
-/var/log/lfs 750 lfs lfs
+/etc/lfs-server 750 root lfs-server
+/var/lib/lfs-server 700 lfs-server lfs-server
+/var/log/lfs-server 750 lfs-server lfs-server
 EOF_DIRS
 
 test_expect_success 'the example config passes --check-config, and its data dir is the unit StateDirectory' '
@@ -97,7 +97,7 @@ test_expect_success 'the example config passes --check-config, and its data dir 
 	state=$(sed -n "s/^StateDirectory=//p" "$UNIT") &&
 	grep -qx "	data = /var/lib/$state" "$ex" &&
 	: >"$TRASH/users" && add_user "$TRASH/users" alice secret &&
-	sed "s|/etc/lfs/users|$TRASH/users|" "$ex" >server.conf &&
+	sed "s|/etc/lfs-server/users|$TRASH/users|" "$ex" >server.conf &&
 	"$P/bin/lfs-server" --check-config --config server.conf >check.out &&
 	grep -q ": ok (auth on, 0 mirrors)" check.out
 '
