@@ -7,6 +7,16 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(DESTDIR)$(PREFIX)/bin
+# Where `make install` puts the rest (each under $(DESTDIR)); systemd reads
+# units, sysusers.d and tmpfiles.d under /usr/local/lib as under /usr/lib.
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR ?= $(PREFIX)/share/doc/lfs-server
+LOGROTATEDIR ?= /etc/logrotate.d
+# A logrotate snippet, when the tree has one.
+LOGROTATE = $(firstword $(wildcard contrib/logrotate/lfs-server dist/logrotate/lfs-server))
 
 CC ?= cc
 PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
@@ -14,6 +24,10 @@ PKGS = libmicrohttpd jansson libcrypto libgit2 sqlite3 libcurl libxcrypt
 # made sure the packages are there.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
+# libsystemd (sd_notify) goes into lfs-server alone, through notify.c: the
+# tools and the libraries they share never need it.
+SYSTEMD_CFLAGS = $(shell pkg-config --cflags libsystemd)
+SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd)
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wno-unused-parameter
@@ -33,7 +47,7 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
 
 COMMON_SRC = $(wildcard common/*.c)
-SERVER_SRC = $(wildcard lfs-server/*.c)
+SERVER_SRC = $(filter-out lfs-server/notify.c,$(wildcard lfs-server/*.c))
 HOOKS_SRC = $(wildcard git-hooks/*.c)
 SERVER_BINS = $(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c))
 HOOKS_BINS = $(patsubst git-hooks/bin/%.c,build/bin/%,$(wildcard git-hooks/bin/*.c))
@@ -52,7 +66,8 @@ help:
 	@echo "              LISTEN=HOST:PORT and LFS_DATA=DIR choose others)"
 	@echo "make test     build and run every test (unit + integration)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
-	@echo "make install  install binaries into \$$DESTDIR\$$PREFIX/bin (PREFIX=$(PREFIX))"
+	@echo "make install  install binaries, man pages, the systemd unit and an example config"
+	@echo "              under \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
 
 # Developer goals install what is missing; a plain build only checks.
 DEPS_CHECK = $(if $(filter run test unit integration bench fuzz deps,$(MAKECMDGOALS)),,--check)
@@ -89,7 +104,10 @@ build/lib/%.a:
 
 $(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o build/lib/libserver.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(BIN_LIBS)
+build/bin/lfs-server: build/obj/lfs-server/notify.o
+build/bin/lfs-server: BIN_LIBS = $(SYSTEMD_LIBS)
+build/obj/lfs-server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -144,9 +162,23 @@ fuzz: build/.deps-fuzz build/fuzz/fuzz_parsers
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus tests/fuzz/seeds
 
+# The example config goes to DOCDIR: install never writes the live config.
 install: $(BINS)
-	install -d $(BINDIR)
+	install -d $(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BINS) $(BINDIR)/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/systemd/lfs-server.service.in >$(DESTDIR)$(UNITDIR)/lfs-server.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lfs-server.service
+	install -m 0644 dist/systemd/lfs-server.sysusers $(DESTDIR)$(SYSUSERSDIR)/lfs-server.conf
+	install -m 0644 dist/systemd/lfs-server.tmpfiles $(DESTDIR)$(TMPFILESDIR)/lfs-server.conf
+	install -m 0644 dist/lfs-server.conf.example $(DESTDIR)$(DOCDIR)/
+ifneq ($(LOGROTATE),)
+	install -d $(DESTDIR)$(LOGROTATEDIR)
+	test -e $(DESTDIR)$(LOGROTATEDIR)/lfs-server || install -m 0644 $(LOGROTATE) $(DESTDIR)$(LOGROTATEDIR)/lfs-server
+endif
 
 clean:
 	rm -rf build

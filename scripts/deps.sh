@@ -24,6 +24,7 @@ have_pc libgit2 || need="$need libgit2-dev"
 have_pc sqlite3 || need="$need libsqlite3-dev"
 have_pc libcurl || need="$need libcurl4-openssl-dev"
 have_pc libxcrypt || need="$need libcrypt-dev"
+have_pc libsystemd || need="$need libsystemd-dev"
 case "${1:-build}" in
 test|bench)
 	have_cmd git || need="$need git"
@@ -37,6 +38,8 @@ test|bench)
 	[ -x /usr/sbin/apache2 ] || need="$need apache2"
 	have_cmd jq || need="$need jq"
 	have_cmd python3 || need="$need python3"
+	have_cmd mandoc || need="$need mandoc"
+	have_cmd systemd-analyze || need="$need systemd"
 	have_cmd javac || need="$need default-jdk-headless"
 	[ -f /usr/share/java/org.eclipse.jgit.lfs.jar ] || need="$need libjgit-java"
 	;;

@@ -11,6 +11,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 #include "version.h"
 
@@ -248,8 +249,10 @@ int main(int argc, char **argv)
 	fd = -1; /* the daemon owns it now */
 	fprintf(stderr, "listening on %s\n", srv.listen_url);
 	fflush(stderr);
+	notify_ready();
 	if (sigwait(&sigs, &sig) != 0)
 		sig = SIGTERM;
+	notify_stopping();
 	log_info("signal %d: stopping (grace %llds)", sig, cfg.shutdown_grace);
 	http_stop(&srv);
 	log_info("stopped");
