@@ -1,7 +1,7 @@
 #!/bin/sh
 # Checks that the build and test dependencies are installed; installs the
 # missing Debian packages with apt-get when run as root, otherwise prints
-# the exact command and fails. Usage: scripts/deps.sh build|test|bench|fuzz
+# the exact command and fails. Usage: scripts/deps.sh build|test|bench|fuzz|deb
 set -eu
 need=""
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
@@ -37,6 +37,21 @@ esac
 case "${1:-build}" in
 bench) have_cmd wrk || need="$need wrk" ;;
 fuzz) have_cmd clang || need="$need clang" ;;
+esac
+# Packaging (make deb); t8300 builds the packages, lints them and runs their
+# sysusers and tmpfiles snippets into a scratch root.
+case "${1:-build}" in
+test|deb)
+	have_cmd dpkg-buildpackage || need="$need dpkg-dev"
+	have_cmd dh || need="$need debhelper"
+	have_cmd fakeroot || need="$need fakeroot"
+	have_cmd lintian || need="$need lintian"
+	have_pc libsystemd || need="$need libsystemd-dev"
+	;;
+esac
+case "${1:-build}" in
+test) have_cmd systemd-sysusers || need="$need systemd" ;;
+deb) have_cmd dch || need="$need devscripts" ;;
 esac
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
