@@ -130,6 +130,20 @@ TEST_CONF="$ROOT/etc/lfs-server/t8300.conf"
 sed -e "s#/etc/lfs-server/#$ROOT/etc/lfs-server/#g" -e "s#/var/lib/lfs-server#$ROOT/var/lib/lfs-server#g" \
 	-e 's#\(listen = 127\.0\.0\.1\):8080$#\1:0#' "$CONF" >"$TEST_CONF"
 EXEC=$(sed -n 's/^ExecStart=//p' "$UNIT" | sed -e "s#^/usr/bin/#$ROOT/usr/bin/#" -e "s#/etc/lfs-server/lfs-server.conf#$TEST_CONF#")
+# First start, step 1 of docs/operations.md: a user in the users file,
+# added the documented way (it keeps the file's owner and mode).
+htpasswd -B -C 4 -b "$ROOT/etc/lfs-server/users" alice secret 2>/dev/null
+test_expect_success 'htpasswd keeps the users file 0640 root:lfs-server' '
+	grep -q "^alice:[$]2y[$]" "$ROOT/etc/lfs-server/users" &&
+	test "$(stat -c "%a %u %g" "$ROOT/etc/lfs-server/users")" = "640 0 $LFS_GID"
+'
+batch_as() {
+	curl -sS --max-time 10 -o /dev/null -w "%{http_code}" -X POST ${1:+-u "$1"} \
+		-H "Content-Type: application/vnd.git-lfs+json" \
+		-d "{\"operation\":\"download\",\"objects\":[]}" \
+		"$LFS_URL/myorg/myrepo.git/info/lfs/objects/batch"
+}
+
 LOG="$TRASH/server.log"
 test_log_file "$LOG"
 LFS_PID=
@@ -165,11 +179,12 @@ test_expect_success 'it keeps its key in the data dir, owned by lfs-server, 0600
 '
 
 test_expect_success 'auth is on: a batch request without credentials gets 401' '
-	curl -sS --max-time 10 -o batch.out -w "%{http_code}" -X POST \
-		-H "Content-Type: application/vnd.git-lfs+json" \
-		-d "{\"operation\":\"download\",\"objects\":[]}" \
-		"$LFS_URL/myorg/myrepo.git/info/lfs/objects/batch" >code &&
-	test "$(cat code)" = 401
+	test "$(batch_as "")" = 401
+'
+
+test_expect_success 'the user added with htpasswd -B before the start logs in (no [repo] yet: 404)' '
+	test "$(batch_as alice:secret)" = 404 &&
+	test "$(batch_as alice:wrong)" = 401
 '
 
 test_expect_success 'SIGTERM stops it with status 0' '
