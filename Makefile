@@ -184,3 +184,23 @@ clean:
 	rm -rf build
 
 -include $(shell find build/obj build/san -name '*.d' 2>/dev/null)
+
+# Debian packages lfs-server and lfs-hooks (debian/), built from a copy of
+# the tree under $(DEB_OUT)/src so that dpkg-buildpackage, which writes
+# beside the source, leaves the .debs in $(DEB_OUT).  The copy holds what
+# git tracks plus untracked files it does not ignore (no build/, no
+# lfs-data/).  `lintian $(DEB_OUT)/*.changes` checks the result.
+DEB_OUT ?= build/deb
+.PHONY: deb
+deb:
+	@scripts/deps.sh deb
+	@v=$$(sed -n 's/^#define LFS_VERSION "\(.*\)"$$/\1/p' common/version.h); \
+	c=$$(dpkg-parsechangelog -S Version); \
+	[ "$$v" = "$$c" ] || { echo "make deb: debian/changelog is at $$c, common/version.h at $$v; add an entry: dch -v $$v" >&2; exit 1; }
+	rm -rf '$(DEB_OUT)/src'
+	rm -f '$(DEB_OUT)'/*.deb '$(DEB_OUT)'/*.changes '$(DEB_OUT)'/*.buildinfo
+	mkdir -p '$(DEB_OUT)/src'
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null --files-from=- --ignore-failed-read -cf - | tar -xf - -C '$(DEB_OUT)/src'
+	cd '$(DEB_OUT)/src' && dpkg-buildpackage -us -uc -b -Jauto
+	@ls '$(DEB_OUT)'/*.deb

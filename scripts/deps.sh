@@ -3,7 +3,7 @@
 # missing Debian packages with apt-get when run as root, otherwise prints
 # the exact command and fails; with --check it never installs (a plain
 # `make` builds or fails, it does not change the machine).
-# Usage: scripts/deps.sh [--check] build|test|bench|fuzz
+# Usage: scripts/deps.sh [--check] build|test|bench|fuzz|deb
 set -eu
 check_only=
 if [ "${1:-}" = --check ]; then
@@ -47,6 +47,21 @@ esac
 case "${1:-build}" in
 bench) have_cmd wrk || need="$need wrk" ;;
 fuzz) have_cmd clang || need="$need clang" ;;
+esac
+# Packaging (make deb); t8300 builds the packages, lints them and runs their
+# sysusers and tmpfiles snippets into a scratch root.
+case "${1:-build}" in
+test|deb)
+	have_cmd dpkg-buildpackage || need="$need dpkg-dev"
+	have_cmd dh || need="$need debhelper"
+	have_cmd fakeroot || need="$need fakeroot"
+	have_cmd lintian || need="$need lintian"
+	have_pc libsystemd || need="$need libsystemd-dev"
+	;;
+esac
+case "${1:-build}" in
+test) have_cmd systemd-sysusers || need="$need systemd" ;;
+deb) have_cmd dch || need="$need devscripts" ;;
 esac
 [ -z "$need" ] && exit 0
 if [ -n "$check_only" ]; then

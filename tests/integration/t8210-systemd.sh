@@ -88,6 +88,7 @@ while read -r path mode owner group; do
 	"
 done <<'EOF_DIRS'
 /etc/lfs-server 750 root lfs-server
+/etc/lfs-server/users 640 root lfs-server
 /var/lib/lfs-server 700 lfs-server lfs-server
 /var/log/lfs-server 750 lfs-server lfs-server
 EOF_DIRS
