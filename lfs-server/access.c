@@ -139,3 +139,28 @@ bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc)
 				       need & RIGHT_ADMIN ? "administer" : "write");
 	return false;
 }
+
+/* Loopback, as the peer address reads: 127.0.0.0/8, ::1, and IPv4-mapped
+ * 127.x. */
+static bool peer_is_loopback(const char *peer)
+{
+	return strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0 ||
+	       strncasecmp(peer, "::ffff:127.", 11) == 0;
+}
+
+bool access_operator_or_reply(struct req *r, enum MHD_Result *rc)
+{
+	const char *readers = r->srv->cfg->metrics_readers;
+
+	if (readers && acl_list_has(readers, r->authenticated ? r->user : NULL))
+		return true;
+	/* Behind a proxy every request comes from loopback: the address
+	 * says nothing about who asks. */
+	if (!r->srv->cfg->behind_proxy && peer_is_loopback(r->peer))
+		return true;
+	if (auth_enabled(r->srv->auth) && !r->authenticated)
+		*rc = need_credentials(r, "credentials needed");
+	else
+		*rc = http_reply_error(r, 404, "not found");
+	return false;
+}

@@ -11,7 +11,9 @@
 
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "server.h"
+#include "status.h"
 #include "version.h"
 
 #define META_POOL 8
@@ -205,6 +207,9 @@ int main(int argc, char **argv)
 		rc = check_config(&srv, &err);
 		goto out;
 	}
+	/* Uptime and the status page's recent errors start here. */
+	metrics_init();
+	status_init();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(&err, ERR_IO, "cannot initialise libcurl");
 		rc = die(NULL, &err);
