@@ -101,6 +101,13 @@ int metrics_stored(struct meta *m, long long *objects, long long *bytes, struct 
 	return rc;
 }
 
+long long metrics_lag(long long feed_seq, long long mirror_seq)
+{
+	if (mirror_seq < 0) /* never answered */
+		mirror_seq = 0;
+	return feed_seq > mirror_seq ? feed_seq - mirror_seq : 0;
+}
+
 /* --- exposition ----------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4)))
@@ -201,7 +208,7 @@ static int render_mirrors(struct buf *out, const struct metrics_view *v, struct 
 		const char *name, *help;
 	} fams[] = {
 		{ "lfs_mirror_up", "1 when the mirror's mirror-state.json answered at the last poll" },
-		{ "lfs_mirror_last_seq", "The feed seq the mirror reports it holds" },
+		{ "lfs_mirror_last_seq", "The feed seq the mirror reports it holds (-1: it never answered)" },
 		{ "lfs_mirror_lag", "Feed entries the mirror is behind (lfs_feed_last_seq - lfs_mirror_last_seq)" },
 		{ "lfs_mirror_verified_objects", "The mirror's copies the server checked and found good" },
 		{ "lfs_mirror_failed_objects", "The mirror's copies the server checked and found bad" },
@@ -215,7 +222,7 @@ static int render_mirrors(struct buf *out, const struct metrics_view *v, struct 
 			return -1;
 		for (size_t i = 0; i < v->n_mirrors; i++) {
 			const struct metrics_mirror *m = &v->mirrors[i];
-			long long lag = v->feed_seq > m->last_seq ? v->feed_seq - m->last_seq : 0;
+			long long lag = metrics_lag(v->feed_seq, m->last_seq);
 			long long val = f == 0 ? m->healthy : f == 1 ? m->last_seq : f == 2 ? lag
 					: f == 3 ? m->verified : m->failed;
 			if (mirror_sample(out, fams[f].name, m->name, val, err) < 0)

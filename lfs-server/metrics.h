@@ -46,6 +46,9 @@ struct metrics_mirror {
 	long long last_seq, verified, failed;
 };
 
+/* Feed entries a mirror at mirror_seq (-1: never answered) is behind. */
+long long metrics_lag(long long feed_seq, long long mirror_seq);
+
 /* The mirrors of mirrors_status()'s array (names borrowed from it):
  * *out (free it) gets *n entries.  0 or ERR_NOMEM. */
 int metrics_mirrors(json_t *status, struct metrics_mirror **out, size_t *n);

@@ -364,7 +364,7 @@ static enum MHD_Result status_end(struct req *r)
 		m->error = opt_str(o, "error");
 		m->healthy = json_is_true(json_object_get(o, "healthy"));
 		m->last_seq = json_integer_value(json_object_get(o, "last_seq"));
-		m->lag = v.feed_seq > m->last_seq ? v.feed_seq - m->last_seq : 0;
+		m->lag = metrics_lag(v.feed_seq, m->last_seq);
 		m->verified = json_integer_value(json_object_get(o, "verified"));
 		m->failed = json_integer_value(json_object_get(o, "failed"));
 	}

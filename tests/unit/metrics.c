@@ -23,10 +23,11 @@ int main(void)
 	struct metrics_mirror mirrors[] = {
 		{ "uni-a", true, 40, 38, 1 },
 		{ "we\"ird\\name\n", false, 50, 0, 0 },
+		{ "never", false, -1, 0, 0 },
 	};
 	struct metrics_view v = { .version = "1.2.3", .started_at = 1700000000, .objects = 7,
 				  .bytes = 123456, .failed_logins = 3, .lockouts = 1, .feed_seq = 45,
-				  .mirrors = mirrors, .n_mirrors = 2 };
+				  .mirrors = mirrors, .n_mirrors = 3 };
 
 	buf_init(&out, 1 << 20);
 	ok(metrics_label(&out, "a\"b\\c\nd", &err) == 0, "label escapes");
@@ -73,6 +74,8 @@ int main(void)
 	ok(has_line(out.data, "lfs_mirror_lag{mirror=\"uni-a\"} 5"), "lag = feed seq - mirror seq");
 	ok(has_line(out.data, "lfs_mirror_lag{mirror=\"we\\\"ird\\\\name\\n\"} 0"),
 	   "a mirror ahead of the feed lags 0; its name escaped");
+	ok(has_line(out.data, "lfs_mirror_lag{mirror=\"never\"} 45") &&
+	   has_line(out.data, "lfs_mirror_last_seq{mirror=\"never\"} -1"), "a mirror never seen lags the whole feed");
 	ok(has_line(out.data, "lfs_mirror_verified_objects{mirror=\"uni-a\"} 38") &&
 	   has_line(out.data, "lfs_mirror_failed_objects{mirror=\"uni-a\"} 1"), "verification state");
 	ok(has_line(out.data, "# TYPE lfs_http_request_duration_seconds histogram"), "histogram type line");
