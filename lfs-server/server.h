@@ -126,7 +126,8 @@ enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name
 bool access_identify_or_reply(struct req *r, enum MHD_Result *rc);
 bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc);
 /* /metrics and /_lfs/status: users in metrics.readers, and loopback
- * clients unless server.behind-proxy.  Else 401 (anonymous, auth on) or
+ * clients unless server.behind-proxy.  Else 401 (anonymous, auth on;
+ * the status page adds WWW-Authenticate so browsers ask for a login) or
  * 404, as for a repo one may not read. */
 bool access_operator_or_reply(struct req *r, enum MHD_Result *rc);
 

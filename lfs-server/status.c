@@ -257,10 +257,11 @@ static int render_mirrors(struct buf *out, const struct status_view *v, struct e
 	for (size_t i = 0; i < v->n_mirrors; i++) {
 		const struct status_mirror *m = &v->mirrors[i];
 		if (lit(out, "<tr>", err) < 0 || cell(out, m->name, err) < 0 || cell(out, m->url, err) < 0 ||
-		    emit(out, err, "<td class=\"%s\">%s</td><td class=\"n\">%lld</td><td class=\"n\">%lld</td>"
-			 "<td class=\"n\">%lld</td><td class=\"n%s\">%lld</td>", m->healthy ? "ok" : "bad",
-			 m->healthy ? "healthy" : "down", m->last_seq, m->lag, m->verified,
-			 m->failed ? " bad" : "", m->failed) < 0 ||
+		    emit(out, err, "<td class=\"%s\">%s</td>", m->healthy ? "ok" : "bad", m->healthy ? "healthy" : "down") < 0 ||
+		    (m->last_seq < 0 ? lit(out, "<td class=\"n\">never answered</td>", err)
+				     : emit(out, err, "<td class=\"n\">%lld</td>", m->last_seq)) < 0 ||
+		    emit(out, err, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n%s\">%lld</td>",
+			 m->lag, m->verified, m->failed ? " bad" : "", m->failed) < 0 ||
 		    cell(out, m->checked_at, err) < 0 || cell(out, m->error, err) < 0 || lit(out, "</tr>\n", err) < 0)
 			return -1;
 	}

@@ -51,7 +51,7 @@ int main(void)
 	struct status_repo repos[] = { { "tock/<b>bold</b>", 3, 2048 }, { "plain", 1, 5 } };
 	struct status_mirror mirrors[] = {
 		{ "uni-a", "https://a.example/lfs?x=1&y=2", "2026-01-01T00:00:00Z", NULL, true, 40, 2, 38, 0 },
-		{ "down<1>", "https://b.example", NULL, "connect: <refused>", false, 0, 42, 0, 3 },
+		{ "down<1>", "https://b.example", NULL, "connect: <refused>", false, -1, 42, 0, 3 },
 	};
 	struct status_view v = { .version = "1.0", .now = 1767225600 + 90061, .started_at = 1767225600,
 				 .objects = 4, .bytes = 2053, .repos = repos, .n_repos = 2, .repos_total = 5,
@@ -119,7 +119,8 @@ int main(void)
 	ok(strstr(out.data, "and 3 more") != NULL, "repos beyond the list are counted");
 	ok(strstr(out.data, "1 d 1 h 1 min") != NULL, "uptime");
 	ok(strstr(out.data, "2.0 KiB") != NULL && strstr(out.data, "2053 bytes") != NULL, "storage used");
-	ok(strstr(out.data, "<td class=\"n\">42</td>") != NULL, "lag of the mirror that is down");
+	ok(strstr(out.data, "<td class=\"n\">never answered</td><td class=\"n\">42</td>") != NULL,
+	   "a mirror that never answered lags the whole feed");
 	ok(!strstr(out.data, "<script") && !strstr(out.data, "src="), "no script, no external asset");
 	ok(strstr(out.data, "</html>") != NULL, "complete page");
 	buf_release(&out);
