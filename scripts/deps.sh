@@ -35,6 +35,7 @@ test|bench)
 	# /metrics is checked with Prometheus' parser, the status page in a browser.
 	/usr/bin/python3 -c "import prometheus_client.parser" 2>/dev/null || need="$need python3-prometheus-client"
 	have_cmd chromium || need="$need chromium"
+	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
 	;;
 esac
 case "${1:-build}" in

@@ -159,6 +159,17 @@ test_expect_success 'a new mirrored object shows as lag until the mirror syncs' 
 	test "$(val m.txt lfs_mirror_lag mirror=gone)" = 3
 '
 
+test_expect_success 'the alert rules of docs/operations.md parse and use metrics the server has' '
+	doc_block "$TEST_ROOT/docs/operations.md" "^## Monitoring" 3 >rules.yml &&
+	grep -q "alert: LfsMirrorLagging" rules.yml &&
+	/usr/bin/python3 -c "import sys, yaml; r = yaml.safe_load(open(sys.argv[1])); assert len(r[\"groups\"][0][\"rules\"]) == 2" rules.yml &&
+	doc_block "$TEST_ROOT/docs/operations.md" "^## Monitoring" 2 >scrape.yml &&
+	/usr/bin/python3 -c "import sys, yaml; yaml.safe_load(open(sys.argv[1]))[\"scrape_configs\"][0][\"basic_auth\"]" scrape.yml &&
+	for m in $(grep -o "lfs_[a-z_]*" rules.yml | sort -u); do
+		grep -q "^$m|" m.txt || { echo "$m is not exposed" >&2; return 1; }
+	done
+'
+
 test_expect_success 'metrics.readers read with credentials; /metrics answers GET only' '
 	scrape r.txt -u carol:cpw &&
 	test "$(http_status POST "$LFS_URL/metrics")" = 405
