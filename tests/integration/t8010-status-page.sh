@@ -126,7 +126,9 @@ test_expect_success 'recent errors show the rotten copy, escaped; no markup got 
 
 test_expect_success 'a screenshot of the page is kept in build/artifacts/status.png' '
 	rm -f "$ARTIFACTS/status.png" &&
+	shown=$(log_count "\"GET /_lfs/status\" 200") &&
 	browser "$AUTHED" --screenshot="$ARTIFACTS/status.png" --window-size=1200,1400 >/dev/null &&
+	test "$(log_count "\"GET /_lfs/status\" 200")" = $((shown + 1)) &&
 	test "$(head -c 8 "$ARTIFACTS/status.png" | od -An -tx1 | tr -d " \n")" = 89504e470d0a1a0a
 '
 
