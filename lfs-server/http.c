@@ -354,6 +354,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (!r)
 		return;
+	metrics_request_done(r->route.kind, r->status, now_us() - r->start_us,
+			     r->received + (long long)r->body.len, r->bytes_out);
 	if (r->put) {
 		store_put_abort(r->put);
 		r->put = NULL;
@@ -363,8 +365,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	log_info("%s %s \"%s %s\" %d %lld %.1fms%s", r->id, r->peer, r->method[0] ? r->method : "-",
 		 r->path, r->status, r->bytes_out, (double)(now_us() - r->start_us) / 1000.0,
 		 (unsigned)toe < sizeof(why) / sizeof(why[0]) ? why[toe] : " aborted");
-	metrics_request_done(r->route.kind, r->status, now_us() - r->start_us,
-			     r->received + (long long)r->body.len, r->bytes_out);
 	buf_release(&r->body);
 	reqjson_release(&r->json);
 	conns_request_end(srv->conns, r->slot);

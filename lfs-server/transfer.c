@@ -5,7 +5,6 @@
  * hashes it; the object joins the repository only after the store has
  * made it durable. */
 #include "server.h"
-#include "metrics.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "range.h"
 
 /* Checks the action token, when the request carries one, against this
