@@ -204,7 +204,19 @@ test_expect_success 'behind a proxy: a wrong password gets 401' '
 
 test_expect_success 'behind a proxy: a reader gets the metrics' '
 	scrape p.txt -u carol:cpw &&
-	test "$(val p.txt lfs_failed_logins_total)" = 1
+	test "$(val p.txt lfs_failed_logins_total)" = 1 &&
+	test "$(val p.txt lfs_lockouts_total)" = 0
+'
+
+test_expect_success 'a lockout is counted' '
+	for i in $(seq 10); do
+		test "$(http_status GET "$LFS_URL/metrics" -u nobody:x -H "X-Forwarded-For: 192.0.2.9")" = 401 || return 1
+	done &&
+	test "$(http_status GET "$LFS_URL/metrics" -u carol:cpw -H "X-Forwarded-For: 192.0.2.9")" = 429 &&
+	scrape p.txt -u carol:cpw -H "X-Forwarded-For: 192.0.2.10" &&
+	test "$(val p.txt lfs_failed_logins_total)" = 11 &&
+	test "$(val p.txt lfs_lockouts_total)" = 1 &&
+	test "$(val p.txt lfs_http_requests_total code=429,endpoint=metrics)" = 1
 '
 
 test_expect_success 'server stops cleanly' 'stop_lfs_server'
