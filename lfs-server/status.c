@@ -296,6 +296,7 @@ int status_render(struct buf *out, const struct status_view *v, struct err *err)
 struct repo_list {
 	struct status_repo *v;
 	size_t n;
+	bool oom;
 };
 
 static int add_repo(const char *repo, long long objects, long long bytes, void *arg)
@@ -303,8 +304,10 @@ static int add_repo(const char *repo, long long objects, long long bytes, void *
 	struct repo_list *l = arg;
 	struct status_repo *e = &l->v[l->n];
 
-	if (!(e->name = strdup(repo ? repo : "")))
+	if (!(e->name = strdup(repo ? repo : ""))) {
+		l->oom = true;
 		return 1;
+	}
 	e->objects = objects;
 	e->bytes = bytes;
 	l->n++;
@@ -330,7 +333,7 @@ static enum MHD_Result status_end(struct req *r)
 {
 	struct server *srv = r->srv;
 	struct status_view v = { .version = LFS_VERSION, .now = time(NULL), .started_at = metrics_started_at() };
-	struct repo_list repos = { calloc(STATUS_REPOS_MAX, sizeof(struct status_repo)), 0 };
+	struct repo_list repos = { calloc(STATUS_REPOS_MAX, sizeof(struct status_repo)), 0, false };
 	char (*errors)[STATUS_ERROR_MAX] = calloc(STATUS_ERRORS, STATUS_ERROR_MAX);
 	struct status_mirror *mirrors = NULL;
 	json_t *ms = mirrors_status(srv->mirrors), *o;
@@ -353,6 +356,10 @@ static enum MHD_Result status_end(struct req *r)
 	    meta_repo_counts(srv->meta, STATUS_REPOS_MAX, add_repo, &repos, &v.repos_total, &err) < 0 ||
 	    meta_uploads_per_day(srv->meta, v.days[0], add_day, &v, &err) < 0) {
 		rc = http_reply_err(r, &err);
+		goto out;
+	}
+	if (repos.oom) {
+		rc = http_reply_error(r, 500, "out of memory");
 		goto out;
 	}
 	v.repos = repos.v;
