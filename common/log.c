@@ -7,6 +7,20 @@
 #include <unistd.h>
 
 static enum log_level min_level = LOG_INFO;
+static log_hook_fn *hook;
+
+void log_set_hook(log_hook_fn *fn)
+{
+	__atomic_store_n(&hook, fn, __ATOMIC_RELEASE);
+}
+
+static void call_hook(enum log_level level, const char *line, size_t len)
+{
+	log_hook_fn *fn = __atomic_load_n(&hook, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn(level, line, len);
+}
 
 void log_set_level(enum log_level level)
 {
@@ -36,6 +50,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	if (k > 0)
 		n += (size_t)k < sizeof(line) - n - 1 ? (size_t)k : sizeof(line) - n - 2;
+	call_hook(level, line, n);
 	line[n++] = '\n';
 	/* A failed log write has nowhere to be reported. */
 	if (write(STDERR_FILENO, line, n) < 0)

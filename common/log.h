@@ -4,11 +4,20 @@
 #ifndef LFS_LOG_H
 #define LFS_LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* An observer of every line written (level, the line without its newline).
+ * Called in the logging thread, after the line is formatted; one at a
+ * time is kept (NULL removes it).  The status page keeps recent errors
+ * this way. */
+typedef void log_hook_fn(enum log_level level, const char *line, size_t len);
+void log_set_hook(log_hook_fn *fn);
 
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)

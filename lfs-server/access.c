@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -137,5 +138,54 @@ bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc)
 	else
 		*rc = http_reply_error(r, 403, "%s may not %s in this repository", r->user,
 				       need & RIGHT_ADMIN ? "administer" : "write");
+	return false;
+}
+
+/* Loopback, as the peer address reads: 127.0.0.0/8, ::1, and IPv4-mapped
+ * 127.x. */
+static bool peer_is_loopback(const char *peer)
+{
+	return strncmp(peer, "127.", 4) == 0 || strcmp(peer, "::1") == 0 ||
+	       strncasecmp(peer, "::ffff:127.", 11) == 0;
+}
+
+/* need_credentials for a page people open in a browser: WWW-Authenticate
+ * as well, so the browser asks for a user name and password. */
+static enum MHD_Result need_credentials_browser(struct req *r)
+{
+	json_t *body = json_pack("{s:s, s:s}", "message", "credentials needed", "request_id", r->id);
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct MHD_Response *resp;
+
+	json_decref(body);
+	if (!text)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vnd.git-lfs+json");
+	MHD_add_response_header(resp, "LFS-Authenticate", REALM);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
+	r->bytes_out = (long long)strlen(text);
+	return http_reply(r, 401, resp);
+}
+
+bool access_operator_or_reply(struct req *r, enum MHD_Result *rc)
+{
+	const char *readers = r->srv->cfg->metrics_readers;
+
+	if (readers && acl_list_has(readers, r->authenticated ? r->user : NULL))
+		return true;
+	/* Behind a proxy every request comes from loopback: the address
+	 * says nothing about who asks. */
+	if (!r->srv->cfg->behind_proxy && peer_is_loopback(r->peer))
+		return true;
+	if (auth_enabled(r->srv->auth) && !r->authenticated)
+		*rc = r->route.kind == ROUTE_STATUS ? need_credentials_browser(r)
+						    : need_credentials(r, "credentials needed");
+	else
+		*rc = http_reply_error(r, 404, "not found");
 	return false;
 }

@@ -39,6 +39,7 @@ struct auth {
 	struct cache_entry cache[CACHE_SLOTS];
 	struct throttle *throttle;
 	struct acl *acl;
+	long long failed_logins, lockouts; /* for /metrics (atomic) */
 };
 
 int auth_new(struct auth **out, const struct config *cfg, struct err *err)
@@ -96,6 +97,12 @@ void auth_free(struct auth *a)
 bool auth_enabled(const struct auth *a)
 {
 	return a && a->enabled;
+}
+
+void auth_counters(const struct auth *a, long long *failed_logins, long long *lockouts)
+{
+	*failed_logins = a ? __atomic_load_n(&a->failed_logins, __ATOMIC_RELAXED) : 0;
+	*lockouts = a ? __atomic_load_n(&a->lockouts, __ATOMIC_RELAXED) : 0;
 }
 
 const struct acl *auth_acl(const struct auth *a)
@@ -251,8 +258,11 @@ out:
 	OPENSSL_cleanse(cred, sizeof(cred));
 	if (ok)
 		return AUTH_OK; /* the address's failures stay: only time clears them */
-	if (throttle_fail(a->throttle, peer, now))
+	__atomic_add_fetch(&a->failed_logins, 1, __ATOMIC_RELAXED);
+	if (throttle_fail(a->throttle, peer, now)) {
+		__atomic_add_fetch(&a->lockouts, 1, __ATOMIC_RELAXED);
 		log_warn("too many failed logins from %s: locked out", peer);
+	}
 	if (wait > 0)
 		delay_ms(wait);
 	return AUTH_BAD;

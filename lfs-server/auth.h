@@ -36,6 +36,9 @@ bool auth_enabled(const struct auth *a);
 enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 			    char *user_out, size_t usz, long long *retry_after);
 
+/* Failed logins and lockouts (addresses locked out) since the start. */
+void auth_counters(const struct auth *a, long long *failed_logins, long long *lockouts);
+
 /* Rights (RIGHT_* bits) of user (NULL = anonymous) on repo. */
 unsigned auth_rights(const struct auth *a, const char *user, const char *repo);
 

@@ -88,7 +88,7 @@ static const struct key {
 	{ "s3.presign-ttl", K_NUM, NOFIELD, 1, 7 * DAY, NULL, NULL },
 	{ "meta.type", K_CHOICE, NOFIELD, 0, 0, "sqlite", "postgresql" },
 	{ "meta.url", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "metrics.readers", K_LIST, NOFIELD, 0, 0, NULL, NULL },
+	{ "metrics.readers", K_LIST, F(metrics_readers), 0, 0, NULL, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(*keys))
 
@@ -684,6 +684,7 @@ void config_release(struct config *cfg)
 	free(cfg->secret_file);
 	free(cfg->anonymous_owner);
 	free(cfg->journal_readers);
+	free(cfg->metrics_readers);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);
 	memset(cfg, 0, sizeof(*cfg));

@@ -29,6 +29,7 @@ struct config {
 	long long mirror_verify_rate;      /* bytes/s for checking mirror copies, 0 = no limit */
 	long long mirror_recheck_interval; /* seconds between checks of a good copy */
 	char *journal_readers; /* who may read the mirror feed; NULL = nobody */
+	char *metrics_readers; /* who may read /metrics and /_lfs/status; NULL = nobody */
 	bool insecure_anonymous;
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */

@@ -245,6 +245,8 @@ const struct handler *handlers_for(enum route_kind kind)
 	case ROUTE_LOCK_UNLOCK: return &locks_handler;
 	case ROUTE_JOURNAL: return &feed_journal_handler;
 	case ROUTE_FEED_OBJECT: return &feed_object_handler;
+	case ROUTE_METRICS: return &metrics_handler;
+	case ROUTE_STATUS: return &status_handler;
 	default: return NULL;
 	}
 }

@@ -22,6 +22,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 
 #define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 /* Bigger pieces per upload callback than the library's 32 KiB default
@@ -356,6 +357,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 
 	if (!r)
 		return;
+	metrics_request_done(r->route.kind, r->status, now_us() - r->start_us,
+			     r->received + (long long)r->body.len, r->bytes_out);
 	if (r->put) {
 		store_put_abort(r->put);
 		r->put = NULL;

@@ -615,6 +615,115 @@ int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *si
 	return rc;
 }
 
+/* --- operator views -------------------------------------------------------- */
+
+/* Prepares sql on a pooled connection, binds text (if any) to ?1 and
+ * int to ?2, and calls row for each row; row returning non-zero stops. */
+static int view_query(struct meta *m, const char *sql, const char *text, long long num,
+		      int (*row)(sqlite3_stmt *st, void *arg), void *arg, struct err *err)
+{
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, num);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg) != 0)
+			break;
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		rc = db_err(err, c->db, "operator query");
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	return rc;
+}
+
+static int row_two(sqlite3_stmt *st, void *arg)
+{
+	long long *v = arg;
+
+	v[0] = sqlite3_column_int64(st, 0);
+	v[1] = sqlite3_column_int64(st, 1);
+	return 1;
+}
+
+int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, struct err *err)
+{
+	long long v[2] = { 0, 0 };
+	/* An oid is the same bytes in every repo: count it once. */
+	int rc = view_query(m, "SELECT count(*), coalesce(sum(size), 0) FROM "
+			    "(SELECT max(size) AS size FROM journal GROUP BY oid)", NULL, 0, row_two, v, err);
+
+	*objects = v[0];
+	*bytes = v[1];
+	return rc;
+}
+
+int meta_feed_last_seq(struct meta *m, long long *seq, struct err *err)
+{
+	long long v[2] = { 0, 0 };
+	int rc = view_query(m, "SELECT coalesce(max(seq), 0), 0 FROM feed", NULL, 0, row_two, v, err);
+
+	*seq = v[0];
+	return rc;
+}
+
+struct repo_walk {
+	int (*fn)(const char *repo, long long objects, long long bytes, void *arg);
+	void *arg;
+	long long total;
+};
+
+static int row_repo(sqlite3_stmt *st, void *arg)
+{
+	struct repo_walk *w = arg;
+
+	w->total = sqlite3_column_int64(st, 3);
+	return w->fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		     sqlite3_column_int64(st, 2), w->arg);
+}
+
+int meta_repo_counts(struct meta *m, int limit,
+		     int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+		     void *arg, long long *total, struct err *err)
+{
+	struct repo_walk w = { fn, arg, 0 };
+	int rc = view_query(m, "SELECT repo, count(*), sum(size), count(*) OVER () FROM journal "
+			    "GROUP BY repo ORDER BY repo LIMIT ?2", NULL, limit, row_repo, &w, err);
+
+	if (total)
+		*total = w.total;
+	return rc;
+}
+
+struct day_walk {
+	int (*fn)(const char *day, long long count, void *arg);
+	void *arg;
+};
+
+static int row_day(sqlite3_stmt *st, void *arg)
+{
+	struct day_walk *w = arg;
+
+	return w->fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), w->arg);
+}
+
+int meta_uploads_per_day(struct meta *m, const char *since_day,
+			 int (*fn)(const char *day, long long count, void *arg), void *arg,
+			 struct err *err)
+{
+	struct day_walk w = { fn, arg };
+
+	return view_query(m, "SELECT substr(time, 1, 10) AS day, count(*) FROM journal "
+			  "WHERE time >= ?1 GROUP BY day ORDER BY day", since_day, 0, row_day, &w, err);
+}
+
 /* --- mirror checks -------------------------------------------------------- */
 
 /* Runs a feed query with (mirror, max_seq[, before], limit) bound, filling

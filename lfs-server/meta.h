@@ -44,6 +44,28 @@ int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
 		    long long size, const char *user, bool mirrored, struct err *err);
 
+/* --- operator views (read-only; /metrics and /_lfs/status) --------------- */
+
+/* Objects stored, each counted once however many repos hold it, and
+ * their bytes.  One aggregate over the journal: cache it (metrics.h). */
+int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, struct err *err);
+
+/* The newest seq of the mirror feed, 0 when it is empty. */
+int meta_feed_last_seq(struct meta *m, long long *seq, struct err *err);
+
+/* Calls fn for each repo (by name) with its object count and bytes; fn
+ * returning non-zero stops the walk.  At most limit repos (and *total
+ * the number of repos, when not NULL). */
+int meta_repo_counts(struct meta *m, int limit,
+		     int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+		     void *arg, long long *total, struct err *err);
+
+/* Objects that joined a repo on each UTC day from since_day (YYYY-MM-DD)
+ * on: fn gets each day that had any, in order. */
+int meta_uploads_per_day(struct meta *m, const char *since_day,
+			 int (*fn)(const char *day, long long count, void *arg), void *arg,
+			 struct err *err);
+
 /* --- mirror feed ---------------------------------------------------------- */
 
 struct feed_entry {

@@ -91,6 +91,14 @@ int route_parse(struct route *out, const char *path, struct err *err)
 		out->kind = ROUTE_HEALTHZ;
 		return 0;
 	}
+	if (strcmp(path, "/metrics") == 0) {
+		out->kind = ROUTE_METRICS;
+		return 0;
+	}
+	if (strcmp(path, "/_lfs/status") == 0) {
+		out->kind = ROUTE_STATUS;
+		return 0;
+	}
 	if (strcmp(path, "/_lfs/journal") == 0) {
 		out->kind = ROUTE_JOURNAL;
 		return 0;
@@ -117,7 +125,9 @@ const char *route_allow(enum route_kind kind)
 	case ROUTE_OBJECT: return "GET, HEAD, PUT";
 	case ROUTE_LOCKS: return "GET, POST";
 	case ROUTE_JOURNAL:
-	case ROUTE_FEED_OBJECT: return "GET, HEAD";
+	case ROUTE_FEED_OBJECT:
+	case ROUTE_METRICS:
+	case ROUTE_STATUS: return "GET, HEAD";
 	case ROUTE_BATCH:
 	case ROUTE_VERIFY:
 	case ROUTE_LOCKS_VERIFY:
@@ -136,4 +146,23 @@ bool route_method_ok(enum route_kind kind, const char *method)
 		if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
 			return true;
 	return false;
+}
+
+const char *route_name(enum route_kind kind)
+{
+	switch (kind) {
+	case ROUTE_HEALTHZ: return "healthz";
+	case ROUTE_BATCH: return "batch";
+	case ROUTE_OBJECT: return "object";
+	case ROUTE_VERIFY: return "verify";
+	case ROUTE_LOCKS: return "locks";
+	case ROUTE_LOCKS_VERIFY: return "locks_verify";
+	case ROUTE_LOCK_UNLOCK: return "lock_unlock";
+	case ROUTE_JOURNAL: return "journal";
+	case ROUTE_FEED_OBJECT: return "feed_object";
+	case ROUTE_METRICS: return "metrics";
+	case ROUTE_STATUS: return "status";
+	case ROUTE_NONE: break;
+	}
+	return "none";
 }

@@ -25,7 +25,10 @@ enum route_kind {
 	ROUTE_LOCK_UNLOCK,  /* <repo>/info/lfs/locks/<id>/unlock */
 	ROUTE_JOURNAL,      /* /_lfs/journal */
 	ROUTE_FEED_OBJECT,  /* /_lfs/objects/<oid> */
+	ROUTE_METRICS,      /* /metrics */
+	ROUTE_STATUS,       /* /_lfs/status */
 };
+#define ROUTE_KINDS (ROUTE_STATUS + 1)
 
 struct route {
 	enum route_kind kind;
@@ -46,5 +49,7 @@ int route_repo(char *out, const char *in, size_t len, struct err *err);
 /* The methods an endpoint answers, for 405's Allow header. */
 const char *route_allow(enum route_kind kind);
 bool route_method_ok(enum route_kind kind, const char *method);
+/* A short name of the endpoint ("batch", "object", ...), for metrics. */
+const char *route_name(enum route_kind kind);
 
 #endif

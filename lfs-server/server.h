@@ -112,6 +112,8 @@ void transfer_request_done(struct req *r, bool ok);
 enum MHD_Result transfer_send_object(struct req *r, const char *oid);
 extern const struct handler feed_journal_handler;    /* feed.c */
 extern const struct handler feed_object_handler;     /* feed.c */
+extern const struct handler metrics_handler;         /* metrics.c */
+extern const struct handler status_handler;          /* status.c */
 
 /* An error response with one extra header (Allow, Retry-After, ...). */
 enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
@@ -123,6 +125,11 @@ enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name
  * the refusal (401, 403, 404, 429) into *rc. */
 bool access_identify_or_reply(struct req *r, enum MHD_Result *rc);
 bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc);
+/* /metrics and /_lfs/status: users in metrics.readers, and loopback
+ * clients unless server.behind-proxy.  Else 401 (anonymous, auth on;
+ * the status page adds WWW-Authenticate so browsers ask for a login) or
+ * 404, as for a repo one may not read. */
+bool access_operator_or_reply(struct req *r, enum MHD_Result *rc);
 
 /* Records a failure found mid-body; end() reports it. */
 void http_fail(struct req *r, int status, const char *fmt, ...)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "range.h"
 
 /* Checks the action token, when the request carries one, against this
@@ -45,6 +46,7 @@ static void count_transfer(struct req *r)
 	long now = __atomic_add_fetch(&r->srv->transfers, 1, __ATOMIC_SEQ_CST);
 
 	r->counted_transfer = true;
+	metrics_transfer(strcmp(r->method, "PUT") == 0, 1);
 	log_debug("%s transfer start, %ld in flight", r->id, now);
 	if (now > 1)
 		log_info("%s %s %s: %ld transfers in flight", r->id, r->method, r->route.oid, now);
@@ -55,6 +57,7 @@ void transfer_request_done(struct req *r, bool ok)
 	(void)ok;
 	__atomic_sub_fetch(&r->srv->transfers, 1, __ATOMIC_SEQ_CST);
 	r->counted_transfer = false;
+	metrics_transfer(strcmp(r->method, "PUT") == 0, -1);
 }
 
 static enum MHD_Result get_object(struct req *r)

@@ -42,6 +42,10 @@ test|bench)
 	have_cmd systemd-analyze || need="$need systemd"
 	have_cmd javac || need="$need default-jdk-headless"
 	[ -f /usr/share/java/org.eclipse.jgit.lfs.jar ] || need="$need libjgit-java"
+	# /metrics is checked with Prometheus' parser, the status page in a browser.
+	/usr/bin/python3 -c "import prometheus_client.parser" 2>/dev/null || need="$need python3-prometheus-client"
+	have_cmd chromium || need="$need chromium"
+	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
 	;;
 esac
 case "${1:-build}" in

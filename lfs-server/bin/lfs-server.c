@@ -11,8 +11,10 @@
 
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "server.h"
+#include "status.h"
 #include "version.h"
 
 #define META_POOL 8
@@ -206,6 +208,9 @@ int main(int argc, char **argv)
 		rc = check_config(&srv, &err);
 		goto out;
 	}
+	/* Uptime and the status page's recent errors start here. */
+	metrics_init();
+	status_init();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		err_set(&err, ERR_IO, "cannot initialise libcurl");
 		rc = die(NULL, &err);

@@ -102,7 +102,8 @@ int main(void)
 	config_init(&cfg, &err);
 	ok(config_load(&cfg, path, &err) == 0, "every contract key loads (%s)", err.msg);
 	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
-	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0, "and lands in its field");
+	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0 &&
+	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0, "and lands in its field");
 	ok(config_section_line(&cfg, "repo", "a/*") == 23, "section line of [repo \"a/*\"] is 23 (%d)",
 	   config_section_line(&cfg, "repo", "a/*"));
 	config_release(&cfg);

@@ -34,6 +34,13 @@ int main(void)
 	ok(parse("/a/info/lfs/locks/a%2f/unlock", &r) < 0, "lock id with odd chars refused");
 	ok(parse("/_lfs/journal", &r) == 0 && r.kind == ROUTE_JOURNAL, "journal");
 	ok(parse("/_lfs/objects/" OID, &r) == 0 && r.kind == ROUTE_FEED_OBJECT, "feed object");
+	ok(parse("/metrics", &r) == 0 && r.kind == ROUTE_METRICS, "metrics");
+	ok(parse("/_lfs/status", &r) == 0 && r.kind == ROUTE_STATUS, "status page");
+	ok(parse("/metrics/", &r) < 0 && parse("/_lfs/status/x", &r) < 0, "nothing below them");
+	ok(route_method_ok(ROUTE_METRICS, "GET") && !route_method_ok(ROUTE_STATUS, "POST"),
+	   "metrics and status answer GET only");
+	is_str(route_name(ROUTE_STATUS), "status", "route name of the status page");
+	is_str(route_name(ROUTE_NONE), "none", "route name of an unknown path");
 
 	ok(parse("/a/info/lfs/objects/" OID "0", &r) < 0, "65-char oid refused");
 	ok(parse("/a/info/lfs/objects/a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a44", &r) < 0,
