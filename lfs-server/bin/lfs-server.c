@@ -1,5 +1,6 @@
 /* lfs-server: the Git LFS HTTP server.  Reads flags and config, opens the
- * data directory, serves until SIGTERM or SIGINT, then drains and exits 0. */
+ * data directory, serves until SIGTERM or SIGINT, then drains and exits 0.
+ * SIGHUP reopens the access log and reloads users and repo rules. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 
 #include "listen.h"
 #include "log.h"
+#include "reload.h"
 #include "server.h"
 #include "version.h"
 
@@ -215,6 +217,10 @@ int main(int argc, char **argv)
 		rc = die(NULL, &err);
 		goto out;
 	}
+	if (cfg.access_log && log_access_open(cfg.access_log, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
 	if (listen_open(&fd, &loopback, cfg.listen, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
@@ -238,6 +244,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
 	    mirrors_start(srv.mirrors, &err) < 0 ||
@@ -248,8 +255,13 @@ int main(int argc, char **argv)
 	fd = -1; /* the daemon owns it now */
 	fprintf(stderr, "listening on %s\n", srv.listen_url);
 	fflush(stderr);
-	if (sigwait(&sigs, &sig) != 0)
-		sig = SIGTERM;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			sig = SIGTERM;
+		if (sig != SIGHUP)
+			break;
+		reload_run(&srv);
+	}
 	log_info("signal %d: stopping (grace %llds)", sig, cfg.shutdown_grace);
 	http_stop(&srv);
 	log_info("stopped");
@@ -266,5 +278,6 @@ out:
 	free(srv.tls_cert_pem);
 	free(srv.tls_key_pem);
 	config_release(&cfg);
+	log_access_close();
 	return rc;
 }
