@@ -641,7 +641,16 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 		git_config_free(g);
 		return err_set(err, ERR_INVALID, "%s", e ? e->message : "cannot parse config");
 	}
-	cfg->git = g;
+	/* A snapshot: a git_config backed by a file re-reads it when it
+	 * changes, and what the server runs with must stay what it checked
+	 * (a reload compares the file with it). */
+	if (git_config_snapshot(&cfg->git, g) < 0) {
+		const git_error *e = git_error_last();
+		git_config_free(g);
+		return err_set(err, ERR_INVALID, "%s", e ? e->message : "cannot parse config");
+	}
+	git_config_free(g);
+	g = cfg->git;
 	if ((rc = check_headers(cfg, err)) < 0)
 		return rc;
 	if (git_config_foreach(g, check_entry, &c) < 0)

@@ -42,15 +42,16 @@ void reload_run(struct server *srv)
 	}
 	if (changed[0])
 		log_warn("reload: %s changed; kept as before until a restart", changed);
-	if (auth_enabled(srv->auth))
-		log_info("reload of %s: users and repo rules applied (%zu users)", path, users);
-	else
-		log_info("reload of %s: repo rules applied", path);
 	/* As at start: a repo switched to mirrored publishes what it holds. */
 	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, &err) < 0)
 		log_warn("mirror feed catch-up postponed to the next reload or start: %s", err.msg);
 	else if (added > 0)
 		log_info("mirror feed: %lld existing objects of mirrored repos added", added);
+	/* The last line: the reload is complete. */
+	if (auth_enabled(srv->auth))
+		log_info("reload of %s: users and repo rules applied (%zu users)", path, users);
+	else
+		log_info("reload of %s: repo rules applied", path);
 out:
 	mirrors_free(mirrors);
 	config_release(&fresh);
