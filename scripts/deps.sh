@@ -30,6 +30,7 @@ test|bench)
 	[ -x /usr/sbin/apache2 ] || need="$need apache2"
 	have_cmd jq || need="$need jq"
 	[ -x /usr/sbin/logrotate ] || need="$need logrotate"
+	have_cmd goaccess || need="$need goaccess"
 	have_cmd python3 || need="$need python3"
 	have_cmd javac || need="$need default-jdk-headless"
 	[ -f /usr/share/java/org.eclipse.jgit.lfs.jar ] || need="$need libjgit-java"

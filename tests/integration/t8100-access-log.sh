@@ -67,6 +67,13 @@ test_expect_success 'one combined-format line per request, in the file, none on 
 	! grep -q "\"POST /tock/a/info/lfs/objects/batch\"" "$LFS_LOG"
 '
 
+test_expect_success 'GoAccess reads every line with its predefined COMBINED format' '
+	goaccess "$ACCESS" --log-format=COMBINED -o "$TRASH/report.json" >/dev/null 2>&1 &&
+	test "$(jq .general.valid_requests "$TRASH/report.json")" = 7 &&
+	test "$(jq .general.failed_requests "$TRASH/report.json")" = 0 &&
+	test "$(jq "[.status_codes.data[].hits.count] | add" "$TRASH/report.json")" = 7
+'
+
 test_expect_success 'each line names the user, the request, the status and the agent' '
 	sed -n 1p "$ACCESS" | grep -q "^127\.0\.0\.1 - alice \[.*\] \"POST /tock/a/info/lfs/objects/batch HTTP/1\.1\" 200 [0-9]* \"-\" \"test-agent/1\.0\" " &&
 	sed -n 2p "$ACCESS" | grep -q " - alice .* \"POST /tock/a/info/lfs/objects/batch HTTP/1\.1\" 200 " &&
