@@ -33,7 +33,8 @@ static void help(void)
 	       "  --check-config         check the config (keys, values, repo rules, mirrors, users\n"
 	       "                         file) and exit: 0 and one line on stdout if it is good\n"
 	       "  --help, --version\n\n"
-	       "When ready it prints 'listening on http://HOST:PORT' to stderr.\n", usage);
+	       "When ready it prints 'listening on http://HOST:PORT' to stderr.  SIGHUP reopens\n"
+	       "the access log and reloads the users file and repo rules; SIGTERM stops.\n", usage);
 }
 
 static int die(const char *what, const struct err *err)
@@ -197,6 +198,11 @@ int main(int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	/* A HUP during a long start (logrotate's) must not kill the server:
+	 * held from here, it is taken by the signal loop as a reload. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (config_init(&cfg, &err) < 0)
 		return die(NULL, &err);
 	if (parse_args(&cfg, &check_only, argc, argv, &err) < 0) {
