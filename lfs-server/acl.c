@@ -3,6 +3,7 @@
 
 #include <fnmatch.h>
 #include <git2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@ struct section {
 };
 
 struct acl {
+	/* Readers hold it for the whole of one answer, acl_replace writes:
+	 * a reload never frees sections a request is looking at. */
+	pthread_rwlock_t lock;
 	struct section *s;
 	size_t n;
 	size_t seen;        /* entries visited, for `order` */
@@ -28,17 +32,53 @@ struct acl {
 
 static const char *const list_names[3] = { "read", "write", "admin" };
 
+static void sections_free(struct section *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].pattern);
+		for (int k = 0; k < 3; k++)
+			free(s[i].lists[k]);
+	}
+	free(s);
+}
+
 void acl_free(struct acl *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++) {
-		free(a->s[i].pattern);
-		for (int k = 0; k < 3; k++)
-			free(a->s[i].lists[k]);
-	}
-	free(a->s);
+	sections_free(a->s, a->n);
+	pthread_rwlock_destroy(&a->lock);
 	free(a);
+}
+
+void acl_replace(struct acl *dst, struct acl *src)
+{
+	struct section *old;
+	size_t n;
+
+	pthread_rwlock_wrlock(&dst->lock);
+	old = dst->s;
+	n = dst->n;
+	dst->s = src->s;
+	dst->n = src->n;
+	pthread_rwlock_unlock(&dst->lock);
+	src->s = old;
+	src->n = n;
+	acl_free(src);
+}
+
+/* Readers take a const acl; the lock is the one part they change. */
+static const struct acl *rd_lock(const struct acl *a)
+{
+	if (a)
+		pthread_rwlock_rdlock((pthread_rwlock_t *)&a->lock);
+	return a;
+}
+
+static void rd_unlock(const struct acl *a)
+{
+	if (a)
+		pthread_rwlock_unlock((pthread_rwlock_t *)&a->lock);
 }
 
 /* Counts the literal characters of an fnmatch pattern; *exact tells
@@ -166,6 +206,10 @@ int acl_load_located(struct acl **out, struct git_config *cfg, acl_where_fn *whe
 
 	if (!a)
 		return err_set(err, ERR_NOMEM, "out of memory");
+	if (pthread_rwlock_init(&a->lock, NULL) != 0) {
+		free(a);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
 	a->err = err;
 	a->where = where;
 	a->where_arg = arg;
@@ -232,31 +276,36 @@ static const struct section *applies(const struct acl *a, const char *repo)
 
 unsigned acl_rights(const struct acl *a, const char *user, const char *repo)
 {
-	const struct section *s = applies(a, repo);
+	const struct section *s = applies(rd_lock(a), repo);
 	unsigned rights = 0;
 
-	if (!s)
-		return 0;
-	if (acl_list_has(s->lists[2], user))
+	if (s && acl_list_has(s->lists[2], user))
 		rights |= RIGHT_ADMIN | RIGHT_WRITE | RIGHT_READ;
-	if (acl_list_has(s->lists[1], user))
+	if (s && acl_list_has(s->lists[1], user))
 		rights |= RIGHT_WRITE | RIGHT_READ;
-	if (acl_list_has(s->lists[0], user))
+	if (s && acl_list_has(s->lists[0], user))
 		rights |= RIGHT_READ;
+	rd_unlock(a);
 	return rights;
 }
 
 bool acl_mirrored(const struct acl *a, const char *repo)
 {
-	const struct section *s = applies(a, repo);
+	const struct section *s = applies(rd_lock(a), repo);
+	bool mirrored = s && s->mirror;
 
-	return s && s->mirror;
+	rd_unlock(a);
+	return mirrored;
 }
 
 void acl_describe(const struct acl *a, const char *repo, struct acl_view *out)
 {
-	const struct section *s = applies(a, repo);
+	const struct section *s;
 
+	/* The view points into the sections: valid until an acl_replace,
+	 * which only a running server does (lfs-admin describes). */
+	s = applies(rd_lock(a), repo);
+	rd_unlock(a);
 	memset(out, 0, sizeof(*out));
 	out->read = out->write = out->admin = "";
 	if (!s)

@@ -38,13 +38,19 @@ int acl_load_located(struct acl **out, struct git_config *cfg, acl_where_fn *whe
 		     struct err *err);
 void acl_free(struct acl *a);
 
+/* A reload: dst takes src's rules, atomically for every reader (acl_rights
+ * and acl_mirrored hold a read lock for their whole answer), and src, with
+ * dst's old rules, is freed.  A pointer to dst stays valid throughout. */
+void acl_replace(struct acl *dst, struct acl *src);
+
 /* The rights of user (NULL = anonymous) on repo, closed under the
  * implications (admin => write => read). */
 unsigned acl_rights(const struct acl *a, const char *user, const char *repo);
 /* The mirror flag of the one section that applies to repo. */
 bool acl_mirrored(const struct acl *a, const char *repo);
 
-/* The section that applies to repo, for `lfs-admin access`. */
+/* The section that applies to repo, for `lfs-admin access`.  The view
+ * points into a's rules: valid until acl_free or acl_replace of a. */
 struct acl_view {
 	const char *pattern;            /* NULL: no section matches */
 	const char *read, *write, *admin; /* the lists as written, "" if none */

@@ -268,6 +268,52 @@ out:
 	return AUTH_BAD;
 }
 
+int auth_reload(struct auth *a, const struct config *cfg, size_t *users, struct err *err)
+{
+	struct acl *acl = NULL;
+	struct htpasswd *fresh = NULL, *old = NULL;
+	struct stat st;
+	char *path = NULL, *old_path = NULL;
+	int rc;
+
+	*users = 0;
+	/* Everything is read and checked before anything is swapped. */
+	if ((rc = acl_load(&acl, cfg->git, err)) < 0)
+		return rc;
+	/* Auth turned on or off needs a restart (the caller says so): the
+	 * users stay as they are. */
+	if (a->enabled && cfg->users) {
+		if (!(path = strdup(cfg->users))) {
+			rc = err_set(err, ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		if (stat(path, &st) < 0) {
+			rc = err_set_errno(err, ERR_IO, "cannot read users file '%s'", path);
+			goto fail;
+		}
+		if ((rc = htpasswd_load(&fresh, path, err)) < 0)
+			goto fail;
+		*users = htpasswd_count(fresh);
+		pthread_rwlock_wrlock(&a->users_lock);
+		old = a->users;
+		old_path = a->users_path;
+		a->users = fresh;
+		a->users_path = path;
+		a->users_stat = st;
+		a->last_stat = time(NULL);
+		a->generation++; /* no cached password check outlives the old file */
+		pthread_rwlock_unlock(&a->users_lock);
+		htpasswd_free(old);
+		free(old_path);
+	}
+	acl_replace(a->acl, acl);
+	return 0;
+fail:
+	acl_free(acl);
+	free(path);
+	return rc;
+}
+
 unsigned auth_rights(const struct auth *a, const char *user, const char *repo)
 {
 	if (!a->enabled)

@@ -38,11 +38,18 @@ enum auth_result auth_basic(struct auth *a, const char *b64, const char *peer,
 
 /* Failed logins and lockouts (addresses locked out) since the start. */
 void auth_counters(const struct auth *a, long long *failed_logins, long long *lockouts);
+/* SIGHUP: reads the users file cfg names and the repo rules of cfg->git,
+ * then swaps both in (each atomically for concurrent requests; a cached
+ * password check of the old file no longer counts).  On error nothing
+ * changed.  Turning auth on or off is not done here (a restart).  *users
+ * gets the new file's count (0 with auth off). */
+int auth_reload(struct auth *a, const struct config *cfg, size_t *users, struct err *err);
 
 /* Rights (RIGHT_* bits) of user (NULL = anonymous) on repo. */
 unsigned auth_rights(const struct auth *a, const char *user, const char *repo);
 
-/* The repository rules (borrowed; valid until auth_free). */
+/* The repository rules (borrowed; valid until auth_free; a reload swaps
+ * their contents, not the pointer). */
 const struct acl *auth_acl(const struct auth *a);
 
 #endif

@@ -59,6 +59,7 @@ static const struct key {
 	{ "server.max-batch-objects", K_NUM, F(max_batch_objects), 1, 1000000, NULL, NULL },
 	{ "server.max-json-bytes", K_NUM, F(max_json_bytes), 1024, 1LL << 30, NULL, NULL },
 	{ "server.max-object-size", K_NUM, F(max_object_size), 0, 1LL << 50, NULL, NULL },
+	{ "server.access-log", K_STR, F(access_log), 0, 0, NULL, NULL },
 	{ "auth.users", K_STR, F(users), 0, 0, NULL, NULL },
 	{ "auth.secret-file", K_STR, F(secret_file), 0, 0, NULL, NULL },
 	{ "auth.token-ttl", K_NUM, F(token_ttl), 60, 7 * DAY, NULL, NULL },
@@ -640,7 +641,16 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 		git_config_free(g);
 		return err_set(err, ERR_INVALID, "%s", e ? e->message : "cannot parse config");
 	}
-	cfg->git = g;
+	/* A snapshot: a git_config backed by a file re-reads it when it
+	 * changes, and what the server runs with must stay what it checked
+	 * (a reload compares the file with it). */
+	if (git_config_snapshot(&cfg->git, g) < 0) {
+		const git_error *e = git_error_last();
+		git_config_free(g);
+		return err_set(err, ERR_INVALID, "%s", e ? e->message : "cannot parse config");
+	}
+	git_config_free(g);
+	g = cfg->git;
 	if ((rc = check_headers(cfg, err)) < 0)
 		return rc;
 	if (git_config_foreach(g, check_entry, &c) < 0)
@@ -685,7 +695,103 @@ void config_release(struct config *cfg)
 	free(cfg->anonymous_owner);
 	free(cfg->journal_readers);
 	free(cfg->metrics_readers);
+	free(cfg->access_log);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* --- what a reload cannot apply ------------------------------------------ */
+
+struct entries {
+	char **v;
+	size_t n;
+	bool oom;
+};
+
+static int collect_entry(const git_config_entry *e, void *payload)
+{
+	struct entries *l = payload;
+	char **grown;
+	size_t len;
+
+	/* What a reload applies: the repo rules and the users file. */
+	if (strncmp(e->name, "repo.", 5) == 0 || strcmp(e->name, "auth.users") == 0)
+		return 0;
+	if (!(grown = realloc(l->v, (l->n + 1) * sizeof(*l->v)))) {
+		l->oom = true;
+		return -1;
+	}
+	l->v = grown;
+	len = strlen(e->name) + (e->value ? strlen(e->value) : 0) + 2;
+	if (!(l->v[l->n] = malloc(len))) {
+		l->oom = true;
+		return -1;
+	}
+	/* '\n' cannot be part of a name, so "name\nvalue" sorts by name. */
+	snprintf(l->v[l->n++], len, "%s\n%s", e->name, e->value ? e->value : "");
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_name(char *out, size_t outsz, const char *entry)
+{
+	size_t n = strcspn(entry, "\n"), used = strlen(out);
+
+	/* Each key once, however many of its values changed. */
+	for (const char *p = out; *p; p += strspn(p, ", ")) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, entry, n) == 0)
+			return;
+		p += k;
+	}
+	if (used + n + 3 >= outsz)
+		return;
+	snprintf(out + used, outsz - used, "%s%.*s", used ? ", " : "", (int)n, entry);
+}
+
+int config_changed_keys(const struct config *old, const struct config *fresh, char *out,
+			size_t outsz, struct err *err)
+{
+	struct entries a = { 0 }, b = { 0 };
+	size_t i = 0, j = 0;
+	int rc = 0;
+
+	out[0] = '\0';
+	if ((old->git && git_config_foreach(old->git, collect_entry, &a) < 0) ||
+	    (fresh->git && git_config_foreach(fresh->git, collect_entry, &b) < 0)) {
+		rc = err_set(err, ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (a.n)
+		qsort(a.v, a.n, sizeof(*a.v), cmp_str);
+	if (b.n)
+		qsort(b.v, b.n, sizeof(*b.v), cmp_str);
+	while (i < a.n || j < b.n) {
+		int c = i == a.n ? 1 : j == b.n ? -1 : strcmp(a.v[i], b.v[j]);
+		if (c == 0) {
+			i++;
+			j++;
+		} else if (c < 0) {
+			add_name(out, outsz, a.v[i++]);
+		} else {
+			add_name(out, outsz, b.v[j++]);
+		}
+	}
+	/* Turning authentication on or off is a restart (the loopback check
+	 * runs at start); another users file is a reload. */
+	if ((old->users != NULL) != (fresh->users != NULL))
+		add_name(out, outsz, "auth.users");
+out:
+	for (i = 0; i < a.n; i++)
+		free(a.v[i]);
+	for (j = 0; j < b.n; j++)
+		free(b.v[j]);
+	free(a.v);
+	free(b.v);
+	return rc;
 }

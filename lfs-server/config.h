@@ -31,6 +31,7 @@ struct config {
 	char *journal_readers; /* who may read the mirror feed; NULL = nobody */
 	char *metrics_readers; /* who may read /metrics and /_lfs/status; NULL = nobody */
 	bool insecure_anonymous;
+	char *access_log;    /* server.access-log; NULL = the request lines go to stderr */
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 	struct config_locs *locs; /* where each key and section is in the file */
@@ -56,6 +57,13 @@ int config_section_line(const struct config *cfg, const char *section, const cha
 
 /* Replaces a string setting (flags override the file). */
 int config_set_str(char **slot, const char *value, struct err *err);
+
+/* For a reload: the keys whose values differ between old and fresh,
+ * except the repo rules and the users file (which a reload applies),
+ * comma-separated into out ("" when none).  auth.users counts when it is
+ * set in one and unset in the other. */
+int config_changed_keys(const struct config *old, const struct config *fresh, char *out,
+			size_t outsz, struct err *err);
 
 /* Frees everything cfg owns. */
 void config_release(struct config *cfg);

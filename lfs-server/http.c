@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accesslog.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -352,8 +353,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 {
 	struct server *srv = cls;
 	struct req *r = *req_cls;
-	static const char *why[] = { "", " aborted:error", " aborted:timeout", " aborted:shutdown",
-				     " aborted:read-error", " aborted:client" };
 
 	if (!r)
 		return;
@@ -365,9 +364,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	}
 	if (r->counted_transfer)
 		transfer_request_done(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-	log_info("%s %s \"%s %s\" %d %lld %.1fms%s", r->id, r->peer, r->method[0] ? r->method : "-",
-		 r->path, r->status, r->bytes_out, (double)(now_us() - r->start_us) / 1000.0,
-		 (unsigned)toe < sizeof(why) / sizeof(why[0]) ? why[toe] : " aborted");
+	accesslog_request(r, toe);
 	buf_release(&r->body);
 	reqjson_release(&r->json);
 	conns_request_end(srv->conns, r->slot);
@@ -404,6 +401,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->begun) {
 		r->begun = true;
 		snprintf(r->method, sizeof(r->method), "%s", method);
+		snprintf(r->version, sizeof(r->version), "%s", version ? version : "");
 		conns_headers_done(r->srv->conns, r->slot);
 		if (!framing_ok_or_reply(r, version, &rc))
 			return rc;

@@ -42,6 +42,7 @@ struct req {
 	struct conn_slot *slot;
 	char id[17];             /* request id, in logs and error bodies */
 	char method[12];
+	char version[12];        /* HTTP/1.1, for the access log */
 	char path[256];          /* for the log; never holds the query string */
 	int64_t start_us;
 	int status;              /* what we answered, for the log */

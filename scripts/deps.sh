@@ -37,6 +37,8 @@ test|bench)
 	have_cmd htpasswd || need="$need apache2-utils"
 	[ -x /usr/sbin/apache2 ] || need="$need apache2"
 	have_cmd jq || need="$need jq"
+	[ -x /usr/sbin/logrotate ] || need="$need logrotate"
+	have_cmd goaccess || need="$need goaccess"
 	have_cmd python3 || need="$need python3"
 	have_cmd mandoc || need="$need mandoc"
 	have_cmd systemd-analyze || need="$need systemd"

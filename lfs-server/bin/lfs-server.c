@@ -1,5 +1,6 @@
 /* lfs-server: the Git LFS HTTP server.  Reads flags and config, opens the
- * data directory, serves until SIGTERM or SIGINT, then drains and exits 0. */
+ * data directory, serves until SIGTERM or SIGINT, then drains and exits 0.
+ * SIGHUP reopens the access log and reloads users and repo rules. */
 #include <curl/curl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "reload.h"
 #include "server.h"
 #include "status.h"
 #include "version.h"
@@ -34,7 +36,8 @@ static void help(void)
 	       "  --check-config         check the config (keys, values, repo rules, mirrors, users\n"
 	       "                         file) and exit: 0 and one line on stdout if it is good\n"
 	       "  --help, --version\n\n"
-	       "When ready it prints 'listening on http://HOST:PORT' to stderr.\n", usage);
+	       "When ready it prints 'listening on http://HOST:PORT' to stderr.  SIGHUP reopens\n"
+	       "the access log and reloads the users file and repo rules; SIGTERM stops.\n", usage);
 }
 
 static int die(const char *what, const struct err *err)
@@ -198,6 +201,11 @@ int main(int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
+	/* A HUP during a long start (logrotate's) must not kill the server:
+	 * held from here, it is taken by the signal loop as a reload. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (config_init(&cfg, &err) < 0)
 		return die(NULL, &err);
 	if (parse_args(&cfg, &check_only, argc, argv, &err) < 0) {
@@ -218,6 +226,10 @@ int main(int argc, char **argv)
 	}
 	if (mirrors_new(&srv.mirrors, cfg.git, cfg.mirror_check_interval, &err) < 0 ||
 	    auth_new(&srv.auth, &cfg, &err) < 0) {
+		rc = die(NULL, &err);
+		goto out;
+	}
+	if (cfg.access_log && log_access_open(cfg.access_log, &err) < 0) {
 		rc = die(NULL, &err);
 		goto out;
 	}
@@ -244,6 +256,7 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if (conns_new(&srv.conns, cfg.request_timeout, cfg.idle_timeout, &err) < 0 ||
 	    mirrors_start(srv.mirrors, &err) < 0 ||
@@ -255,8 +268,15 @@ int main(int argc, char **argv)
 	fprintf(stderr, "listening on %s\n", srv.listen_url);
 	fflush(stderr);
 	notify_ready();
-	if (sigwait(&sigs, &sig) != 0)
-		sig = SIGTERM;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			sig = SIGTERM;
+		if (sig != SIGHUP)
+			break;
+		notify_reloading();
+		reload_run(&srv);
+		notify_ready();
+	}
 	notify_stopping();
 	log_info("signal %d: stopping (grace %llds)", sig, cfg.shutdown_grace);
 	http_stop(&srv);
@@ -274,5 +294,6 @@ out:
 	free(srv.tls_cert_pem);
 	free(srv.tls_key_pem);
 	config_release(&cfg);
+	log_access_close();
 	return rc;
 }
