@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listen.h"
+#include "core/listen.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "reload.h"
-#include "server.h"
-#include "status.h"
+#include "server/metrics.h"
+#include "server/notify.h"
+#include "server/reload.h"
+#include "server/server.h"
+#include "server/status.h"
 #include "version.h"
 
 #define META_POOL 8

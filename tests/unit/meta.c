@@ -1,6 +1,6 @@
-/* Unit tests for lfs-server/meta.c: schema migrations from every older
+/* Unit tests for lfs-server/meta/sqlite.c: schema migrations from every older
  * version, refusal of a newer one, and no write when already current. */
-#include "meta.h"
+#include "meta/meta.h"
 #include "tap.h"
 
 #include <sqlite3.h>

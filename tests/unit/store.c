@@ -1,6 +1,6 @@
-/* Unit tests for lfs-server/store.c: DATA/lock, the tmp/ sweep by age,
+/* Unit tests for lfs-server/store/local.c: DATA/lock, the tmp/ sweep by age,
  * and uploads of an object the store already holds. */
-#include "store.h"
+#include "store/store.h"
 #include "tap.h"
 
 #include <fcntl.h>
