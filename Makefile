@@ -121,10 +121,9 @@ build/lib/%.a:
 	@ar rcs $@ $^
 
 # Each program links its own library, then the core: a main that reached
-# into another program's folder would fail to link.  lfs-mirror links
-# lfs-admin's library for admin_db_open until that moves into meta/.
+# into another program's folder would fail to link.
 PROGRAM_LIBS_lfs-server = build/lib/libdaemon.a
-PROGRAM_LIBS_lfs-mirror = build/lib/libmirror.a build/lib/libadmin.a
+PROGRAM_LIBS_lfs-mirror = build/lib/libmirror.a
 PROGRAM_LIBS_lfs-admin = build/lib/libadmin.a
 PROGRAM_LIBS_git-lfs-authenticate = build/lib/libauthenticate.a
 .SECONDEXPANSION:

@@ -5,12 +5,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "core/mirror_verify.h"
-
-#define BUSY_TIMEOUT_MS 10000
+#include "meta/meta.h"
 
 /* True when s[0..n) matches pat, where '9' stands for any digit. */
 static bool shape(const char *s, const char *pat, size_t n)
@@ -78,73 +76,23 @@ bad:
 	return err_set(err, ERR_INVALID, "'%.60s' is not a date (YYYY-MM-DD) or an RFC 3339 time", date);
 }
 
-int admin_db_open(sqlite3 **out, const char *data_dir, struct err *err)
+static int print_upload(const struct meta_journal_row *row, void *arg)
 {
-	char path[4096];
-	struct stat st;
-	sqlite3 *db = NULL;
-	int persist = 1;
-
-	snprintf(path, sizeof(path), "%s/meta.db", data_dir);
-	if (stat(path, &st) < 0)
-		return err_set_errno(err, ERR_IO, "'%s' is not an lfs-server data dir: cannot stat '%s'",
-				     data_dir, path);
-	/* Not SQLITE_OPEN_READONLY: a read-only connection to a WAL database
-	 * that no server has open creates meta.db-wal and -shm and cannot
-	 * remove them, leaving files owned by whoever ran us (root, say) that
-	 * the server may then be unable to open.  A read-write connection
-	 * removes them at close; query_only makes sure it never writes. */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
-		int rc = err_set(err, ERR_IO, "'%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
-		return rc;
-	}
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	/* The server keeps -wal and -shm (meta/sqlite.c: a full disk could not make
-	 * them again); leave them as we found them.  And no checkpoint when
-	 * we close: it would write meta.db, which a reader (a backup of a
-	 * stopped server's dir, say) must not; the server checkpoints. */
-	snprintf(path, sizeof(path), "%s/meta.db-wal", data_dir);
-	if (stat(path, &st) == 0) {
-		sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-		sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	}
-	*out = db;
+	fprintf(arg, "%lld\t%s\t%s\t%s\t%lld\t%s\n", row->seq, row->time, row->repo,
+		*row->user ? row->user : "-", row->size, row->oid);
 	return 0;
 }
 
 int admin_uploads(const char *data_dir, const char *since, const char *repo, FILE *out,
 		  struct err *err)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc, step;
+	struct meta_reader *r = NULL;
+	int rc;
 
-	if ((rc = admin_db_open(&db, data_dir, err)) < 0)
+	if ((rc = meta_reader_open(&r, data_dir, err)) < 0)
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT seq, time, repo, user, size, oid FROM journal "
-			       "WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR repo = ?2) ORDER BY seq",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
-		goto out;
-	}
-	if (since)
-		sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
-	if (repo)
-		sqlite3_bind_text(st, 2, repo, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *user = (const char *)sqlite3_column_text(st, 3);
-		fprintf(out, "%lld\t%s\t%s\t%s\t%lld\t%s\n", (long long)sqlite3_column_int64(st, 0),
-			(const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-			user && *user ? user : "-", (long long)sqlite3_column_int64(st, 4),
-			(const char *)sqlite3_column_text(st, 5));
-	}
-	if (step != SQLITE_DONE)
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	rc = meta_reader_journal(r, since, repo, print_upload, out, err);
+	meta_reader_close(r, NULL);
 	return rc;
 }
 
@@ -165,70 +113,41 @@ static int count_file(const struct mirror_verify_item *it, void *arg)
 	return 0;
 }
 
-static int count_rows(sqlite3 *db, const char *sql, long long *out, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		rc = err_set(err, ERR_IO, "meta.db: %s", sqlite3_errmsg(db));
-	else
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int admin_stats(const char *data_dir, FILE *out, struct err *err)
 {
 	struct counts c = { 0, 0, 0 };
-	long long repos = 0, journal = 0, feed = 0, locks = 0;
-	sqlite3 *db = NULL;
+	struct meta_counts mc;
+	struct meta_reader *r = NULL;
 	int rc;
 
-	if ((rc = admin_db_open(&db, data_dir, err)) < 0)
+	if ((rc = meta_reader_open(&r, data_dir, err)) < 0)
 		return rc;
-	/* One read transaction: the counts agree with each other. */
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    (rc = count_rows(db, "SELECT count(DISTINCT repo) FROM journal", &repos, err)) < 0 ||
-	    (rc = count_rows(db, "SELECT count(*) FROM journal", &journal, err)) < 0 ||
-	    (rc = count_rows(db, "SELECT count(*) FROM feed", &feed, err)) < 0 ||
-	    (rc = count_rows(db, "SELECT count(*) FROM locks", &locks, err)) < 0) {
-		if (rc == 0)
-			rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
-		sqlite3_close(db);
+	rc = meta_reader_counts(r, &mc, err);
+	meta_reader_close(r, NULL);
+	if (rc < 0)
 		return rc;
-	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(db);
 	if ((rc = mirror_verify_walk(data_dir, false, count_file, &c, err)) < 0)
 		return rc;
 	fprintf(out, "objects: %lld\nbytes: %lld\nrepos: %lld\njournal rows: %lld\n"
 		"feed rows: %lld\nlocks: %lld\nmisplaced files: %lld\n",
-		c.objects, c.bytes, repos, journal, feed, locks, c.misplaced);
+		c.objects, c.bytes, mc.repos, mc.journal, mc.feed, mc.locks, c.misplaced);
+	return 0;
+}
+
+static int print_repo(const char *repo, long long objects, long long bytes, void *arg)
+{
+	fprintf(arg, "%s\t%lld\t%lld\n", repo, objects, bytes);
 	return 0;
 }
 
 int admin_repos(const char *data_dir, FILE *out, struct err *err)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc, step;
+	struct meta_reader *r = NULL;
+	int rc;
 
-	if ((rc = admin_db_open(&db, data_dir, err)) < 0)
+	if ((rc = meta_reader_open(&r, data_dir, err)) < 0)
 		return rc;
-	/* (repo, oid) is unique: count(*) is the repo's objects. */
-	if (sqlite3_prepare_v2(db, "SELECT repo, count(*), sum(size) FROM journal GROUP BY repo "
-			       "ORDER BY repo COLLATE BINARY", -1, &st, NULL) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
-		goto out;
-	}
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		fprintf(out, "%s\t%lld\t%lld\n", (const char *)sqlite3_column_text(st, 0),
-			(long long)sqlite3_column_int64(st, 1), (long long)sqlite3_column_int64(st, 2));
-	if (step != SQLITE_DONE)
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(db));
-out:
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+	rc = meta_reader_repos(r, print_repo, out, err);
+	meta_reader_close(r, NULL);
 	return rc;
 }

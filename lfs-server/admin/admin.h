@@ -6,7 +6,6 @@
 #ifndef LFS_ADMIN_H
 #define LFS_ADMIN_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -22,10 +21,6 @@
  * fractions of a second dropped.  ERR_INVALID for anything else,
  * including dates that do not exist. */
 int admin_since(char out[ADMIN_TIME_LEN + 1], const char *date, struct err *err);
-
-/* Opens DATA/meta.db read-only (never creating it).  Caller closes with
- * sqlite3_close. */
-int admin_db_open(sqlite3 **out, const char *data_dir, struct err *err);
 
 /* Prints the journal rows with time >= since (normalised, or NULL for
  * all), of repo (canonical, or NULL for all), oldest first:

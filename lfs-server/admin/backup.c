@@ -22,13 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "meta/meta.h"
 #include "oid.h"
 #include "util.h"
-
-/* How long to wait for a lock on the source before giving up: the server
- * holds write locks for milliseconds, and WAL lets readers in anyway. */
-#define BUSY_TRIES 100
-#define BUSY_SLEEP_MS 100
 
 struct backup {
 	const char *data;
@@ -40,6 +36,12 @@ struct backup {
 	bool copy_only;  /* link(2) said EXDEV: DEST is on another file system */
 	FILE *out;
 	struct admin_backup_result *res;
+};
+
+/* One object row's context while placing objects. */
+struct backup_row {
+	struct backup *b;
+	struct err *err;
 };
 
 /* DEST must not exist, or be an empty directory. */
@@ -254,70 +256,34 @@ placed:
 	return 0;
 }
 
-static int count(sqlite3 *db, const char *sql, long long *out)
+/* Copies DATA/meta.db into the backup as one snapshot; *out gets a
+ * reader of the copy. */
+static int backup_meta(struct backup *b, struct meta_reader **out, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	struct meta_counts c;
+	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Copies DATA/meta.db into the backup in one read transaction; *out gets
- * a connection to the copy. */
-static int backup_meta(struct backup *b, sqlite3 **out, struct err *err)
-{
-	char path[4200];
-	sqlite3 *src = NULL, *dst = NULL;
-	sqlite3_backup *bk;
-	int rc, step, tries = 0;
-
-	if ((rc = admin_db_open(&src, b->data, err)) < 0)
+	if ((rc = meta_backup(b->data, b->tmp, err)) < 0 || (rc = meta_reader_open(out, b->tmp, err)) < 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/meta.db", b->tmp);
-	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "cannot create '%s': %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
-		goto out;
-	}
-	if (!(bk = sqlite3_backup_init(dst, "main", src, "main"))) {
-		rc = err_set(err, ERR_IO, "cannot back up '%s/meta.db': %s", b->data, sqlite3_errmsg(dst));
-		goto out;
-	}
-	/* -1: every page in one step, so in one read transaction on the source. */
-	while ((step = sqlite3_backup_step(bk, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED) {
-		if (++tries >= BUSY_TRIES)
-			break;
-		sqlite3_sleep(BUSY_SLEEP_MS);
-	}
-	sqlite3_backup_finish(bk);
-	if (step != SQLITE_DONE) {
-		rc = err_set(err, step == SQLITE_FULL ? ERR_NOSPACE : ERR_IO, "cannot back up '%s/meta.db': %s",
-			     b->data, sqlite3_errstr(step));
-		goto out;
-	}
-	if (count(dst, "SELECT count(*) FROM journal", &b->res->journal) < 0 ||
-	    count(dst, "SELECT count(*) FROM locks", &b->res->locks) < 0 ||
-	    count(dst, "PRAGMA user_version", &b->res->schema) < 0) {
-		rc = err_set(err, ERR_IO, "'%s': %s", path, sqlite3_errmsg(dst));
-		goto out;
-	}
-	*out = dst;
-	dst = NULL;
-out:
-	sqlite3_close(dst);
-	sqlite3_close(src);
-	return rc;
+	if ((rc = meta_reader_counts(*out, &c, err)) < 0)
+		return rc;
+	b->res->journal = c.journal;
+	b->res->locks = c.locks;
+	b->res->schema = c.schema;
+	return 0;
 }
 
-static int backup_objects(struct backup *b, sqlite3 *db, struct err *err)
+static int place_row(const char *oid, long long size, void *arg)
+{
+	struct backup_row *r = arg;
+	return place_object(r->b, oid, size, r->err);
+}
+
+static int backup_objects(struct backup *b, struct meta_reader *db, struct err *err)
 {
 	char path[4200];
-	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
+	struct backup_row row = { b, err };
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/objects", b->data);
 	b->src_objects = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -326,15 +292,7 @@ static int backup_objects(struct backup *b, sqlite3 *db, struct err *err)
 	if (mkdirat(b->dst_root, "objects", 0700) < 0 ||
 	    (b->dst_objects = openat(b->dst_root, "objects", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return err_set_errno(err, ERR_IO, "cannot create '%s/objects'", b->tmp);
-	/* The feed lists only journal oids; the union keeps a broken file honest. */
-	if (sqlite3_prepare_v2(db, "SELECT oid, size FROM journal UNION SELECT oid, size FROM feed ORDER BY 1",
-			       -1, &st, NULL) != SQLITE_OK)
-		return err_set(err, ERR_IO, "%s/meta.db: %s", b->tmp, sqlite3_errmsg(db));
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-		rc = place_object(b, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), err);
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", b->tmp, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
+	rc = meta_reader_objects(db, place_row, &row, err);
 	if (rc == 0)
 		rc = close_dirs(b, false, err);
 	if (rc == 0)
@@ -370,7 +328,7 @@ int admin_backup(const char *data_dir, const char *dest, FILE *out, struct admin
 {
 	struct backup b;
 	char target[4096], parent[4096], *slash;
-	sqlite3 *db = NULL;
+	struct meta_reader *db = NULL;
 	size_t len = strlen(dest);
 	int rc, pfd;
 
@@ -404,11 +362,10 @@ int admin_backup(const char *data_dir, const char *dest, FILE *out, struct admin
 	if ((rc = backup_meta(&b, &db, err)) < 0 || (rc = backup_objects(&b, db, err)) < 0 ||
 	    (rc = backup_secret(&b, err)) < 0)
 		goto fail;
-	if (sqlite3_close(db) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "cannot close '%s/meta.db': %s", b.tmp, sqlite3_errmsg(db));
-		goto fail;
-	}
+	rc = meta_reader_close(db, err);
 	db = NULL;
+	if (rc < 0)
+		goto fail;
 	if ((rc = fsync_fd(b.dst_root, b.tmp, ".", err)) < 0)
 		goto fail;
 	/* Replaces DEST when it is an empty directory, fails when it no longer is. */
@@ -431,7 +388,7 @@ int admin_backup(const char *data_dir, const char *dest, FILE *out, struct admin
 		close(pfd);
 	goto out;
 fail:
-	sqlite3_close(db);
+	meta_reader_close(db, NULL);
 	close_dirs(&b, false, NULL);
 	if (nftw(b.tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0) {
 		struct err first = *err;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/mirror_verify.h"
+#include "meta/meta.h"
 #include "oid.h"
 
 struct oidset {
@@ -30,7 +31,8 @@ struct fsck {
 	const char *data;
 	FILE *out;
 	int objects_fd;
-	sqlite3 *db;
+	struct meta_reader *db;
+	struct err *err;       /* during the walks over rows */
 	struct oidset rows;    /* every oid with a journal row */
 	struct oidset orphans; /* files without one, to check again */
 	long long problems, objects, bytes, journal, feed;
@@ -95,51 +97,48 @@ static int check_row(struct fsck *f, const char *what, const char *oid, long lon
 	return 0;
 }
 
+static int journal_row(const struct meta_journal_row *row, void *arg)
+{
+	struct fsck *f = arg;
+	char what[400];
+	int rc;
+
+	f->journal++;
+	snprintf(what, sizeof(what), "journal seq %lld (repo %.200s)", row->seq, row->repo);
+	rc = check_row(f, what, row->oid, row->size, f->err);
+	if (rc == 0 && oid_valid(row->oid))
+		rc = oidset_add(&f->rows, row->oid, f->err);
+	return rc;
+}
+
+static int feed_row(long long seq, const char *oid, long long size, void *arg)
+{
+	struct fsck *f = arg;
+	char what[400];
+	int rc;
+
+	f->feed++;
+	snprintf(what, sizeof(what), "feed seq %lld", seq);
+	rc = check_row(f, what, oid, size, f->err);
+	/* The feed lists only objects some repo holds. */
+	if (rc == 0 && oid_valid(oid) && !oidset_has(&f->rows, oid))
+		problem(f, "bad row: %s: %s has no journal row", what, oid);
+	return rc;
+}
+
 static int check_rows(struct fsck *f, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	char what[400];
-	int rc = 0, step = SQLITE_DONE;
+	int rc;
 
-	if (sqlite3_exec(f->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(f->db, "SELECT seq, repo, oid, size FROM journal ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *oid = (const char *)sqlite3_column_text(st, 2);
-		f->journal++;
-		snprintf(what, sizeof(what), "journal seq %lld (repo %.200s)",
-			 (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1));
-		rc = check_row(f, what, oid, sqlite3_column_int64(st, 3), err);
-		if (rc == 0 && oid_valid(oid))
-			rc = oidset_add(&f->rows, oid, err);
+	f->err = err;
+	if ((rc = meta_reader_begin(f->db, err)) < 0)
+		return rc;
+	rc = meta_reader_journal(f->db, NULL, NULL, journal_row, f, err);
+	if (rc == 0) {
+		qsort(f->rows.v, f->rows.n, sizeof(*f->rows.v), oid_cmp);
+		rc = meta_reader_feed(f->db, 0, -1, feed_row, f, err);
 	}
-	if (rc < 0)
-		goto out;
-	if (step != SQLITE_DONE)
-		goto dberr;
-	sqlite3_finalize(st);
-	qsort(f->rows.v, f->rows.n, sizeof(*f->rows.v), oid_cmp);
-	if (sqlite3_prepare_v2(f->db, "SELECT seq, oid, size FROM feed ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
-		goto dberr;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *oid = (const char *)sqlite3_column_text(st, 1);
-		f->feed++;
-		snprintf(what, sizeof(what), "feed seq %lld", (long long)sqlite3_column_int64(st, 0));
-		rc = check_row(f, what, oid, sqlite3_column_int64(st, 2), err);
-		/* The feed lists only objects some repo holds. */
-		if (rc == 0 && oid_valid(oid) && !oidset_has(&f->rows, oid))
-			problem(f, "bad row: %s: %s has no journal row", what, oid);
-	}
-	if (rc < 0)
-		goto out;
-	if (step != SQLITE_DONE)
-		goto dberr;
-	goto out;
-dberr:
-	rc = err_set(err, ERR_IO, "%s/meta.db: %s", f->data, sqlite3_errmsg(f->db));
-out:
-	sqlite3_finalize(st);
-	sqlite3_exec(f->db, "COMMIT", NULL, NULL, NULL);
+	meta_reader_end(f->db);
 	return rc;
 }
 
@@ -167,48 +166,30 @@ static int check_file(const struct mirror_verify_item *it, void *arg)
 /* An orphan is reported only if a fresh read still finds no row for it. */
 static int report_orphans(struct fsck *f, long long *orphans, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
 	char path[OID_PATH_LEN];
+	bool found;
 	int rc = 0;
 
-	if (f->orphans.n == 0)
-		return 0;
-	if (sqlite3_prepare_v2(f->db, "SELECT 1 FROM journal WHERE oid = ?1 LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return err_set(err, ERR_IO, "%s/meta.db: %s", f->data, sqlite3_errmsg(f->db));
 	for (size_t i = 0; i < f->orphans.n && rc == 0; i++) {
-		int step;
-		sqlite3_bind_text(st, 1, f->orphans.v[i], -1, SQLITE_STATIC);
-		step = sqlite3_step(st);
-		if (step == SQLITE_DONE) {
-			oid_path(path, f->orphans.v[i]);
-			fprintf(f->out, "orphan: objects/%s: no journal row (harmless: a crash between "
-				"link and commit)\n", path);
-			(*orphans)++;
-		} else if (step != SQLITE_ROW) {
-			rc = err_set(err, ERR_IO, "%s/meta.db: %s", f->data, sqlite3_errmsg(f->db));
-		}
-		sqlite3_reset(st);
+		if ((rc = meta_reader_has_oid(f->db, f->orphans.v[i], &found, err)) < 0 || found)
+			continue;
+		oid_path(path, f->orphans.v[i]);
+		fprintf(f->out, "orphan: objects/%s: no journal row (harmless: a crash between "
+			"link and commit)\n", path);
+		(*orphans)++;
 	}
-	sqlite3_finalize(st);
 	return rc;
+}
+
+static int integrity_problem(const char *msg, void *arg)
+{
+	problem(arg, "meta.db: %s", msg);
+	return 0;
 }
 
 static int integrity(struct fsck *f, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int step;
-
-	if (sqlite3_prepare_v2(f->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
-		return err_set(err, ERR_IO, "%s/meta.db: %s", f->data, sqlite3_errmsg(f->db));
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 0);
-		if (msg && strcmp(msg, "ok") != 0)
-			problem(f, "meta.db: %s", msg);
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
-		problem(f, "meta.db: integrity_check failed: %s", sqlite3_errmsg(f->db));
-	return 0;
+	return meta_reader_check(f->db, integrity_problem, f, err);
 }
 
 int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err)
@@ -222,7 +203,7 @@ int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err 
 	f.data = data_dir;
 	f.out = out;
 	f.objects_fd = -1;
-	if ((rc = admin_db_open(&f.db, data_dir, err)) < 0)
+	if ((rc = meta_reader_open(&f.db, data_dir, err)) < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/objects", data_dir);
 	f.objects_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -246,7 +227,7 @@ int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err 
 out:
 	if (f.objects_fd >= 0)
 		close(f.objects_fd);
-	sqlite3_close(f.db);
+	meta_reader_close(f.db, NULL);
 	free(f.rows.v);
 	free(f.orphans.v);
 	return rc;

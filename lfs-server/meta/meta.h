@@ -163,4 +163,71 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
 	__attribute__((warn_unused_result));
 
+/* --- read-only access for the tools ---------------------------------------
+ * lfs-admin and `lfs-mirror sync --from DATA_DIR` read a data dir's
+ * metadata beside a running server (WAL lets readers in) or a stopped one,
+ * and never write it: no schema migration, no checkpoint, the server's
+ * kept -wal/-shm files left as they were.  A reader is one connection,
+ * for one thread.  Walks call fn for each row; the strings passed to fn
+ * are valid during the call only; fn returning non-zero stops the walk,
+ * and a negative value is returned as is (fn fills err itself). */
+
+struct meta_reader;
+
+/* Opens DATA/meta.db for reading, never creating it (a typo must not
+ * look like an empty data dir: ERR_IO naming the path).  Caller closes
+ * with meta_reader_close. */
+int meta_reader_open(struct meta_reader **out, const char *data_dir, struct err *err);
+/* Closes; fails (ERR_IO) only when the database could not be closed
+ * cleanly.  NULL is fine. */
+int meta_reader_close(struct meta_reader *r, struct err *err);
+
+/* One read transaction around the walks between them: they see one
+ * snapshot.  end always ends it. */
+int meta_reader_begin(struct meta_reader *r, struct err *err);
+void meta_reader_end(struct meta_reader *r);
+
+struct meta_journal_row {
+	long long seq, size;
+	const char *time, *repo, *user, *oid; /* user "" = anonymous */
+};
+/* The journal rows with time >= since (the journal's format, or NULL for
+ * all) of repo (or NULL for all), in seq order. */
+int meta_reader_journal(struct meta_reader *r, const char *since, const char *repo,
+			int (*fn)(const struct meta_journal_row *row, void *arg), void *arg,
+			struct err *err);
+/* Up to limit (-1: all) feed rows with seq > after, in seq order. */
+int meta_reader_feed(struct meta_reader *r, long long after, long long limit,
+		     int (*fn)(long long seq, const char *oid, long long size, void *arg), void *arg,
+		     struct err *err);
+/* Every distinct (oid, size) of the journal and the feed, by oid. */
+int meta_reader_objects(struct meta_reader *r,
+			int (*fn)(const char *oid, long long size, void *arg), void *arg,
+			struct err *err);
+/* Per repo, by name (bytewise): its objects and their bytes. */
+int meta_reader_repos(struct meta_reader *r,
+		      int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+		      void *arg, struct err *err);
+/* Whether some repo holds oid, read afresh. */
+int meta_reader_has_oid(struct meta_reader *r, const char *oid, bool *found, struct err *err);
+
+struct meta_counts {
+	long long schema;       /* schema version */
+	long long repos;        /* distinct repos in the journal */
+	long long journal, feed, locks; /* rows */
+};
+/* All counts, from one snapshot. */
+int meta_reader_counts(struct meta_reader *r, struct meta_counts *out, struct err *err);
+
+/* The backend's own consistency check: fn gets one message per problem
+ * found (none when all is well).  ERR_IO only when it could not run. */
+int meta_reader_check(struct meta_reader *r, int (*fn)(const char *msg, void *arg), void *arg,
+		      struct err *err);
+
+/* Copies data_dir's metadata into dest_dir (which must not hold any yet)
+ * as one consistent snapshot, beside a running server, retrying while
+ * the server holds it busy.  Writes nothing in data_dir.  The copy is
+ * complete metadata a server can be started on. */
+int meta_backup(const char *data_dir, const char *dest_dir, struct err *err);
+
 #endif

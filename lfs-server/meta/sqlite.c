@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -838,5 +839,348 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 out:
 	sqlite3_finalize(st);
 	release(m, c);
+	return rc;
+}
+
+/* --- read-only access for the tools (meta.h) ------------------------------ */
+
+/* How long meta_backup waits for a lock on the source before giving up:
+ * the server holds write locks for milliseconds, and WAL lets readers in
+ * anyway. */
+#define BACKUP_BUSY_TRIES 100
+#define BACKUP_BUSY_SLEEP_MS 100
+
+struct meta_reader {
+	char *path;            /* DATA/meta.db, for messages */
+	sqlite3 *db;
+	sqlite3_stmt *feed;    /* kept: lfs-mirror pages through the feed */
+	sqlite3_stmt *has_oid; /* kept: fsck asks once per orphan */
+};
+
+static int reader_err(struct meta_reader *r, struct err *err)
+{
+	return err_set(err, ERR_IO, "%s: %s", r->path, sqlite3_errmsg(r->db));
+}
+
+int meta_reader_open(struct meta_reader **out, const char *data_dir, struct err *err)
+{
+	char path[4096];
+	struct stat st;
+	struct meta_reader *r;
+	int persist = 1;
+
+	snprintf(path, sizeof(path), "%s/meta.db", data_dir);
+	if (stat(path, &st) < 0)
+		return err_set_errno(err, ERR_IO, "'%s' is not an lfs-server data dir: cannot stat '%s'",
+				     data_dir, path);
+	if (!(r = calloc(1, sizeof(*r))) || !(r->path = strdup(path))) {
+		free(r);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	/* Not SQLITE_OPEN_READONLY: a read-only connection to a WAL database
+	 * that no server has open creates meta.db-wal and -shm and cannot
+	 * remove them, leaving files owned by whoever ran us (root, say) that
+	 * the server may then be unable to open.  A read-write connection
+	 * removes them at close; query_only makes sure it never writes. */
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_exec(r->db, "PRAGMA query_only = 1", NULL, NULL, NULL) != SQLITE_OK) {
+		int rc = err_set(err, ERR_IO, "'%s': %s", path, r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		sqlite3_close(r->db);
+		free(r->path);
+		free(r);
+		return rc;
+	}
+	sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
+	/* The server keeps -wal and -shm (a full disk could not make them
+	 * again); leave them as we found them.  And no checkpoint when we
+	 * close: it would write meta.db, which a reader (a backup of a
+	 * stopped server's dir, say) must not; the server checkpoints. */
+	snprintf(path, sizeof(path), "%s/meta.db-wal", data_dir);
+	if (stat(path, &st) == 0) {
+		sqlite3_file_control(r->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+		sqlite3_db_config(r->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	}
+	*out = r;
+	return 0;
+}
+
+int meta_reader_close(struct meta_reader *r, struct err *err)
+{
+	int rc = 0;
+
+	if (!r)
+		return 0;
+	sqlite3_finalize(r->feed);
+	sqlite3_finalize(r->has_oid);
+	if (sqlite3_close(r->db) != SQLITE_OK) {
+		rc = err_set(err, ERR_IO, "cannot close '%s': %s", r->path, sqlite3_errmsg(r->db));
+		sqlite3_close_v2(r->db);
+	}
+	free(r->path);
+	free(r);
+	return rc;
+}
+
+int meta_reader_begin(struct meta_reader *r, struct err *err)
+{
+	return sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : reader_err(r, err);
+}
+
+void meta_reader_end(struct meta_reader *r)
+{
+	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* Steps st to the end; fn sees each row.  Resets st (kept statements). */
+static int reader_walk(struct meta_reader *r, sqlite3_stmt *st,
+		       int (*row)(sqlite3_stmt *st, void *ctx), void *ctx, struct err *err)
+{
+	int step, rc = 0;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = row(st, ctx)) != 0)
+			break;
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = reader_err(r, err);
+	sqlite3_reset(st);
+	return rc < 0 ? rc : 0;
+}
+
+static int reader_prepare(struct meta_reader *r, sqlite3_stmt **st, const char *sql, struct err *err)
+{
+	if (*st)
+		return 0;
+	return sqlite3_prepare_v2(r->db, sql, -1, st, NULL) == SQLITE_OK ? 0 : reader_err(r, err);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+	return s ? s : "";
+}
+
+struct journal_walk {
+	int (*fn)(const struct meta_journal_row *row, void *arg);
+	void *arg;
+};
+
+static int journal_row(sqlite3_stmt *st, void *ctx)
+{
+	struct journal_walk *w = ctx;
+	struct meta_journal_row row = {
+		.seq = sqlite3_column_int64(st, 0), .time = col_text(st, 1), .repo = col_text(st, 2),
+		.user = col_text(st, 3), .size = sqlite3_column_int64(st, 4), .oid = col_text(st, 5),
+	};
+	return w->fn(&row, w->arg);
+}
+
+int meta_reader_journal(struct meta_reader *r, const char *since, const char *repo,
+			int (*fn)(const struct meta_journal_row *row, void *arg), void *arg,
+			struct err *err)
+{
+	struct journal_walk w = { fn, arg };
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = reader_prepare(r, &st, "SELECT seq, time, repo, user, size, oid FROM journal "
+				 "WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR repo = ?2) ORDER BY seq",
+				 err)) < 0)
+		return rc;
+	if (since)
+		sqlite3_bind_text(st, 1, since, -1, SQLITE_STATIC);
+	if (repo)
+		sqlite3_bind_text(st, 2, repo, -1, SQLITE_STATIC);
+	rc = reader_walk(r, st, journal_row, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct feed_walk {
+	int (*fn)(long long seq, const char *oid, long long size, void *arg);
+	void *arg;
+};
+
+static int feed_row(sqlite3_stmt *st, void *ctx)
+{
+	struct feed_walk *w = ctx;
+	return w->fn(sqlite3_column_int64(st, 0), col_text(st, 1), sqlite3_column_int64(st, 2), w->arg);
+}
+
+int meta_reader_feed(struct meta_reader *r, long long after, long long limit,
+		     int (*fn)(long long seq, const char *oid, long long size, void *arg), void *arg,
+		     struct err *err)
+{
+	struct feed_walk w = { fn, arg };
+	int rc;
+
+	if ((rc = reader_prepare(r, &r->feed, "SELECT seq, oid, size FROM feed WHERE seq > ?1 "
+				 "ORDER BY seq LIMIT ?2", err)) < 0)
+		return rc;
+	sqlite3_bind_int64(r->feed, 1, after);
+	sqlite3_bind_int64(r->feed, 2, limit);
+	return reader_walk(r, r->feed, feed_row, &w, err);
+}
+
+struct objects_walk {
+	int (*fn)(const char *oid, long long size, void *arg);
+	void *arg;
+};
+
+static int objects_row(sqlite3_stmt *st, void *ctx)
+{
+	struct objects_walk *w = ctx;
+	return w->fn(col_text(st, 0), sqlite3_column_int64(st, 1), w->arg);
+}
+
+int meta_reader_objects(struct meta_reader *r,
+			int (*fn)(const char *oid, long long size, void *arg), void *arg,
+			struct err *err)
+{
+	struct objects_walk w = { fn, arg };
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* The feed lists only journal oids; the union keeps a broken file honest. */
+	if ((rc = reader_prepare(r, &st, "SELECT oid, size FROM journal UNION "
+				 "SELECT oid, size FROM feed ORDER BY 1", err)) < 0)
+		return rc;
+	rc = reader_walk(r, st, objects_row, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+struct repos_walk {
+	int (*fn)(const char *repo, long long objects, long long bytes, void *arg);
+	void *arg;
+};
+
+static int repos_row(sqlite3_stmt *st, void *ctx)
+{
+	struct repos_walk *w = ctx;
+	return w->fn(col_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), w->arg);
+}
+
+int meta_reader_repos(struct meta_reader *r,
+		      int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+		      void *arg, struct err *err)
+{
+	struct repos_walk w = { fn, arg };
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* (repo, oid) is unique: count(*) is the repo's objects. */
+	if ((rc = reader_prepare(r, &st, "SELECT repo, count(*), sum(size) FROM journal GROUP BY repo "
+				 "ORDER BY repo COLLATE BINARY", err)) < 0)
+		return rc;
+	rc = reader_walk(r, st, repos_row, &w, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int meta_reader_has_oid(struct meta_reader *r, const char *oid, bool *found, struct err *err)
+{
+	int rc, step;
+
+	if ((rc = reader_prepare(r, &r->has_oid, "SELECT 1 FROM journal WHERE oid = ?1 LIMIT 1", err)) < 0)
+		return rc;
+	sqlite3_bind_text(r->has_oid, 1, oid, -1, SQLITE_TRANSIENT);
+	step = sqlite3_step(r->has_oid);
+	*found = step == SQLITE_ROW;
+	rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : reader_err(r, err);
+	sqlite3_reset(r->has_oid);
+	return rc;
+}
+
+static int reader_count(struct meta_reader *r, const char *sql, long long *out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		rc = reader_err(r, err);
+	else
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int meta_reader_counts(struct meta_reader *r, struct meta_counts *out, struct err *err)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* One read transaction: the counts agree with each other. */
+	if ((rc = meta_reader_begin(r, err)) < 0)
+		return rc;
+	if ((rc = reader_count(r, "PRAGMA user_version", &out->schema, err)) == 0 &&
+	    (rc = reader_count(r, "SELECT count(DISTINCT repo) FROM journal", &out->repos, err)) == 0 &&
+	    (rc = reader_count(r, "SELECT count(*) FROM journal", &out->journal, err)) == 0 &&
+	    (rc = reader_count(r, "SELECT count(*) FROM feed", &out->feed, err)) == 0)
+		rc = reader_count(r, "SELECT count(*) FROM locks", &out->locks, err);
+	meta_reader_end(r);
+	return rc;
+}
+
+int meta_reader_check(struct meta_reader *r, int (*fn)(const char *msg, void *arg), void *arg,
+		      struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char msg[512];
+	int step, rc = 0;
+
+	if (sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+		return reader_err(r, err);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 0);
+		if (m && strcmp(m, "ok") != 0 && (rc = fn(m, arg)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE) {
+		snprintf(msg, sizeof(msg), "integrity_check failed: %s", sqlite3_errmsg(r->db));
+		rc = fn(msg, arg);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+int meta_backup(const char *data_dir, const char *dest_dir, struct err *err)
+{
+	char path[4200];
+	struct meta_reader *src = NULL;
+	sqlite3 *dst = NULL;
+	sqlite3_backup *bk;
+	int rc, step, tries = 0;
+
+	if ((rc = meta_reader_open(&src, data_dir, err)) < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/meta.db", dest_dir);
+	if (sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		rc = err_set(err, ERR_IO, "cannot create '%s': %s", path, dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	if (!(bk = sqlite3_backup_init(dst, "main", src->db, "main"))) {
+		rc = err_set(err, ERR_IO, "cannot back up '%s': %s", src->path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	/* -1: every page in one step, so in one read transaction on the source. */
+	while ((step = sqlite3_backup_step(bk, -1)) == SQLITE_BUSY || step == SQLITE_LOCKED) {
+		if (++tries >= BACKUP_BUSY_TRIES)
+			break;
+		sqlite3_sleep(BACKUP_BUSY_SLEEP_MS);
+	}
+	sqlite3_backup_finish(bk);
+	if (step != SQLITE_DONE) {
+		rc = err_set(err, step == SQLITE_FULL ? ERR_NOSPACE : ERR_IO, "cannot back up '%s': %s",
+			     src->path, sqlite3_errstr(step));
+		goto out;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		rc = err_set(err, ERR_IO, "cannot close '%s': %s", path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	dst = NULL;
+out:
+	sqlite3_close(dst);
+	meta_reader_close(src, NULL);
 	return rc;
 }

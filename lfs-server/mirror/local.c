@@ -3,21 +3,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "admin/admin.h"
+#include "meta/meta.h"
 
 #define COPY_BUF (1 << 20)
 
 struct mirror_local {
 	char *data;
-	sqlite3 *db;
-	sqlite3_stmt *page;
+	struct meta_reader *db;
 	int objects_fd;
 	char *buf;
 };
@@ -26,8 +24,7 @@ void mirror_local_free(struct mirror_local *l)
 {
 	if (!l)
 		return;
-	sqlite3_finalize(l->page);
-	sqlite3_close(l->db);
+	meta_reader_close(l->db, NULL);
 	if (l->objects_fd >= 0)
 		close(l->objects_fd);
 	free(l->buf);
@@ -51,13 +48,8 @@ int mirror_local_open(struct mirror_local **out, const char *data_dir, struct er
 	/* The same read-only open as lfs-admin's: never creates meta.db (a
 	 * typo must not look like an empty feed), and leaves the server's
 	 * kept -wal/-shm files in place. */
-	if ((rc = admin_db_open(&l->db, data_dir, err)) < 0)
+	if ((rc = meta_reader_open(&l->db, data_dir, err)) < 0)
 		goto fail;
-	if (sqlite3_prepare_v2(l->db, "SELECT seq, oid, size FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-			       -1, &l->page, NULL) != SQLITE_OK) {
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", data_dir, sqlite3_errmsg(l->db));
-		goto fail;
-	}
 	snprintf(path, sizeof(path), "%s/objects", data_dir);
 	l->objects_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->objects_fd < 0) {
@@ -71,37 +63,43 @@ fail:
 	return rc;
 }
 
+/* Filling one page. */
+struct page {
+	struct mirror_local *l;
+	struct mirror_entry *out;
+	size_t n, max;
+	long long *next_out;
+	struct err *err;
+};
+
+static int page_row(long long seq, const char *oid, long long size, void *arg)
+{
+	struct page *p = arg;
+
+	if (p->n == p->max) {
+		*p->next_out = p->out[p->n - 1].seq;
+		return 1;
+	}
+	if (!oid_valid(oid) || size < 0)
+		return err_set(p->err, ERR_INVALID, "%s/meta.db: feed row %lld is invalid", p->l->data, seq);
+	p->out[p->n].seq = seq;
+	p->out[p->n].size = size;
+	memcpy(p->out[p->n].oid, oid, OID_HEX_LEN + 1);
+	p->n++;
+	return 0;
+}
+
 int mirror_local_page(struct mirror_local *l, long long after, size_t max,
 		      struct mirror_entry *out, size_t *n_out, long long *next_out,
 		      struct err *err)
 {
-	size_t n = 0;
-	int step, rc = 0;
+	struct page p = { l, out, 0, max, next_out, err };
+	int rc;
 
 	*next_out = -1;
-	sqlite3_bind_int64(l->page, 1, after);
 	/* One more row than asked tells whether another page follows. */
-	sqlite3_bind_int64(l->page, 2, (sqlite3_int64)max + 1);
-	while ((step = sqlite3_step(l->page)) == SQLITE_ROW) {
-		const char *oid = (const char *)sqlite3_column_text(l->page, 1);
-		if (n == max) {
-			*next_out = out[n - 1].seq;
-			break;
-		}
-		if (!oid_valid(oid) || sqlite3_column_int64(l->page, 2) < 0) {
-			rc = err_set(err, ERR_INVALID, "%s/meta.db: feed row %lld is invalid", l->data,
-				     (long long)sqlite3_column_int64(l->page, 0));
-			break;
-		}
-		out[n].seq = sqlite3_column_int64(l->page, 0);
-		out[n].size = sqlite3_column_int64(l->page, 2);
-		memcpy(out[n].oid, oid, OID_HEX_LEN + 1);
-		n++;
-	}
-	if (rc == 0 && step != SQLITE_ROW && step != SQLITE_DONE)
-		rc = err_set(err, ERR_IO, "%s/meta.db: %s", l->data, sqlite3_errmsg(l->db));
-	sqlite3_reset(l->page);
-	*n_out = n;
+	rc = meta_reader_feed(l->db, after, (long long)max + 1, page_row, &p, err);
+	*n_out = p.n;
 	return rc;
 }
 
