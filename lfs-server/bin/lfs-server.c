@@ -147,7 +147,7 @@ static int open_state(struct server *srv, struct err *err)
 	long long added = 0;
 
 	snprintf(path, sizeof(path), "pid %ld, listening on %s", (long)getpid(), srv->listen_url);
-	if (store_open_daemon(&srv->store, cfg->data, path, err) < 0)
+	if (store_open_configured(&srv->store, cfg, path, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
 	if (meta_open(&srv->meta, path, META_POOL, err) < 0)

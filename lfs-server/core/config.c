@@ -77,7 +77,7 @@ static const struct key {
 	{ "mirror.*.url", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "mirror.*.weight", K_INT, NOFIELD, 0, 1000000, NULL, NULL },
 	{ "journal.readers", K_LIST, F(journal_readers), 0, 0, NULL, NULL },
-	{ "storage.type", K_CHOICE, NOFIELD, 0, 0, "local", "s3" },
+	{ "storage.type", K_CHOICE, F(storage_type), 0, 0, "local", "s3" },
 	{ "s3.endpoint", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.bucket", K_STR, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.region", K_STR, NOFIELD, 0, 0, NULL, NULL },
@@ -87,7 +87,7 @@ static const struct key {
 	{ "s3.secret-key-file", K_STR, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.public-url", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.presign-ttl", K_NUM, NOFIELD, 1, 7 * DAY, NULL, NULL },
-	{ "meta.type", K_CHOICE, NOFIELD, 0, 0, "sqlite", "postgresql" },
+	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite", "postgresql" },
 	{ "meta.url", K_STR, NOFIELD, 0, 0, NULL, NULL },
 	{ "metrics.readers", K_LIST, F(metrics_readers), 0, 0, NULL, NULL },
 };
@@ -696,6 +696,8 @@ void config_release(struct config *cfg)
 	free(cfg->journal_readers);
 	free(cfg->metrics_readers);
 	free(cfg->access_log);
+	free(cfg->storage_type);
+	free(cfg->meta_type);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);
 	memset(cfg, 0, sizeof(*cfg));

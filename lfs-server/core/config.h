@@ -32,6 +32,8 @@ struct config {
 	char *metrics_readers; /* who may read /metrics and /_lfs/status; NULL = nobody */
 	bool insecure_anonymous;
 	char *access_log;    /* server.access-log; NULL = the request lines go to stderr */
+	char *storage_type;  /* storage.type: the store backend; NULL = local */
+	char *meta_type;     /* meta.type: the metadata backend; NULL = sqlite */
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 	struct config_locs *locs; /* where each key and section is in the file */

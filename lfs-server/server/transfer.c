@@ -7,6 +7,7 @@
 #include "server/server.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -81,21 +82,40 @@ static enum MHD_Result get_object(struct req *r)
 	return transfer_send_object(r, r->route.oid);
 }
 
+/* 302 to url (which this frees): a backend without local files serves
+ * the bytes itself, Range and all. */
+static enum MHD_Result transfer_redirect(struct req *r, char *url)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+	if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url) != MHD_YES) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	free(url);
+	return http_reply(r, 302, resp);
+}
+
 enum MHD_Result transfer_send_object(struct req *r, const char *oid)
 {
 	struct err err = ERR_INIT;
 	long long size, start = 0, len;
 	struct MHD_Response *resp;
 	char cr[96];
+	struct store_object obj;
 	int fd, status = 200;
 
-	if (store_object_open(&fd, &size, r->srv->store, oid, &err) < 0) {
+	if (store_get(r->srv->store, oid, &obj, &err) < 0) {
 		if (err.code == ERR_BUSY) /* out of descriptors: load, not damage */
 			return http_reply_err(r, &err);
 		/* Recorded but missing is store damage, not a client error. */
 		log_error("%s object %s is recorded but unreadable: %s", r->id, oid, err.msg);
 		return http_reply_error(r, 500, "object unreadable");
 	}
+	if (obj.url) /* the object lives elsewhere: the client fetches it there */
+		return transfer_redirect(r, obj.url);
+	fd = obj.fd;
+	size = obj.size;
 	len = size;
 	switch (range_parse(http_header(r, MHD_HTTP_HEADER_RANGE), size, &start, &len)) {
 	case RANGE_FULL:

@@ -1,6 +1,7 @@
 /* store: content-addressed object store (invariants in store.h). */
 #include "store/store.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,19 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/config.h"
+#include "core/mirror_verify.h"
 #include "fault.h"
 #include "log.h"
 #include "sha256.h"
 #include "util.h"
 
-struct store {
+struct local {
+	struct store base;
 	char *root;
 	int root_fd, objects_fd, tmp_fd;
 	int lock_fd; /* DATA/lock while store_lock holds it, else -1 */
 };
 
-struct store_put {
-	struct store *s;
+struct local_put {
+	struct store_put base; /* base.received: bytes so far */
+	struct local *s;
 	struct sha256 *hash;
 	char oid[OID_HEX_LEN + 1];
 	char tmp_name[OID_HEX_LEN + 32];
@@ -43,6 +48,14 @@ struct store_put {
 /* Below this much free space at start, say that uploads will fail. */
 #define LOW_SPACE (16LL << 20)
 
+/* The local state of s.  The data dir functions below are this backend's
+ * own: they must never be handed another backend's store. */
+static struct local *local_of(const struct store *s)
+{
+	assert(s->ops == &store_local_ops);
+	return (struct local *)s;
+}
+
 static int open_dir_at(int *out, int at, const char *name, struct err *err)
 {
 	int fd;
@@ -56,8 +69,9 @@ static int open_dir_at(int *out, int at, const char *name, struct err *err)
 	return 0;
 }
 
-int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err)
+int store_sweep_tmp(struct store *base, long long older_than, long long *removed, struct err *err)
 {
+	struct local *s = local_of(base);
 	int fd = dup(s->tmp_fd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	time_t cutoff = time(NULL) - (time_t)older_than;
@@ -92,13 +106,14 @@ int store_sweep_tmp(struct store *s, long long older_than, long long *removed, s
 
 int store_attach(struct store **out, const char *data_dir, struct err *err)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	struct local *s = calloc(1, sizeof(*s));
 	int rc, probe;
 
 	if (!s || !(s->root = strdup(data_dir))) {
 		free(s);
 		return err_set(err, ERR_NOMEM, "out of memory");
 	}
+	s->base.ops = &store_local_ops;
 	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
@@ -123,10 +138,10 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 		close(probe);
 		unlinkat(s->tmp_fd, ".probe", 0);
 	}
-	*out = s;
+	*out = &s->base;
 	return 0;
 fail:
-	store_close(s);
+	store_close(&s->base);
 	return rc;
 }
 
@@ -141,8 +156,9 @@ int store_open(struct store **out, const char *data_dir, struct err *err)
 	return rc;
 }
 
-int store_lock(struct store *s, const char *holder, struct err *err)
+int store_lock(struct store *base, const char *holder, struct err *err)
 {
+	struct local *s = local_of(base);
 	char text[256];
 	ssize_t n;
 	int fd = openat(s->root_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -179,8 +195,9 @@ int store_lock(struct store *s, const char *holder, struct err *err)
 	return 0;
 }
 
-int store_free_bytes(const struct store *s, long long *out, struct err *err)
+int store_free_bytes(const struct store *st, long long *out, struct err *err)
 {
+	const struct local *s = local_of(st);
 	struct statvfs v;
 
 	if (fstatvfs(s->root_fd, &v) < 0)
@@ -211,10 +228,10 @@ int store_open_daemon(struct store **out, const char *data_dir, const char *hold
 	return 0;
 }
 
-void store_close(struct store *s)
+static void local_close(struct store *st)
 {
-	if (!s)
-		return;
+	struct local *s = (struct local *)st;
+
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	if (s->objects_fd >= 0)
@@ -231,13 +248,14 @@ void store_close(struct store *s)
 
 const char *store_root(const struct store *s)
 {
-	return s->root;
+	return local_of(s)->root;
 }
 
-int store_put_begin(struct store_put **out, struct store *s, const char *oid,
-		    long long expected_size, struct err *err)
+static int local_put_begin(struct store_put **out, struct store *st, const char *oid,
+			   long long expected_size, struct err *err)
 {
-	struct store_put *p;
+	struct local *s = (struct local *)st;
+	struct local_put *p;
 	unsigned char rnd[8];
 	int rc;
 
@@ -246,6 +264,7 @@ int store_put_begin(struct store_put **out, struct store *s, const char *oid,
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return err_set(err, ERR_NOMEM, "out of memory");
+	p->base.store = st;
 	p->s = s;
 	p->fd = -1;
 	p->expected = expected_size;
@@ -272,37 +291,33 @@ int store_put_begin(struct store_put **out, struct store *s, const char *oid,
 		free(p);
 		return rc;
 	}
-	*out = p;
+	*out = &p->base;
 	return 0;
 }
 
-int store_put_write(struct store_put *p, const void *data, size_t len, struct err *err)
+static int local_put_write(struct store_put *pb, const void *data, size_t len, struct err *err)
 {
+	struct local_put *p = (struct local_put *)pb;
 	const char *d = data;
 
 	if (p->error)
 		return err_set(err, p->error, "upload already failed");
-	if (p->expected >= 0 && (long long)len > p->expected - p->received)
+	if (p->expected >= 0 && (long long)len > p->expected - p->base.received)
 		return p->error = err_set(err, ERR_INVALID, "more bytes than the expected %lld", p->expected);
 	if (sha256_update(p->hash, data, len, err) < 0)
 		return p->error = ERR_IO;
-	p->received += (long long)len;
+	p->base.received += (long long)len;
 	if (util_write_all(p->fd, d, len) < 0)
 		return p->error = err_set_errno(err, ERR_IO, "cannot write temp file");
-	if (p->received - p->flushed >= WRITEBACK_STEP) {
+	if (p->base.received - p->flushed >= WRITEBACK_STEP) {
 		/* Advisory: a failure here only means the fsync does the work. */
-		sync_file_range(p->fd, p->flushed, p->received - p->flushed, SYNC_FILE_RANGE_WRITE);
-		p->flushed = p->received;
+		sync_file_range(p->fd, p->flushed, p->base.received - p->flushed, SYNC_FILE_RANGE_WRITE);
+		p->flushed = p->base.received;
 	}
 	return 0;
 }
 
-long long store_put_received(const struct store_put *p)
-{
-	return p->received;
-}
-
-static void put_free(struct store_put *p)
+static void put_free(struct local_put *p)
 {
 	if (p->fd >= 0) {
 		close(p->fd);
@@ -312,14 +327,13 @@ static void put_free(struct store_put *p)
 	free(p);
 }
 
-void store_put_abort(struct store_put *p)
+static void local_put_abort(struct store_put *p)
 {
-	if (p)
-		put_free(p);
+	put_free((struct local_put *)p);
 }
 
 /* Opens objects/ab/cd, creating and syncing new levels. */
-static int open_fanout(int *out, struct store *s, const char *oid, struct err *err)
+static int open_fanout(int *out, struct local *s, const char *oid, struct err *err)
 {
 	char name[3] = { oid[0], oid[1], '\0' };
 	int ab, cd, created = 0;
@@ -358,8 +372,9 @@ static int open_fanout(int *out, struct store *s, const char *oid, struct err *e
 	return 0;
 }
 
-int store_put_commit(struct store_put *p, long long *size_out, struct err *err)
+static int local_put_commit(struct store_put *pb, long long *size_out, struct err *err)
 {
+	struct local_put *p = (struct local_put *)pb;
 	char hex[OID_HEX_LEN + 1];
 	int rc, cd = -1;
 
@@ -367,8 +382,8 @@ int store_put_commit(struct store_put *p, long long *size_out, struct err *err)
 		rc = err_set(err, p->error, "upload failed");
 		goto out;
 	}
-	if (p->expected >= 0 && p->received != p->expected) {
-		rc = err_set(err, ERR_INVALID, "received %lld bytes, expected %lld", p->received, p->expected);
+	if (p->expected >= 0 && p->base.received != p->expected) {
+		rc = err_set(err, ERR_INVALID, "received %lld bytes, expected %lld", p->base.received, p->expected);
 		goto out;
 	}
 	if ((rc = sha256_final_hex(p->hash, hex, err)) < 0)
@@ -396,7 +411,7 @@ int store_put_commit(struct store_put *p, long long *size_out, struct err *err)
 	}
 	fault_point("store-linked");
 	if (size_out)
-		*size_out = p->received;
+		*size_out = p->base.received;
 	rc = 0;
 out:
 	if (cd >= 0)
@@ -405,11 +420,11 @@ out:
 	return rc;
 }
 
-int store_object_open(int *fd_out, long long *size_out, struct store *s,
-		      const char *oid, struct err *err)
+static int local_get(struct store *st, const char *oid, struct store_object *out, struct err *err)
 {
+	struct local *s = (struct local *)st;
 	char path[OID_PATH_LEN];
-	struct stat st;
+	struct stat sb;
 	int fd;
 
 	if (!oid_valid(oid))
@@ -420,12 +435,74 @@ int store_object_open(int *fd_out, long long *size_out, struct store *s,
 		return err_set(err, ERR_NOTFOUND, "object not found");
 	if (fd < 0)
 		return err_set_errno(err, ERR_IO, "cannot open object");
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, &sb) < 0) {
 		int rc = err_set_errno(err, ERR_IO, "cannot stat object");
 		close(fd);
 		return rc;
 	}
-	*fd_out = fd;
-	*size_out = st.st_size;
+	out->fd = fd;
+	out->url = NULL;
+	out->size = sb.st_size;
 	return 0;
 }
+
+static int local_exists(struct store *st, const char *oid, long long *size_out, struct err *err)
+{
+	struct local *s = (struct local *)st;
+	char path[OID_PATH_LEN];
+	struct stat sb;
+
+	if (!oid_valid(oid))
+		return err_set(err, ERR_INVALID, "invalid object id");
+	oid_path(path, oid);
+	if (fstatat(s->objects_fd, path, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? err_set(err, ERR_NOTFOUND, "object not found")
+				       : err_set_errno(err, ERR_IO, "cannot stat object");
+	if (!S_ISREG(sb.st_mode))
+		return err_set(err, ERR_IO, "objects/%s is not a regular file", path);
+	if (size_out)
+		*size_out = sb.st_size;
+	return 0;
+}
+
+struct each_ctx {
+	int (*fn)(const char *oid, long long size, void *arg);
+	void *arg;
+};
+
+static int each_item(const struct mirror_verify_item *it, void *arg)
+{
+	struct each_ctx *c = arg;
+
+	/* Files that are not objects (misplaced, stray) are fsck's business. */
+	if (it->status == MIRROR_VERIFY_MISPLACED)
+		return 0;
+	return c->fn(it->oid, it->size, c->arg);
+}
+
+static int local_each(struct store *st, int (*fn)(const char *oid, long long size, void *arg),
+		      void *arg, struct err *err)
+{
+	struct each_ctx c = { fn, arg };
+
+	return mirror_verify_walk(((struct local *)st)->root, false, each_item, &c, err);
+}
+
+static int local_open(struct store **out, const struct config *cfg, const char *holder,
+		      struct err *err)
+{
+	return store_open_daemon(out, cfg->data, holder, err);
+}
+
+const struct store_ops store_local_ops = {
+	.name = "local",
+	.open = local_open,
+	.put_begin = local_put_begin,
+	.put_write = local_put_write,
+	.put_commit = local_put_commit,
+	.put_abort = local_put_abort,
+	.get = local_get,
+	.exists = local_exists,
+	.each = local_each,
+	.close = local_close,
+};
