@@ -149,8 +149,7 @@ static int open_state(struct server *srv, struct err *err)
 	snprintf(path, sizeof(path), "pid %ld, listening on %s", (long)getpid(), srv->listen_url);
 	if (store_open_configured(&srv->store, cfg, path, err) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
-	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
+	if (meta_open_configured(&srv->meta, cfg, META_POOL, err) < 0)
 		return -1;
 	/* A repo newly marked mirrored puts its existing objects in the feed. */
 	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0) {

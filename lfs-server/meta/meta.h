@@ -1,4 +1,5 @@
-/* meta: the server's durable metadata in SQLite (DATA/meta.db, WAL mode).
+/* meta: the server's durable metadata, behind one interface (struct
+ * meta_ops, below); the first backend is SQLite (DATA/meta.db, WAL mode).
  *
  * Invariants:
  *  1. A journal row exists only for an object whose file is already
@@ -23,9 +24,10 @@
 
 struct meta;
 
-/* Opens or creates the database and migrates its schema (PRAGMA
- * user_version) to the newest, one transaction per step; writes nothing
- * when it is current.  A file of a newer schema is refused (ERR_IO, the
+/* The SQLite backend's own constructor (lfs-admin, tests; the server goes
+ * through meta_open_configured): opens or creates the database at path
+ * and migrates its schema (PRAGMA user_version) to the newest, one
+ * transaction per step; writes nothing when it is current.  A file of a newer schema is refused (ERR_IO, the
  * message says so).  Caller frees with meta_close. */
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err);
 /* The schema version meta_open migrates to. */
@@ -162,6 +164,55 @@ int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool o
 int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
 	__attribute__((warn_unused_result));
+
+/* --- backends --------------------------------------------------------------
+ * Every function above (but meta_open and meta_schema_version, which are
+ * the SQLite backend's own) is one indirect call through struct
+ * meta_ops; a backend's struct meta starts with the member below.  The
+ * contract above (invariants, one transaction per write, any thread) is
+ * every backend's.  "sqlite" (sqlite.c) is the first; meta.type chooses.
+ * The state that is not here: the login throttle (core/throttle.h) lives
+ * in the server process's memory, so one-process-per-request modes or
+ * several servers do not share it yet; a shared throttle belongs here. */
+
+struct config;
+
+struct meta {
+	const struct meta_ops *ops;
+};
+
+struct meta_ops {
+	const char *name; /* the meta.type value */
+	/* Opens the backend with its own settings from cfg (sqlite:
+	 * DATA/meta.db), migrating its schema. */
+	int (*open)(struct meta **out, const struct config *cfg, int pool_size, struct err *err);
+	void (*close)(struct meta *m);
+	int (*repo_sizes)(struct meta *m, const char *repo, const char *const *oids, size_t n, long long *sizes_out, long long *seqs_out, struct err *err);
+	int (*add_object)(struct meta *m, const char *repo, const char *oid, long long size, const char *user, bool mirrored, struct err *err);
+	int (*stored_totals)(struct meta *m, long long *objects, long long *bytes, struct err *err);
+	int (*feed_last_seq)(struct meta *m, long long *seq, struct err *err);
+	int (*repo_counts)(struct meta *m, int limit, int (*fn)(const char *repo, long long objects, long long bytes, void *arg), void *arg, long long *total, struct err *err);
+	int (*uploads_per_day)(struct meta *m, const char *since_day, int (*fn)(const char *day, long long count, void *arg), void *arg, struct err *err);
+	int (*feed_catch_up)(struct meta *m, bool (*mirrored)(const char *repo, void *arg), void *arg, long long *added, struct err *err);
+	int (*feed_list)(struct meta *m, long long after, int limit, struct feed_entry *out, int *n_out, int *more, struct err *err);
+	int (*feed_get)(struct meta *m, const char *oid, long long *seq, long long *size, struct err *err);
+	int (*lock_create)(struct meta *m, const char *repo, const char *path, const char *owner, struct lock *out, struct err *err);
+	int (*lock_list)(struct meta *m, const char *repo, const char *path, const char *id, const char *after, int limit, struct lock *out, int *n_out, int *more, struct err *err);
+	int (*lock_delete)(struct meta *m, const char *repo, const char *id, const char *owner, struct lock *out, struct err *err);
+	int (*mcheck_unchecked)(struct meta *m, const char *mirror, long long max_seq, int limit, struct feed_entry *out, int *n_out, struct err *err);
+	int (*mcheck_due)(struct meta *m, const char *mirror, long long max_seq, long long good_before, long long bad_before, int limit, struct feed_entry *out, int *n_out, struct err *err);
+	int (*mcheck_record)(struct meta *m, const char *mirror, long long seq, bool ok, const char *error, struct err *err);
+	int (*mcheck_each)(struct meta *m, const char *mirror, long long since, int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err);
+};
+
+extern const struct meta_ops meta_sqlite_ops;
+
+/* The backend named type (NULL: the default, "sqlite"); NULL when this
+ * build has none of that name. */
+const struct meta_ops *meta_backend(const char *type);
+/* The server's metadata: the backend cfg's meta.type names, opened. */
+int meta_open_configured(struct meta **out, const struct config *cfg, int pool_size,
+			 struct err *err);
 
 /* --- read-only access for the tools ---------------------------------------
  * lfs-admin and `lfs-mirror sync --from DATA_DIR` read a data dir's

@@ -1,4 +1,5 @@
-/* meta: SQLite metadata with a connection pool (invariants in meta.h). */
+/* meta/sqlite: the SQLite metadata backend, with a connection pool
+ * (contract in meta.h).  The only file with SQL in it. */
 #include "meta/meta.h"
 
 #include <openssl/rand.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/config.h"
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -57,7 +59,8 @@ struct conn {
 	struct conn *next;
 };
 
-struct meta {
+struct sqlite_meta {
+	struct meta base;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct conn *all; /* the idle connections; all of them once the server stops */
@@ -225,30 +228,33 @@ int meta_schema_version(void)
 	return SCHEMA_VERSION;
 }
 
+static void sq_close(struct meta *base);
+
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err)
 {
-	struct meta *m = calloc(1, sizeof(*m));
+	struct sqlite_meta *m = calloc(1, sizeof(*m));
 	int rc = 0;
 
 	if (!m)
 		return err_set(err, ERR_NOMEM, "out of memory");
+	m->base.ops = &meta_sqlite_ops;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	for (int i = 0; i < pool_size; i++) {
 		struct conn *c = NULL;
 		if ((rc = conn_open(&c, path, i == 0, err)) < 0) {
-			meta_close(m);
+			sq_close(&m->base);
 			return rc;
 		}
 		c->next = m->all;
 		m->all = c;
 	}
-	*out = m;
+	*out = &m->base;
 	return 0;
 }
 
 /* Takes an idle connection, waiting while all are busy. */
-static struct conn *acquire(struct meta *m)
+static struct conn *acquire(struct sqlite_meta *m)
 {
 	struct conn *c;
 
@@ -261,7 +267,7 @@ static struct conn *acquire(struct meta *m)
 	return c;
 }
 
-static void release(struct meta *m, struct conn *c)
+static void release(struct sqlite_meta *m, struct conn *c)
 {
 	pthread_mutex_lock(&m->mu);
 	c->next = m->all;
@@ -270,8 +276,9 @@ static void release(struct meta *m, struct conn *c)
 	pthread_mutex_unlock(&m->mu);
 }
 
-void meta_close(struct meta *m)
+static void sq_close(struct meta *base)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c, *next;
 
 	if (!m)
@@ -285,9 +292,10 @@ void meta_close(struct meta *m)
 	free(m);
 }
 
-int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
-		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err)
+static int sq_repo_sizes(struct meta *base, const char *repo, const char *const *oids,
+			 size_t n, long long *sizes_out, long long *seqs_out, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_LOOKUP];
 	int rc = 0;
@@ -359,9 +367,10 @@ static int txn_commit(struct conn *c, struct err *err)
 	return rc;
 }
 
-int meta_add_object(struct meta *m, const char *repo, const char *oid,
-		    long long size, const char *user, bool mirrored, struct err *err)
+static int sq_add_object(struct meta *base, const char *repo, const char *oid,
+			 long long size, const char *user, bool mirrored, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *ins = c->st[ST_INSERT], *feed = c->st[ST_FEED_INSERT];
 	int rc;
@@ -418,9 +427,10 @@ static int query_lock(struct conn *c, int which, const char *a, const char *b,
 	return rc;
 }
 
-int meta_lock_create(struct meta *m, const char *repo, const char *path,
-		     const char *owner, struct lock *out, struct err *err)
+static int sq_lock_create(struct meta *base, const char *repo, const char *path,
+			  const char *owner, struct lock *out, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_LOCK_INSERT];
 	unsigned char rnd[16];
@@ -463,10 +473,11 @@ out:
 	return rc;
 }
 
-int meta_lock_list(struct meta *m, const char *repo, const char *path, const char *id,
-		   const char *after, int limit, struct lock *out, int *n_out,
-		   int *more, struct err *err)
+static int sq_lock_list(struct meta *base, const char *repo, const char *path, const char *id,
+			const char *after, int limit, struct lock *out, int *n_out,
+			int *more, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_LOCK_LIST];
 	int rc = 0, n = 0, step;
@@ -494,9 +505,10 @@ int meta_lock_list(struct meta *m, const char *repo, const char *path, const cha
 	return rc;
 }
 
-int meta_lock_delete(struct meta *m, const char *repo, const char *id,
-		     const char *owner, struct lock *out, struct err *err)
+static int sq_lock_delete(struct meta *base, const char *repo, const char *id,
+			  const char *owner, struct lock *out, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_LOCK_DELETE];
 	bool found;
@@ -530,9 +542,10 @@ out:
 
 /* --- mirror feed ---------------------------------------------------------- */
 
-int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *arg),
-		       void *arg, long long *added, struct err *err)
+static int sq_feed_catch_up(struct meta *base, bool (*mirrored)(const char *repo, void *arg),
+			    void *arg, long long *added, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *repos = c->st[ST_REPOS], *ins = c->st[ST_CATCH_UP];
 	int rc = 0, step;
@@ -565,9 +578,10 @@ out:
 	return rc;
 }
 
-int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry *out,
-		   int *n_out, int *more, struct err *err)
+static int sq_feed_list(struct meta *base, long long after, int limit, struct feed_entry *out,
+			int *n_out, int *more, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_FEED_LIST];
 	int rc = 0, n = 0, step;
@@ -594,9 +608,10 @@ int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry
 	return rc;
 }
 
-int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *size,
-		  struct err *err)
+static int sq_feed_get(struct meta *base, const char *oid, long long *seq, long long *size,
+		       struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = c->st[ST_FEED_GET];
 	int rc = 0, step;
@@ -620,7 +635,7 @@ int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *si
 
 /* Prepares sql on a pooled connection, binds text (if any) to ?1 and
  * int to ?2, and calls row for each row; row returning non-zero stops. */
-static int view_query(struct meta *m, const char *sql, const char *text, long long num,
+static int view_query(struct sqlite_meta *m, const char *sql, const char *text, long long num,
 		      int (*row)(sqlite3_stmt *st, void *arg), void *arg, struct err *err)
 {
 	struct conn *c = acquire(m);
@@ -654,8 +669,9 @@ static int row_two(sqlite3_stmt *st, void *arg)
 	return 1;
 }
 
-int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, struct err *err)
+static int sq_stored_totals(struct meta *base, long long *objects, long long *bytes, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	long long v[2] = { 0, 0 };
 	/* An oid is the same bytes in every repo: count it once. */
 	int rc = view_query(m, "SELECT count(*), coalesce(sum(size), 0) FROM "
@@ -666,8 +682,9 @@ int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, str
 	return rc;
 }
 
-int meta_feed_last_seq(struct meta *m, long long *seq, struct err *err)
+static int sq_feed_last_seq(struct meta *base, long long *seq, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	long long v[2] = { 0, 0 };
 	int rc = view_query(m, "SELECT coalesce(max(seq), 0), 0 FROM feed", NULL, 0, row_two, v, err);
 
@@ -690,10 +707,11 @@ static int row_repo(sqlite3_stmt *st, void *arg)
 		     sqlite3_column_int64(st, 2), w->arg);
 }
 
-int meta_repo_counts(struct meta *m, int limit,
-		     int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
-		     void *arg, long long *total, struct err *err)
+static int sq_repo_counts(struct meta *base, int limit,
+			  int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+			  void *arg, long long *total, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct repo_walk w = { fn, arg, 0 };
 	int rc = view_query(m, "SELECT repo, count(*), sum(size), count(*) OVER () FROM journal "
 			    "GROUP BY repo ORDER BY repo LIMIT ?2", NULL, limit, row_repo, &w, err);
@@ -715,10 +733,11 @@ static int row_day(sqlite3_stmt *st, void *arg)
 	return w->fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), w->arg);
 }
 
-int meta_uploads_per_day(struct meta *m, const char *since_day,
-			 int (*fn)(const char *day, long long count, void *arg), void *arg,
-			 struct err *err)
+static int sq_uploads_per_day(struct meta *base, const char *since_day,
+			      int (*fn)(const char *day, long long count, void *arg), void *arg,
+			      struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct day_walk w = { fn, arg };
 
 	return view_query(m, "SELECT substr(time, 1, 10) AS day, count(*) FROM journal "
@@ -729,7 +748,7 @@ int meta_uploads_per_day(struct meta *m, const char *since_day,
 
 /* Runs a feed query with (mirror, max_seq[, before], limit) bound, filling
  * out with (seq, oid, size). */
-static int mcheck_feed_query(struct meta *m, const char *sql, const char *mirror, long long max_seq,
+static int mcheck_feed_query(struct sqlite_meta *m, const char *sql, const char *mirror, long long max_seq,
 			     long long before, long long before2, int limit, struct feed_entry *out,
 			     int *n_out, struct err *err)
 {
@@ -763,19 +782,21 @@ out:
 	return rc;
 }
 
-int meta_mcheck_unchecked(struct meta *m, const char *mirror, long long max_seq, int limit,
-			  struct feed_entry *out, int *n_out, struct err *err)
+static int sq_mcheck_unchecked(struct meta *base, const char *mirror, long long max_seq, int limit,
+			       struct feed_entry *out, int *n_out, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	return mcheck_feed_query(m,
 		"SELECT f.seq, f.oid, f.size FROM feed f WHERE f.seq <= ?2 AND NOT EXISTS "
 		"(SELECT 1 FROM mirror_checks k WHERE k.mirror = ?1 AND k.seq = f.seq) "
 		"ORDER BY f.seq DESC LIMIT ?4", mirror, max_seq, 0, 0, limit, out, n_out, err);
 }
 
-int meta_mcheck_due(struct meta *m, const char *mirror, long long max_seq, long long good_before,
-		    long long bad_before, int limit, struct feed_entry *out, int *n_out,
-		    struct err *err)
+static int sq_mcheck_due(struct meta *base, const char *mirror, long long max_seq, long long good_before,
+			 long long bad_before, int limit, struct feed_entry *out, int *n_out,
+			 struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	return mcheck_feed_query(m,
 		"SELECT f.seq, f.oid, f.size FROM mirror_checks k JOIN feed f ON f.seq = k.seq "
 		"WHERE k.mirror = ?1 AND k.seq <= ?2 AND "
@@ -784,9 +805,10 @@ int meta_mcheck_due(struct meta *m, const char *mirror, long long max_seq, long 
 		out, n_out, err);
 }
 
-int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool ok,
-		       const char *error, struct err *err)
+static int sq_mcheck_record(struct meta *base, const char *mirror, long long seq, bool ok,
+			    const char *error, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -808,9 +830,10 @@ out:
 	return rc;
 }
 
-int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
-		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
+static int sq_mcheck_each(struct meta *base, const char *mirror, long long since,
+			  int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
 {
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
 	struct conn *c = acquire(m);
 	sqlite3_stmt *st = NULL;
 	struct mirror_check mc;
@@ -841,6 +864,36 @@ out:
 	release(m, c);
 	return rc;
 }
+
+static int sq_open(struct meta **out, const struct config *cfg, int pool_size, struct err *err)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
+	return meta_open(out, path, pool_size, err);
+}
+
+const struct meta_ops meta_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.repo_sizes = sq_repo_sizes,
+	.add_object = sq_add_object,
+	.stored_totals = sq_stored_totals,
+	.feed_last_seq = sq_feed_last_seq,
+	.repo_counts = sq_repo_counts,
+	.uploads_per_day = sq_uploads_per_day,
+	.feed_catch_up = sq_feed_catch_up,
+	.feed_list = sq_feed_list,
+	.feed_get = sq_feed_get,
+	.lock_create = sq_lock_create,
+	.lock_list = sq_lock_list,
+	.lock_delete = sq_lock_delete,
+	.mcheck_unchecked = sq_mcheck_unchecked,
+	.mcheck_due = sq_mcheck_due,
+	.mcheck_record = sq_mcheck_record,
+	.mcheck_each = sq_mcheck_each,
+};
 
 /* --- read-only access for the tools (meta.h) ------------------------------ */
 

@@ -102,6 +102,10 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 
+	ok(meta_backend(NULL) == &meta_sqlite_ops && meta_backend("sqlite") == &meta_sqlite_ops,
+	   "sqlite is the default metadata backend");
+	ok(meta_backend("postgresql") == NULL, "no postgresql backend in this build");
+
 	db_path(path, sizeof(path), "fresh.db");
 	check_usable(path, "a new file gets the newest schema");
 
