@@ -91,5 +91,5 @@ static enum MHD_Result object_end(struct req *r)
 	return transfer_send_object(r, r->route.oid);
 }
 
-const struct handler feed_journal_handler = { NULL, NULL, journal_end };
-const struct handler feed_object_handler = { NULL, NULL, object_end };
+const struct handler feed_journal_handler = { NULL, NULL, journal_end, NULL };
+const struct handler feed_object_handler = { NULL, NULL, object_end, NULL };

@@ -229,9 +229,9 @@ static enum MHD_Result verify_end(struct req *r)
 	return rc;
 }
 
-static const struct handler healthz = { NULL, NULL, healthz_end };
-static const struct handler batch = { handler_json_begin, handler_json_data, batch_end };
-static const struct handler verify = { handler_json_begin, handler_json_data, verify_end };
+static const struct handler healthz = { NULL, NULL, healthz_end, NULL };
+static const struct handler batch = { handler_json_begin, handler_json_data, batch_end, NULL };
+static const struct handler verify = { handler_json_begin, handler_json_data, verify_end, NULL };
 
 const struct handler *handlers_for(enum route_kind kind)
 {

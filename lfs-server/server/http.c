@@ -358,12 +358,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		return;
 	metrics_request_done(r->route.kind, r->status, now_us() - r->start_us,
 			     r->received + (long long)r->body.len, r->bytes_out);
-	if (r->put) {
-		store_put_abort(r->put);
-		r->put = NULL;
-	}
-	if (r->counted_transfer)
-		transfer_request_done(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (r->handler && r->handler->done)
+		r->handler->done(r, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	accesslog_request(r, toe);
 	buf_release(&r->body);
 	reqjson_release(&r->json);
@@ -412,7 +408,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!route_method_ok(r->route.kind, method))
 			return http_reply_error_hdr(r, 405, MHD_HTTP_HEADER_ALLOW, route_allow(r->route.kind),
 					       "method %s not allowed here", method);
-		h = handlers_for(r->route.kind);
+		h = r->handler = handlers_for(r->route.kind);
 		if (!h)
 			return http_reply_error(r, 404, "not found");
 		if (!access_identify_or_reply(r, &rc))
@@ -423,7 +419,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*data_size = 0;
 		return MHD_YES;
 	}
-	h = handlers_for(r->route.kind);
+	h = r->handler;
 	if (*data_size > 0) {
 		if (!r->fail_status && h->data)
 			h->data(r, data, *data_size);

@@ -220,4 +220,4 @@ static enum MHD_Result locks_end(struct req *r)
 	return rc;
 }
 
-const struct handler locks_handler = { locks_begin, handler_json_data, locks_end };
+const struct handler locks_handler = { locks_begin, handler_json_data, locks_end, NULL };

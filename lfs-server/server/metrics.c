@@ -325,4 +325,4 @@ out:
 	return rc;
 }
 
-const struct handler metrics_handler = { NULL, NULL, metrics_end };
+const struct handler metrics_handler = { NULL, NULL, metrics_end, NULL };

@@ -50,6 +50,7 @@ struct req {
 	bool begun, responded, counted_transfer;
 	bool nul_in_path;        /* the raw path held %00 */
 	struct route route;
+	const struct handler *handler; /* the endpoint's, once routed */
 	struct buf body;         /* JSON bodies, capped at server.max-json-bytes */
 	struct reqjson_hold json; /* what body and tree hold of json_budget */
 	long long json_body_held; /* the body's part of json.held */
@@ -88,12 +89,18 @@ bool http_is_json(struct req *r);
 /* Content-Length, or -1 when absent or not a number. */
 long long http_content_length(struct req *r);
 
-/* Endpoint handlers (handlers.c, transfer.c).  begin runs on the first
- * call, data on each body piece, end once the body is complete. */
+/* Endpoint handlers (handlers.c, transfer.c, ...): the table http.c
+ * dispatches through, knowing nothing of any endpoint.  begin runs on
+ * the first call, data on each body piece, end once the body is
+ * complete; done (may be NULL) once the request is over, answered or
+ * aborted (completed says which), before the access log line: it
+ * releases what the endpoint still holds (an unfinished upload, a
+ * transfer slot). */
 struct handler {
 	enum MHD_Result (*begin)(struct req *r);
 	void (*data)(struct req *r, const char *data, size_t len);
 	enum MHD_Result (*end)(struct req *r);
+	void (*done)(struct req *r, bool completed);
 };
 const struct handler *handlers_for(enum route_kind kind);
 extern const struct handler transfer_object_handler; /* transfer.c */
@@ -108,7 +115,6 @@ bool handler_json_parse(struct req *r, const struct reqjson_shape *shape, json_t
 			enum MHD_Result *rc);
 /* http_reply_err, plus Retry-After for ERR_BUSY (503). */
 enum MHD_Result handler_reply_err(struct req *r, const struct err *err);
-void transfer_request_done(struct req *r, bool ok);
 /* Answers with the stored object (200, or 206/416 per Range) via sendfile. */
 enum MHD_Result transfer_send_object(struct req *r, const char *oid);
 extern const struct handler feed_journal_handler;    /* feed.c */

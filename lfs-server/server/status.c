@@ -407,4 +407,4 @@ out:
 	return rc;
 }
 
-const struct handler status_handler = { NULL, NULL, status_end };
+const struct handler status_handler = { NULL, NULL, status_end, NULL };

@@ -53,9 +53,17 @@ static void count_transfer(struct req *r)
 		log_info("%s %s %s: %ld transfers in flight", r->id, r->method, r->route.oid, now);
 }
 
-void transfer_request_done(struct req *r, bool ok)
+/* The done hook: an upload not committed by now never will be; the
+ * transfer no longer counts. */
+static void object_done(struct req *r, bool completed)
 {
-	(void)ok;
+	(void)completed;
+	if (r->put) {
+		store_put_abort(r->put);
+		r->put = NULL;
+	}
+	if (!r->counted_transfer)
+		return;
 	__atomic_sub_fetch(&r->srv->transfers, 1, __ATOMIC_SEQ_CST);
 	r->counted_transfer = false;
 	metrics_transfer(strcmp(r->method, "PUT") == 0, -1);
@@ -256,4 +264,4 @@ static enum MHD_Result object_end(struct req *r)
 	return get_object(r);
 }
 
-const struct handler transfer_object_handler = { object_begin, object_data, object_end };
+const struct handler transfer_object_handler = { object_begin, object_data, object_end, object_done };
