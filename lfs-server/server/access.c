@@ -9,13 +9,16 @@
  * → 401 with LFS-Authenticate (so git-lfs asks for credentials, whether or
  * not the repo exists), a user who may not read → 404 (the same answer as
  * for a repo that does not exist), a reader who wants more → 403. */
-#include "server/server.h"
+#include "server/access.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include "server/http.h"
+#include "server/server.h"
 
 #define REALM "Basic realm=\"Git LFS\""
 

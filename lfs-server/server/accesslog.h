@@ -7,7 +7,7 @@
 #ifndef LFS_ACCESSLOG_H
 #define LFS_ACCESSLOG_H
 
-#include "server/server.h"
+#include "server/http.h"
 
 void accesslog_request(const struct req *r, enum MHD_RequestTerminationCode toe);
 

@@ -7,11 +7,14 @@
  * Only objects of mirrored repos are in the feed, and it carries no repo
  * or user names.  Readable by journal.readers (`*` = everyone, anonymous
  * included, also with auth off). */
-#include "server/server.h"
+#include "server/endpoint.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/http.h"
+#include "server/server.h"
 
 #define FEED_PAGE_DEFAULT 1000
 #define FEED_PAGE_MAX 10000

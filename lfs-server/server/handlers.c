@@ -1,6 +1,6 @@
 /* handlers: the endpoint table, and the JSON endpoints: /healthz, the
  * batch API and verify.  Object transfers live in transfer.c. */
-#include "server/server.h"
+#include "server/endpoint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,9 @@
 
 #include "core/batch.h"
 #include "log.h"
+#include "server/access.h"
+#include "server/http.h"
+#include "server/server.h"
 #include "version.h"
 
 /* --- /healthz --------------------------------------------------------- */

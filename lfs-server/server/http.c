@@ -5,7 +5,7 @@
  * Threading model: one thread per connection (MHD_USE_THREAD_PER_CONNECTION).
  * Handlers may block (fsync, SQLite waits) without stalling anyone else,
  * and downloads still go out through sendfile(2). */
-#include "server/server.h"
+#include "server/http.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -22,8 +22,11 @@
 
 #include "core/listen.h"
 #include "log.h"
+#include "server/access.h"
 #include "server/accesslog.h"
+#include "server/endpoint.h"
 #include "server/metrics.h"
+#include "server/server.h"
 
 #define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 /* Bigger pieces per upload callback than the library's 32 KiB default

@@ -6,11 +6,15 @@
  * listing needs read; unlocking someone else's lock needs force and the
  * admin right.  Force on one's own lock needs no more than write: git-lfs
  * asks for force whenever the locked file has local changes. */
-#include "server/server.h"
+#include "server/endpoint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "server/access.h"
+#include "server/http.h"
+#include "server/server.h"
 
 #define PAGE_MAX 100
 

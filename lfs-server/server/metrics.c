@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "meta/meta.h"
+#include "server/access.h"
+#include "server/endpoint.h"
+#include "server/http.h"
 #include "server/server.h"
 #include "version.h"
 

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "server/access.h"
+#include "server/endpoint.h"
+#include "server/http.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "version.h"

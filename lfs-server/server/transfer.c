@@ -4,7 +4,7 @@
  * honours a single Range.  PUT streams the body into the store while it
  * hashes it; the object joins the repository only after the store has
  * made it durable. */
-#include "server/server.h"
+#include "server/endpoint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,10 @@
 
 #include "core/range.h"
 #include "log.h"
+#include "server/access.h"
+#include "server/http.h"
 #include "server/metrics.h"
+#include "server/server.h"
 
 /* Checks the action token, when the request carries one, against this
  * request; without one, the caller's rights decide (credentials, or
