@@ -27,8 +27,9 @@ struct meta;
 /* The SQLite backend's own constructor (lfs-admin, tests; the server goes
  * through meta_open_configured): opens or creates the database at path
  * and migrates its schema (PRAGMA user_version) to the newest, one
- * transaction per step; writes nothing when it is current.  A file of a newer schema is refused (ERR_IO, the
- * message says so).  Caller frees with meta_close. */
+ * transaction per step; writes nothing when it is current.  A file of a
+ * newer schema is refused (ERR_IO, the message says so).  Caller frees
+ * with meta_close. */
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err);
 /* The schema version meta_open migrates to. */
 int meta_schema_version(void);
@@ -162,7 +163,8 @@ int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool o
  * seconds), in seq order; fn returning non-zero stops the walk.  The
  * struct passed to fn is valid during the call only. */
 int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
-		     int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
+		     int (*fn)(const struct mirror_check *c,
+			       void *arg), void *arg, struct err *err)
 	__attribute__((warn_unused_result));
 
 /* --- backends --------------------------------------------------------------
@@ -187,22 +189,42 @@ struct meta_ops {
 	 * DATA/meta.db), migrating its schema. */
 	int (*open)(struct meta **out, const struct config *cfg, int pool_size, struct err *err);
 	void (*close)(struct meta *m);
-	int (*repo_sizes)(struct meta *m, const char *repo, const char *const *oids, size_t n, long long *sizes_out, long long *seqs_out, struct err *err);
-	int (*add_object)(struct meta *m, const char *repo, const char *oid, long long size, const char *user, bool mirrored, struct err *err);
-	int (*stored_totals)(struct meta *m, long long *objects, long long *bytes, struct err *err);
+	int (*repo_sizes)(struct meta *m, const char *repo, const char *const *oids, size_t n,
+			  long long *sizes_out, long long *seqs_out, struct err *err);
+	int (*add_object)(struct meta *m, const char *repo, const char *oid, long long size,
+			  const char *user, bool mirrored, struct err *err);
+	int (*stored_totals)(struct meta *m, long long *objects, long long *bytes,
+			     struct err *err);
 	int (*feed_last_seq)(struct meta *m, long long *seq, struct err *err);
-	int (*repo_counts)(struct meta *m, int limit, int (*fn)(const char *repo, long long objects, long long bytes, void *arg), void *arg, long long *total, struct err *err);
-	int (*uploads_per_day)(struct meta *m, const char *since_day, int (*fn)(const char *day, long long count, void *arg), void *arg, struct err *err);
-	int (*feed_catch_up)(struct meta *m, bool (*mirrored)(const char *repo, void *arg), void *arg, long long *added, struct err *err);
-	int (*feed_list)(struct meta *m, long long after, int limit, struct feed_entry *out, int *n_out, int *more, struct err *err);
-	int (*feed_get)(struct meta *m, const char *oid, long long *seq, long long *size, struct err *err);
-	int (*lock_create)(struct meta *m, const char *repo, const char *path, const char *owner, struct lock *out, struct err *err);
-	int (*lock_list)(struct meta *m, const char *repo, const char *path, const char *id, const char *after, int limit, struct lock *out, int *n_out, int *more, struct err *err);
-	int (*lock_delete)(struct meta *m, const char *repo, const char *id, const char *owner, struct lock *out, struct err *err);
-	int (*mcheck_unchecked)(struct meta *m, const char *mirror, long long max_seq, int limit, struct feed_entry *out, int *n_out, struct err *err);
-	int (*mcheck_due)(struct meta *m, const char *mirror, long long max_seq, long long good_before, long long bad_before, int limit, struct feed_entry *out, int *n_out, struct err *err);
-	int (*mcheck_record)(struct meta *m, const char *mirror, long long seq, bool ok, const char *error, struct err *err);
-	int (*mcheck_each)(struct meta *m, const char *mirror, long long since, int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err);
+	int (*repo_counts)(struct meta *m, int limit,
+			   int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
+			   void *arg, long long *total, struct err *err);
+	int (*uploads_per_day)(struct meta *m, const char *since_day,
+			       int (*fn)(const char *day, long long count, void *arg), void *arg,
+			       struct err *err);
+	int (*feed_catch_up)(struct meta *m, bool (*mirrored)(const char *repo, void *arg),
+			     void *arg, long long *added, struct err *err);
+	int (*feed_list)(struct meta *m, long long after, int limit, struct feed_entry *out,
+			 int *n_out, int *more, struct err *err);
+	int (*feed_get)(struct meta *m, const char *oid, long long *seq, long long *size,
+			struct err *err);
+	int (*lock_create)(struct meta *m, const char *repo, const char *path, const char *owner,
+			   struct lock *out, struct err *err);
+	int (*lock_list)(struct meta *m, const char *repo, const char *path, const char *id,
+			 const char *after, int limit, struct lock *out, int *n_out, int *more,
+			 struct err *err);
+	int (*lock_delete)(struct meta *m, const char *repo, const char *id, const char *owner,
+			   struct lock *out, struct err *err);
+	int (*mcheck_unchecked)(struct meta *m, const char *mirror, long long max_seq, int limit,
+				struct feed_entry *out, int *n_out, struct err *err);
+	int (*mcheck_due)(struct meta *m, const char *mirror, long long max_seq,
+			  long long good_before, long long bad_before, int limit,
+			  struct feed_entry *out, int *n_out, struct err *err);
+	int (*mcheck_record)(struct meta *m, const char *mirror, long long seq, bool ok,
+			     const char *error, struct err *err);
+	int (*mcheck_each)(struct meta *m, const char *mirror, long long since,
+			   int (*fn)(const struct mirror_check *c, void *arg), void *arg,
+			   struct err *err);
 };
 
 extern const struct meta_ops meta_sqlite_ops;
@@ -249,7 +271,8 @@ int meta_reader_journal(struct meta_reader *r, const char *since, const char *re
 			struct err *err);
 /* Up to limit (-1: all) feed rows with seq > after, in seq order. */
 int meta_reader_feed(struct meta_reader *r, long long after, long long limit,
-		     int (*fn)(long long seq, const char *oid, long long size, void *arg), void *arg,
+		     int (*fn)(long long seq, const char *oid, long long size,
+			       void *arg), void *arg,
 		     struct err *err);
 /* Every distinct (oid, size) of the journal and the feed, by oid. */
 int meta_reader_objects(struct meta_reader *r,
