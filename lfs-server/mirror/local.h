@@ -1,6 +1,6 @@
 /* mirror_local: the local side of `lfs-mirror sync --from DATA_DIR`: the
- * mirror feed read straight from DATA/meta.db's feed table (read-only,
- * beside a running server: WAL lets readers in) and objects copied from
+ * mirror feed read from DATA's metadata (meta_reader_feed: read-only,
+ * beside a running server) and objects copied from
  * DATA/objects through the store's put life cycle, so every byte is
  * hashed and size-checked again on its way into the mirror. */
 #ifndef LFS_MIRROR_LOCAL_H
