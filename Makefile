@@ -47,7 +47,16 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 SAN_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(SAN) -Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -MMD -MP
 
 COMMON_SRC = $(wildcard common/*.c)
-SERVER_SRC = $(filter-out lfs-server/notify.c,$(wildcard lfs-server/*.c))
+# lfs-server/ (docs/architecture.md has the map): core/, store/ and meta/
+# are the library all four programs link; server/, mirror/, admin/ and
+# authenticate/ hold what only lfs-server, lfs-mirror, lfs-admin and
+# git-lfs-authenticate use; bin/ holds their thin mains.
+CORE_SRC = $(wildcard lfs-server/core/*.c lfs-server/store/*.c lfs-server/meta/*.c)
+DAEMON_SRC = $(filter-out lfs-server/server/notify.c,$(wildcard lfs-server/server/*.c))
+MIRROR_SRC = $(wildcard lfs-server/mirror/*.c)
+ADMIN_SRC = $(wildcard lfs-server/admin/*.c)
+AUTHENTICATE_SRC = $(wildcard lfs-server/authenticate/*.c)
+SERVER_SRC = $(CORE_SRC) $(DAEMON_SRC) $(MIRROR_SRC) $(ADMIN_SRC) $(AUTHENTICATE_SRC)
 HOOKS_SRC = $(wildcard git-hooks/*.c)
 SERVER_BINS = $(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c))
 HOOKS_BINS = $(patsubst git-hooks/bin/%.c,build/bin/%,$(wildcard git-hooks/bin/*.c))
@@ -91,30 +100,46 @@ build/san/%.o: %.c | build/.deps-build
 	@echo CC-SAN $<
 	@$(CC) $(SAN_CFLAGS) -c -o $@ $<
 
+SERVER_LIBS = core daemon mirror admin authenticate
 build/lib/libcommon.a: $(call obj,$(COMMON_SRC))
-build/lib/libserver.a: $(call obj,$(SERVER_SRC))
+build/lib/libcore.a: $(call obj,$(CORE_SRC))
+build/lib/libdaemon.a: $(call obj,$(DAEMON_SRC))
+build/lib/libmirror.a: $(call obj,$(MIRROR_SRC))
+build/lib/libadmin.a: $(call obj,$(ADMIN_SRC))
+build/lib/libauthenticate.a: $(call obj,$(AUTHENTICATE_SRC))
 build/lib/libhooks.a: $(call obj,$(HOOKS_SRC))
 build/lib/san-libcommon.a: $(call sanobj,$(COMMON_SRC))
-build/lib/san-libserver.a: $(call sanobj,$(SERVER_SRC))
+build/lib/san-libcore.a: $(call sanobj,$(CORE_SRC))
+build/lib/san-libdaemon.a: $(call sanobj,$(DAEMON_SRC))
+build/lib/san-libmirror.a: $(call sanobj,$(MIRROR_SRC))
+build/lib/san-libadmin.a: $(call sanobj,$(ADMIN_SRC))
+build/lib/san-libauthenticate.a: $(call sanobj,$(AUTHENTICATE_SRC))
 build/lib/san-libhooks.a: $(call sanobj,$(HOOKS_SRC))
 build/lib/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o build/lib/libserver.a build/lib/libcommon.a
+# Each program links its own library, then the core: a main that reached
+# into another program's folder would fail to link.
+PROGRAM_LIBS_lfs-server = build/lib/libdaemon.a
+PROGRAM_LIBS_lfs-mirror = build/lib/libmirror.a
+PROGRAM_LIBS_lfs-admin = build/lib/libadmin.a
+PROGRAM_LIBS_git-lfs-authenticate = build/lib/libauthenticate.a
+.SECONDEXPANSION:
+$(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o $$(PROGRAM_LIBS_$$*) build/lib/libcore.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(BIN_LIBS)
-build/bin/lfs-server: build/obj/lfs-server/notify.o
+build/bin/lfs-server: build/obj/lfs-server/server/notify.o
 build/bin/lfs-server: BIN_LIBS = $(SYSTEMD_LIBS)
-build/obj/lfs-server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
+build/obj/lfs-server/server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Unit tests link the sanitized libraries, so every pure module runs under
 # ASan and UBSan.
-build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o build/lib/san-libserver.a build/lib/san-libhooks.a build/lib/san-libcommon.a
+build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o $(patsubst %,build/lib/san-lib%.a,$(filter-out core,$(SERVER_LIBS)) core) build/lib/san-libhooks.a build/lib/san-libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
 

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "acl.h"
-#include "config.h"
-#include "sshcmd.h"
-#include "token.h"
+#include "authenticate/sshcmd.h"
+#include "core/acl.h"
+#include "core/config.h"
+#include "core/token.h"
 #include "version.h"
 
 static const char usage[] = "usage: git-lfs-authenticate --config FILE --user NAME\n";

@@ -22,11 +22,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "config.h"
-#include "meta.h"
-#include "mirror.h"
-#include "route.h"
+#include "admin/admin.h"
+#include "core/config.h"
+#include "core/mirrors.h"
+#include "core/route.h"
+#include "meta/meta.h"
 #include "version.h"
 
 static const char usage[] =

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/mirror_verify.h"
 #include "httpc.h"
-#include "mirror_repair.h"
-#include "mirror_sync.h"
-#include "mirror_verify.h"
+#include "mirror/repair.h"
+#include "mirror/sync.h"
 #include "version.h"
 
 #define EXIT_LOCKED 75

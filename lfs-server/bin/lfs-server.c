@@ -10,13 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "listen.h"
+#include "core/listen.h"
 #include "log.h"
-#include "metrics.h"
-#include "notify.h"
-#include "reload.h"
-#include "server.h"
-#include "status.h"
+#include "server/metrics.h"
+#include "server/notify.h"
+#include "server/reload.h"
+#include "server/server.h"
+#include "server/status.h"
 #include "version.h"
 
 #define META_POOL 8
@@ -147,10 +147,9 @@ static int open_state(struct server *srv, struct err *err)
 	long long added = 0;
 
 	snprintf(path, sizeof(path), "pid %ld, listening on %s", (long)getpid(), srv->listen_url);
-	if (store_open_daemon(&srv->store, cfg->data, path, err) < 0)
+	if (store_open_configured(&srv->store, cfg, path, err) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/meta.db", cfg->data);
-	if (meta_open(&srv->meta, path, META_POOL, err) < 0)
+	if (meta_open_configured(&srv->meta, cfg, META_POOL, err) < 0)
 		return -1;
 	/* A repo newly marked mirrored puts its existing objects in the feed. */
 	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0) {

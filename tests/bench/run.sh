@@ -529,9 +529,9 @@ r_b1=$(ratio "$b1" "$nb1")
 r_b16=$(ratio "$b16" "$nb16")
 r_or=$(ratio "$orh" "$orn")
 
-threads="see lfs-server/http.c"
-grep -q MHD_USE_THREAD_PER_CONNECTION lfs-server/http.c && threads="one thread per connection"
-memlimit=$(sed -n 's/^#define CONN_MEMORY_LIMIT[[:space:]]*\(.*\)$/\1/p' lfs-server/http.c | head -1)
+threads="see lfs-server/server/http.c"
+grep -q MHD_USE_THREAD_PER_CONNECTION lfs-server/server/http.c && threads="one thread per connection"
+memlimit=$(sed -n 's/^#define CONN_MEMORY_LIMIT[[:space:]]*\(.*\)$/\1/p' lfs-server/server/http.c | head -1)
 if [ -n "$memlimit" ]; then
 	memlimit=$((memlimit))
 	if [ $((memlimit % 1048576)) = 0 ]; then
@@ -604,7 +604,7 @@ report() {
 
 	- $NPROC CPUs: $CPU; $KERNEL
 	- $("$BIN/lfs-server" --version 2>&1 | head -1), libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null || echo '?');
-	  $threads, connection memory limit $memlimit (lfs-server/http.c)
+	  $threads, connection memory limit $memlimit (lfs-server/server/http.c)
 	- $("$NGINX" -v 2>&1 | head -1 | sed 's/^nginx version: //'), worker_processes auto ($NPROC workers)
 	- $(openssl version)
 	- $(curl --version | head -1 | cut -d' ' -f1-2), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2) (wrk threads: 1 for 1 connection, $NPROC for 16)

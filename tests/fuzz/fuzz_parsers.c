@@ -10,15 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "htpasswd.h"
-#include "mirror_json.h"
+#include "authenticate/sshcmd.h"
+#include "core/batch.h"
+#include "core/htpasswd.h"
+#include "core/mirror_json.h"
+#include "core/range.h"
+#include "core/reqjson.h"
+#include "core/route.h"
+#include "core/token.h"
 #include "pointer.h"
-#include "range.h"
-#include "reqjson.h"
-#include "route.h"
-#include "sshcmd.h"
-#include "token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@ batch_for() {
 }
 
 # forge OP REPO OID SIZE: a transfer token signed with DATA/secret, as the
-# server makes them (lfs-server/token.h).  The batch API may answer
+# server makes them (lfs-server/core/token.h).  The batch API may answer
 # downloads without a token when anonymous may read, so the download
 # tokens these tests need are made here; a control test checks that the
 # server accepts them where they belong.

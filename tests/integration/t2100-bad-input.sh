@@ -39,7 +39,7 @@ token_from_batch() {
 
 # forge SECS OP REPO OID SIZE [wrongkey]: a transfer token signed with
 # DATA/secret (or a random key) that expires SECS from now.  Its format is
-# the server's own (lfs-server/token.h); the control test below proves the
+# the server's own (lfs-server/core/token.h); the control test below proves the
 # forging matches it, so an expired forged token tests expiry, not format.
 forge() {
 	local secs="$1" op="$2" repo="$3" oid="$4" size="$5" keyfile="$DATA/secret" payload mac

@@ -1,4 +1,4 @@
-/* Unit tests for lfs-server/acl.c: one section decides (exact name beats
+/* Unit tests for lfs-server/core/acl.c: one section decides (exact name beats
  * a pattern, more literal characters win, the later section wins a tie,
  * same-pattern blocks are one section, nothing is inherited), fnmatch
  * with FNM_PATHNAME, the implications (admin => write => read), `*` as
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "acl.h"
+#include "core/acl.h"
 #include "tap.h"
 
 #define R RIGHT_READ

@@ -1,5 +1,5 @@
-/* Unit tests for lfs-server/admin.c: normalising --since dates. */
-#include "admin.h"
+/* Unit tests for lfs-server/admin/admin.c: normalising --since dates. */
+#include "admin/admin.h"
 #include "tap.h"
 
 static void since(const char *in, const char *want)

@@ -1,10 +1,10 @@
-/* Unit tests for lfs-server/admin_backup.c and admin_repos: a data dir
+/* Unit tests for lfs-server/admin/backup.c and admin_repos: a data dir
  * made with the store and meta modules (the server's own writers), a
  * backup of it beside an open meta connection, and the per-repo counts. */
-#include "admin.h"
-#include "meta.h"
+#include "admin/admin.h"
+#include "meta/meta.h"
 #include "sha256.h"
-#include "store.h"
+#include "store/store.h"
 #include "tap.h"
 
 #include <fcntl.h>

@@ -1,10 +1,10 @@
-/* Unit tests for lfs-server/batch.c: request parsing and the decisions. */
+/* Unit tests for lfs-server/core/batch.c: request parsing and the decisions. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "core/batch.h"
 #include "tap.h"
 
 #define A "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"

@@ -1,4 +1,4 @@
-/* Unit tests for lfs-server/config.c: defaults, file values, and the
+/* Unit tests for lfs-server/core/config.c: defaults, file values, and the
  * errors a config can have (a table: one TAP line per row, each checking
  * the exit code, the line and the words of the message). */
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "tap.h"
 
 static const char *write_cfg(const char *text)

@@ -1,4 +1,4 @@
-/* Unit tests for lfs-server/htpasswd.c: each accepted hash family (made
+/* Unit tests for lfs-server/core/htpasswd.c: each accepted hash family (made
  * here with libxcrypt), every refused one naming its user, file syntax
  * (comments, blank lines, CRLF, no final newline), duplicates, and
  * password checks. */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "htpasswd.h"
+#include "core/htpasswd.h"
 #include "tap.h"
 
 /* Hashes password with a fresh salt of the given family ("$2b$", "$6$",

@@ -1,6 +1,6 @@
-/* Unit tests for lfs-server/meta.c: schema migrations from every older
+/* Unit tests for lfs-server/meta/sqlite.c: schema migrations from every older
  * version, refusal of a newer one, and no write when already current. */
-#include "meta.h"
+#include "meta/meta.h"
 #include "tap.h"
 
 #include <sqlite3.h>
@@ -101,6 +101,10 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
+
+	ok(meta_backend(NULL) == &meta_sqlite_ops && meta_backend("sqlite") == &meta_sqlite_ops,
+	   "sqlite is the default metadata backend");
+	ok(meta_backend("postgresql") == NULL, "no postgresql backend in this build");
 
 	db_path(path, sizeof(path), "fresh.db");
 	check_usable(path, "a new file gets the newest schema");

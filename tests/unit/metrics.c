@@ -1,9 +1,9 @@
-/* Unit tests for lfs-server/metrics.c: the exposition text (the
+/* Unit tests for lfs-server/server/metrics.c: the exposition text (the
  * integration test t8000 parses it with Prometheus' own parser). */
 #include <stdio.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "server/metrics.h"
 #include "tap.h"
 
 static bool has_line(const char *text, const char *line)

@@ -1,7 +1,7 @@
-/* Unit tests for lfs-server/mirror_json.c: feed pages and mirror-state.json. */
+/* Unit tests for lfs-server/core/mirror_json.c: feed pages and mirror-state.json. */
 #include <string.h>
 
-#include "mirror_json.h"
+#include "core/mirror_json.h"
 #include "tap.h"
 
 #define A "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"

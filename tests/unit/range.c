@@ -1,7 +1,7 @@
-/* Unit tests for lfs-server/range.c. */
+/* Unit tests for lfs-server/core/range.c. */
 #include <stddef.h>
 
-#include "range.h"
+#include "core/range.h"
 #include "tap.h"
 
 static void check(const char *h, long long size, enum range_result want, long long ws, long long wl)

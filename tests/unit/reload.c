@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "accesslog.h"
-#include "acl.h"
-#include "config.h"
+#include "core/acl.h"
+#include "core/config.h"
+#include "server/accesslog.h"
 #include "tap.h"
 
 static struct config load(const char *text)

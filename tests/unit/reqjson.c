@@ -1,4 +1,4 @@
-/* Unit tests for lfs-server/reqjson.c: the scan's counts, the shape
+/* Unit tests for lfs-server/core/reqjson.c: the scan's counts, the shape
  * checks, the budget, and that reqjson_cost really bounds what jansson
  * allocates (measured here with jansson's allocator hooks, which the
  * server itself does not use: they are process-global). */
@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
-#include "reqjson.h"
+#include "core/batch.h"
+#include "core/reqjson.h"
 #include "tap.h"
 
 /* --- jansson's allocations, counted as glibc's chunks ------------------ */

@@ -1,7 +1,7 @@
-/* Unit tests for lfs-server/route.c. */
+/* Unit tests for lfs-server/core/route.c. */
 #include <string.h>
 
-#include "route.h"
+#include "core/route.h"
 #include "tap.h"
 
 #define OID "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"

@@ -1,11 +1,11 @@
-/* Unit tests for lfs-server/sshcmd.c: the SSH_ORIGINAL_COMMAND forms
+/* Unit tests for lfs-server/authenticate/sshcmd.c: the SSH_ORIGINAL_COMMAND forms
  * git-lfs-authenticate serves (leading '/', ".git", single quotes), and
  * everything it refuses (git's own commands, git-lfs-transfer, extra
  * words, bad operations, bad repository paths). */
 #include <stdio.h>
 #include <string.h>
 
-#include "sshcmd.h"
+#include "authenticate/sshcmd.h"
 #include "tap.h"
 
 /* cmd with control bytes escaped, for test names (TAP is line-based). */

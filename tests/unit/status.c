@@ -1,11 +1,11 @@
-/* Unit tests for lfs-server/status.c: escaping, chart scaling, the page. */
+/* Unit tests for lfs-server/server/status.c: escaping, chart scaling, the page. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "status.h"
+#include "server/status.h"
 #include "tap.h"
 
 static int count(const char *hay, const char *needle)

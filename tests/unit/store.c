@@ -1,6 +1,6 @@
-/* Unit tests for lfs-server/store.c: DATA/lock, the tmp/ sweep by age,
+/* Unit tests for lfs-server/store/local.c: DATA/lock, the tmp/ sweep by age,
  * and uploads of an object the store already holds. */
-#include "store.h"
+#include "store/store.h"
 #include "tap.h"
 
 #include <fcntl.h>
@@ -56,6 +56,44 @@ static int put_hello(struct store *s, struct err *err)
 	return rc < 0 ? rc : size == 6 ? 0 : -100;
 }
 
+static int count_one(const char *oid, long long size, void *arg)
+{
+	long long *n = arg;
+
+	if (strcmp(oid, hello_oid) == 0 && size == 6)
+		(*n)++;
+	else
+		*n += 1000;
+	return 0;
+}
+
+/* The backend seam (store.h): get, exists and each through store_local_ops. */
+static void seam(struct store *s)
+{
+	static const char absent[] = "0000000000000000000000000000000000000000000000000000000000000000";
+	struct err err = ERR_INIT;
+	struct store_object obj = { -1, NULL, -1 };
+	long long size = -1, n = 0;
+	char buf[8] = "";
+
+	ok(store_backend(NULL) == &store_local_ops && store_backend("local") == &store_local_ops,
+	   "local is the default backend");
+	ok(store_backend("s3") == NULL, "no s3 backend in this build");
+	is_int(store_exists(s, hello_oid, &size, &err), 0, "exists");
+	is_int(size, 6, "exists: size");
+	is_int(store_exists(s, absent, NULL, &err), ERR_NOTFOUND, "exists: absent");
+	if (is_int(store_get(s, hello_oid, &obj, &err), 0, "get")) {
+		ok(obj.fd >= 0 && obj.url == NULL && obj.size == 6, "get: a descriptor, no URL");
+		ok(obj.fd >= 0 && read(obj.fd, buf, sizeof(buf)) == 6 && memcmp(buf, "hello\n", 6) == 0,
+		   "get: the bytes");
+		if (obj.fd >= 0)
+			close(obj.fd);
+	}
+	is_int(store_get(s, absent, &obj, &err), ERR_NOTFOUND, "get: absent");
+	is_int(store_each(s, count_one, &n, &err), 0, "each");
+	is_int(n, 1, "each: the one object, with its size");
+}
+
 int main(void)
 {
 	struct store *a = NULL, *b = NULL;
@@ -93,6 +131,7 @@ int main(void)
 	ok(stat(path, &st2) == 0 && st2.st_ino == st1.st_ino, "object file not replaced");
 	is_int(store_sweep_tmp(a, 0, &removed, &err), 0, "sweep");
 	is_int(removed, 0, "no temp file left behind");
+	seam(a);
 
 	store_close(a);
 	if (is_int(store_attach(&b, dir, &err), 0, "attach after close")) {

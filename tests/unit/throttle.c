@@ -1,4 +1,4 @@
-/* Unit tests for lfs-server/throttle.c, one table row per TAP line: the
+/* Unit tests for lfs-server/core/throttle.c, one table row per TAP line: the
  * address key (IPv6 by /64), per-address lockout and its window, that no
  * success clears an address, the per-user delay and its reset by that
  * user's success only, and that a flood of addresses neither frees a
@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/throttle.h"
 #include "tap.h"
-#include "throttle.h"
 
 /* gcc says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer). */
 #if defined(__SANITIZE_ADDRESS__)

@@ -1,10 +1,10 @@
-/* Unit tests for lfs-server/token.c: signing, checking, and that every
+/* Unit tests for lfs-server/core/token.c: signing, checking, and that every
  * single-byte change of a valid token is refused. */
 #include <stdio.h>
 #include <string.h>
 
+#include "core/token.h"
 #include "tap.h"
-#include "token.h"
 
 #define OID "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447"
 

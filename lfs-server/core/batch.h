@@ -1,0 +1,84 @@
+/* batch: the Git LFS batch API's decisions, apart from any I/O.
+ *
+ * batch_parse turns a request body into a list of objects, rejecting the
+ * request as a whole (400 syntax, 422 shape, 413 too many, 503 over the
+ * JSON budget) or single
+ * objects (422 in that object's error).  batch_response turns the parsed
+ * request plus what the repository holds into the answer, with signed
+ * action tokens.  Both are pure and unit-tested. */
+#ifndef LFS_BATCH_H
+#define LFS_BATCH_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/reqjson.h"
+#include "core/token.h"
+#include "err.h"
+#include "oid.h"
+
+#define BATCH_ECHO_MAX 128
+/* server.max-batch-objects above this acts as this (docs/security.md):
+ * a default 1 MiB body holds at most ~11,000 objects anyway, and git-lfs
+ * sends 100 per request. */
+#define BATCH_MAX_OBJECTS_CAP 10000
+
+enum batch_op { BATCH_DOWNLOAD, BATCH_UPLOAD };
+
+struct batch_item {
+	char oid[BATCH_ECHO_MAX + 1]; /* as sent, truncated; valid iff code == 0 */
+	long long size;               /* 0 when not a valid size */
+	int code;                     /* 0, or the per-object error status */
+	const char *message;          /* static text for code */
+};
+
+struct batch_req {
+	enum batch_op op;
+	size_t n;
+	struct batch_item *items; /* owned; release with batch_req_release */
+};
+
+/* max_object_size 0 = no limit.  Duplicate oids are answered once.  The
+ * body goes through reqjson_parse with batch_shape(max_objects); its cost
+ * is taken from hold (NULL: not counted).  A transfers list without
+ * "basic" is 422. */
+int batch_parse(struct batch_req *out, const char *body, size_t len,
+		long long max_objects, long long max_object_size, struct reqjson_hold *hold,
+		struct err *err);
+/* What a batch body of at most max_objects objects may hold. */
+void batch_shape(struct reqjson_shape *shape, long long max_objects);
+void batch_req_release(struct batch_req *req);
+
+struct batch_ctx {
+	const char *base_url; /* "http://host:port", no trailing slash */
+	const char *repo;     /* canonical */
+	const char *user;     /* "" = anonymous */
+	const struct token_key *key;
+	time_t now;
+	long long ttl;        /* seconds an action stays valid */
+	/* Anonymous may read this repo: download hrefs then need no token
+	 * (smaller answers, no signing, and the URLs never expire). */
+	bool public_read;
+	/* Optional: a public mirror's href for a stored object whose feed seq
+	 * is seqs[i] (>= 0); returns 0 when one is healthy and has it. */
+	const long long *seqs;
+	int (*mirror_href)(void *arg, long long seq, const char *oid, char *out, size_t outsz);
+	void *mirror_arg;
+};
+
+/* stored[i] is the size the repo holds for items[i], or -1.  Returns a new
+ * reference (caller json_decref's it), or NULL with err set. */
+json_t *batch_response(const struct batch_req *req, const long long *stored,
+		       const struct batch_ctx *ctx, struct err *err);
+
+/* The most bytes batch_response's tree and its JSON text may hold for n
+ * objects (signed actions, hrefs on base_url and repo), measured in
+ * tests/unit/reqjson.c: taken from the JSON budget before answering. */
+long long batch_answer_cost(size_t n, const char *base_url, const char *repo);
+
+/* The href of an object endpoint: BASE/<repo>/info/lfs/objects/<oid>. */
+int batch_object_href(char *out, size_t outsz, const char *base_url,
+		      const char *repo, const char *oid);
+
+#endif

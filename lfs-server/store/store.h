@@ -1,0 +1,145 @@
+/* store: the content-addressed object store under DATA.
+ *
+ * Invariants:
+ *  1. A file under objects/ab/cd/<oid> is complete, durable and its bytes
+ *     hash to <oid>.  It is never modified, replaced or deleted.
+ *  2. Bytes in flight live in tmp/ (same filesystem) and are only ever
+ *     made visible by link(2), which never replaces an existing name.
+ *  3. tmp/ holds nothing a restart needs.  The one process that owns DATA
+ *     (the daemon, holding DATA/lock) empties it at start; a mode without
+ *     the lock may only remove files older than any upload can be idle.
+ *  4. An upload does the same work whether or not the store already holds
+ *     its object: no timing tells one repo's uploader what another holds.
+ *
+ * Upload life cycle:
+ *
+ *     store_put_begin --> store_put_write* --> store_put_commit --> (done)
+ *                    \                    \--> store_put_abort  --> (done)
+ *
+ * commit: size and SHA-256 checked, fsync(file), link into objects/
+ * (EEXIST: the object is there already, same bytes), fsync(dir), unlink
+ * the temp.  commit and abort both free the handle; a failed commit
+ * leaves nothing behind.  Errors are sticky: after a failed write, only
+ * abort is useful.
+ *
+ * Backends.  The server's handlers see only the functions below; a
+ * backend is a struct store_ops, chosen by storage.type.  The first is
+ * "local" (local.c): the tree under DATA.  The seam is shaped for a store
+ * where an object has no local file at all (S3-compatible): a download
+ * may be a URL to redirect the client to instead of a descriptor
+ * (store_get), and whoever needs every object (fsck, stats) asks
+ * store_each instead of walking a directory.  Every backend keeps the
+ * invariants above (for S3: "link" is the completed multipart upload of
+ * an object that is never overwritten).  A backend's struct store and
+ * struct store_put start with the members below; the rest is its own.
+ *
+ * The data dir functions (attach, open, lock, sweep, free bytes, root)
+ * are the local backend's: DATA itself (lock, tmp/) stays local whatever
+ * holds the objects.  Ownership: the caller owns a store until
+ * store_close, an upload handle until commit or abort. */
+#ifndef LFS_STORE_H
+#define LFS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "oid.h"
+
+struct config;
+struct store_ops;
+
+struct store {
+	const struct store_ops *ops;
+};
+
+struct store_put {
+	struct store *store;
+	long long received; /* bytes so far; the backend keeps it */
+};
+
+/* A download: either a descriptor to send from (the caller closes it)
+ * or a URL to redirect the client to (the caller frees it). */
+struct store_object {
+	int fd;          /* -1 when url is set */
+	char *url;       /* NULL when fd is set */
+	long long size;
+};
+
+struct store_ops {
+	const char *name; /* the storage.type value */
+	/* What the daemon does to own its objects (store_open_daemon for
+	 * local); the backend reads its own settings from cfg. */
+	int (*open)(struct store **out, const struct config *cfg, const char *holder,
+		    struct err *err);
+	int (*put_begin)(struct store_put **out, struct store *s, const char *oid,
+			 long long expected_size, struct err *err);
+	int (*put_write)(struct store_put *p, const void *data, size_t len, struct err *err);
+	int (*put_commit)(struct store_put *p, long long *size_out, struct err *err);
+	void (*put_abort)(struct store_put *p);
+	int (*get)(struct store *s, const char *oid, struct store_object *out, struct err *err);
+	int (*exists)(struct store *s, const char *oid, long long *size_out, struct err *err);
+	int (*each)(struct store *s, int (*fn)(const char *oid, long long size, void *arg),
+		    void *arg, struct err *err);
+	void (*close)(struct store *s);
+};
+
+extern const struct store_ops store_local_ops;
+
+/* The backend named type (NULL: the default, "local"); NULL when no
+ * backend of this build has that name. */
+const struct store_ops *store_backend(const char *type);
+/* The daemon's store: the backend cfg's storage.type names, opened. */
+int store_open_configured(struct store **out, const struct config *cfg, const char *holder,
+			  struct err *err);
+
+/* Opens (creating when needed) DATA, DATA/objects and DATA/tmp and checks
+ * that DATA is writable (a full disk passes: reads still work).  Takes no
+ * lock and removes nothing.  Caller frees with store_close. */
+int store_attach(struct store **out, const char *data_dir, struct err *err);
+/* store_attach, then empties tmp/: for a caller that owns the directory
+ * by a lock of its own (lfs-mirror's tree). */
+int store_open(struct store **out, const char *data_dir, struct err *err);
+/* Holds DATA/lock (flock) until store_close, or fails with ERR_CONFLICT
+ * naming the holder as it described itself: holder is one line ("pid 12
+ * http://127.0.0.1:8080"), written into the file. */
+int store_lock(struct store *s, const char *holder, struct err *err);
+/* Removes files in tmp/ not modified for older_than seconds (0: all; only
+ * for the holder of DATA/lock).  *removed (if not NULL) gets the count. */
+int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err);
+/* What the daemon does to own DATA: store_attach, store_lock (a second
+ * server on the same DATA fails here), empty tmp/, and a warning in the
+ * log when the disk is (nearly) full. */
+int store_open_daemon(struct store **out, const char *data_dir, const char *holder,
+		      struct err *err);
+/* Bytes available to us on the file system of DATA. */
+int store_free_bytes(const struct store *s, long long *out, struct err *err);
+void store_close(struct store *s);
+
+/* expected_size < 0 means "unknown" (chunked upload without a token). */
+int store_put_begin(struct store_put **out, struct store *s, const char *oid,
+		    long long expected_size, struct err *err);
+int store_put_write(struct store_put *p, const void *data, size_t len, struct err *err);
+/* Returns 0 (stored, or already present), ERR_INVALID (hash or size
+ * mismatch, nothing stored), or an I/O code.  Frees p. */
+int store_put_commit(struct store_put *p, long long *size_out, struct err *err);
+void store_put_abort(struct store_put *p);
+/* Bytes received so far. */
+long long store_put_received(const struct store_put *p);
+
+/* A download of oid: a descriptor or a URL (struct store_object).
+ * ERR_NOTFOUND when absent, ERR_BUSY when out of descriptors. */
+int store_get(struct store *s, const char *oid, struct store_object *out, struct err *err);
+/* 0 with *size_out (may be NULL) when the store holds oid, ERR_NOTFOUND
+ * when it does not. */
+int store_exists(struct store *s, const char *oid, long long *size_out, struct err *err);
+/* Calls fn for every object the store holds, in no set order, without
+ * reading their bytes; fn returning non-zero stops the walk (a negative
+ * value is returned). */
+int store_each(struct store *s, int (*fn)(const char *oid, long long size, void *arg), void *arg,
+	       struct err *err);
+
+/* The data directory (borrowed; valid until store_close). */
+const char *store_root(const struct store *s);
+
+#endif
