@@ -126,8 +126,8 @@ static int run_git_credential(const char *action, const char *input, char **outp
 	}
 	pid = fork();
 	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		execlp("git", "git", "credential", action, (char *)NULL);
 		_exit(127);

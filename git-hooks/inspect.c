@@ -104,8 +104,9 @@ static void quarantine(struct lfsrepo *r, const char *oid)
 {
 	char *src = lfscache_path(r, oid), *dst = NULL;
 
-	if (src && asprintf(&dst, "%s/bad/%s", r->lfsdir, oid) >= 0 && lfscache_mkdirs_for(dst, NULL) == 0)
-		rename(src, dst);
+	if (src && asprintf(&dst, "%s/bad/%s", r->lfsdir, oid) >= 0 && lfscache_mkdirs_for(dst, NULL) == 0 &&
+	    rename(src, dst) < 0)
+		say_warn("cannot move %s aside to %s: %s", src, dst, strerror(errno));
 	free(src);
 	free(dst);
 }

@@ -235,20 +235,26 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
 }
 
 /* Finds git-lfs (or anything else) already driving the lfs filter or
- * the hooks; reports each on stderr.  Returns the number found. */
+ * the hooks; reports each on stderr.  Returns the number found, or a
+ * negative code with err filled. */
 static int find_conflicts(struct lfsrepo *r, const char *dir, struct err *err)
 {
 	struct conflicts c = { 0, 0, 0, err };
 	git_config *cfg = NULL;
+	int rc;
 
-	if (lfsrepo_config(&cfg, r, err) < 0)
-		return -1;
-	git_config_foreach(cfg, filter_entry_cb, &c);
+	if ((rc = lfsrepo_config(&cfg, r, err)) < 0)
+		return rc;
+	rc = git_config_foreach(cfg, filter_entry_cb, &c);
+	if (rc < 0)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot read the git config");
 	git_config_free(cfg);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < NELEM(lfs_hooks_checked); i++) {
 		char *path = NULL, *text;
 		if (asprintf(&path, "%s/%s", dir, lfs_hooks_checked[i]) < 0)
-			return -1;
+			return err_set(err, ERR_NOMEM, "out of memory");
 		text = read_small_file(path);
 		if (text && !strstr(text, INSTALL_MARKER) && install_is_git_lfs(text))
 			conflict(&c, "the %s hook (%s) belongs to git-lfs; run 'git lfs uninstall --local' first",
@@ -392,7 +398,7 @@ int install_run(struct lfsrepo *r, const char *binary, struct err *err)
 	n = find_conflicts(r, dir, err);
 	if (n != 0) {
 		free(dir);
-		return n < 0 ? ERR_IO : ERR_CONFLICT;
+		return n < 0 ? n : ERR_CONFLICT;
 	}
 	rc = install_hooks(dir, binary, err);
 	if (rc == 0)
