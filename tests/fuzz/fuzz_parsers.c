@@ -111,7 +111,8 @@ static void fuzz_cred(const char *s)
 
 	if (cred_from_url(&c, "https://user@example.com/repo.git", true, &err) < 0)
 		return;
-	cred_parse(&c, s, &err);
+	if (cred_parse(&c, s, &err) == 0 && (!c.username || !c.password))
+		abort(); /* success means both were given */
 	cred_release(&c);
 }
 
