@@ -6,7 +6,8 @@
  * the parser, so one corpus and one binary cover them all.  The client's
  * (lfs-hooks') parsers have their own section below: batch answers,
  * pkt-lines read from a pipe, `git credential fill` output, remote and
- * mirror URLs, and .lfsmirrors files.  Built and run by `make fuzz`
+ * mirror URLs, .lfsmirrors files, pre-push input, GIT_CONFIG_PARAMETERS
+ * and .gitattributes lines.  Built and run by `make fuzz`
  * (clang's libFuzzer with ASan and UBSan). */
 #include <stddef.h>
 #include <stdint.h>
@@ -71,13 +72,15 @@ static void fuzz_reqjson(const char *s, size_t len)
 		abort();
 }
 
-/* ---- lfs-hooks (client) parsers: selectors 9 to 13 ---------------- */
+/* ---- lfs-hooks (client) parsers: selectors 9 to 15 ---------------- */
 #include "cred.h"
 #include "endpoint.h"
 #include "lfsapi.h"
 #include "lfsrepo.h"
 #include "mirrors.h"
 #include "pktline.h"
+#include "push.h"
+#include "track.h"
 
 /* pkt-lines as the filter process reads them: from a pipe, until an
  * error or the end.  Inputs are capped by -max_len far below a pipe's
@@ -148,6 +151,29 @@ static void fuzz_urls(char *s)
 	free(mirrors_object_url(s, oid));
 }
 
+/* Text git hands the hooks: pre-push lines, GIT_CONFIG_PARAMETERS (its
+ * shell quoting), a .gitattributes line against an escaped pattern, a
+ * committed URL. */
+static void fuzz_git_text(char *s)
+{
+	struct err err = ERR_INIT;
+	struct push_update u;
+	char *v, *esc;
+
+	if (push_parse_line(&u, s, &err) == 0 && (strlen(u.local_ref) >= sizeof(u.local_ref) ||
+						   strlen(u.remote_ref) >= sizeof(u.remote_ref)))
+		abort();
+	free(lfsrepo_config_param(s, "lfs.url"));
+	if ((v = lfsrepo_config_param(s, "remote.origin.lfsurl")))
+		free(v);
+	lfsrepo_committed_url_ok(s);
+	if ((esc = track_escape(s))) {
+		track_line_tracks(s, esc);
+		track_line_tracks(s, "*.bin");
+		free(esc);
+	}
+}
+
 /* A .lfsmirrors file, through the client's own reader. */
 static void fuzz_lfsmirrors(const uint8_t *data, size_t len)
 {
@@ -185,7 +211,7 @@ static void fuzz_client(unsigned which, const uint8_t *data, size_t len, char *s
 {
 	struct err err = ERR_INIT;
 
-	switch (which % 5) {
+	switch (which % 7) {
 	case 0: {
 		struct lfsapi_batch b;
 		if (lfsapi_parse_response(&b, s, len, &err) == 0)
@@ -204,6 +230,17 @@ static void fuzz_client(unsigned which, const uint8_t *data, size_t len, char *s
 	case 4:
 		fuzz_lfsmirrors(data, len);
 		break;
+	case 5:
+		fuzz_git_text(s);
+		break;
+	case 6: {
+		char hdr[4] = { 0 };
+		size_t payload;
+		memcpy(hdr, data, len < 4 ? len : 4);
+		if (pktline_parse_header(hdr, &payload, &err) == PKTLINE_DATA && payload > PKTLINE_MAX_PAYLOAD)
+			abort();
+		break;
+	}
 	}
 }
 /* ---- end of the client section ------------------------------------ */
