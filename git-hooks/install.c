@@ -13,6 +13,7 @@
 
 #include "lfscache.h"
 #include "say.h"
+#include "util.h"
 
 static const char *const our_hooks[] = { "pre-push", "post-checkout", "post-merge" };
 /* git-lfs also installs post-commit: its presence means git-lfs too. */
@@ -278,13 +279,17 @@ static int write_hook(const char *path, const char *text, struct err *err)
 		rc = err_set_errno(err, ERR_IO, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0755) < 0) {
+	if (util_write_all(fd, text, len) < 0 || fchmod(fd, 0755) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot write '%s'", tmp);
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
 	if (rename(tmp, path) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot install '%s'", path);
 		unlink(tmp);

@@ -85,14 +85,28 @@ static char *slurp(const char *path, struct err *err)
 		FILE *m = open_memstream(&buf, &len);
 		char chunk[8192];
 		size_t n;
+		bool short_write = false;
 		if (!m) {
 			fclose(f);
 			err_set(err, ERR_NOMEM, "out of memory");
 			return NULL;
 		}
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, n, m);
-		fclose(m);
+		while (!short_write && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			short_write = fwrite(chunk, 1, n, m) != n;
+		/* A partial read would be written back as the whole file. */
+		if (ferror(f)) {
+			err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+			fclose(m);
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		if (fclose(m) != 0 || short_write) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
 	}
 	fclose(f);
 	return buf;
@@ -190,7 +204,12 @@ int track_list(struct lfsrepo *r, struct err *err)
 		plen = strcspn(pat, " \t\r");
 		if (*pat != '#' && plen > 0) {
 			char *p = strndup(pat, plen);
-			if (p && track_line_tracks(line, p))
+			if (!p) {
+				free(text);
+				free(path);
+				return err_set(err, ERR_NOMEM, "out of memory");
+			}
+			if (track_line_tracks(line, p))
 				printf("    %s (.gitattributes)\n", p);
 			free(p);
 		}
