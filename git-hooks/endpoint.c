@@ -136,6 +136,7 @@ char *endpoint_default_remote(struct lfsrepo *r)
 struct rewrites {
 	char **v[2];
 	int n[2];
+	bool oom;
 };
 
 static int collect_rewrite(const git_config_entry *e, void *payload)
@@ -152,33 +153,44 @@ static int collect_rewrite(const git_config_entry *e, void *payload)
 	    (!which && strcasecmp(e->name + nlen - 10, ".insteadof") != 0))
 		return 0;
 	grown = realloc(rw->v[which], (size_t)(rw->n[which] + 1) * sizeof(char *));
-	if (!grown)
+	if (!grown) {
+		rw->oom = true;
 		return -1;
+	}
 	rw->v[which] = grown;
-	if (asprintf(&entry, "%.*s\t%s", (int)(nlen - 4 - suffix), e->name + 4, e->value) < 0)
+	if (asprintf(&entry, "%.*s\t%s", (int)(nlen - 4 - suffix), e->name + 4, e->value) < 0) {
+		rw->oom = true;
 		return -1;
+	}
 	rw->v[which][rw->n[which]++] = entry;
 	return 0;
 }
 
-static char *rewritten(struct lfsrepo *r, const char *url, bool push)
+/* url after url.<base>.insteadOf (and pushInsteadOf when pushing).  A
+ * rule that could not be read is an error: the URL without it may name
+ * another host. */
+static int rewritten(char **out, struct lfsrepo *r, const char *url, bool push, struct err *err)
 {
-	struct rewrites rw = { { NULL, NULL }, { 0, 0 } };
+	struct rewrites rw = { { NULL, NULL }, { 0, 0 }, false };
 	git_config *cfg = NULL;
-	char *out;
+	int rc;
 
-	if (lfsrepo_config(&cfg, r, NULL) == 0) {
-		git_config_foreach(cfg, collect_rewrite, &rw);
-		git_config_free(cfg);
-	}
+	*out = NULL;
+	if ((rc = lfsrepo_config(&cfg, r, err)) < 0)
+		return rc;
+	if (git_config_foreach(cfg, collect_rewrite, &rw) < 0)
+		rc = rw.oom ? err_set(err, ERR_NOMEM, "out of memory")
+			    : lfsrepo_git_error(err, ERR_IO, "cannot read the url.*.insteadOf settings");
+	git_config_free(cfg);
 	git_error_clear();
-	out = endpoint_rewrite(url, rw.v[0], rw.n[0], rw.v[1], rw.n[1], push);
+	if (rc == 0 && !(*out = endpoint_rewrite(url, rw.v[0], rw.n[0], rw.v[1], rw.n[1], push)))
+		rc = err_set(err, ERR_NOMEM, "out of memory");
 	for (int w = 0; w < 2; w++) {
 		for (int i = 0; i < rw.n[w]; i++)
 			free(rw.v[w][i]);
 		free(rw.v[w]);
 	}
-	return out;
+	return rc;
 }
 
 static char *remote_key(const char *remote, const char *var)
@@ -242,7 +254,10 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 	/* pre-push gets the URL itself when pushing to a bare URL. */
 	is_url = strchr(name, '/') || strchr(name, ':');
 	if (is_url) {
-		url = strdup(name);
+		if (!(url = strdup(name))) {
+			free(name);
+			return err_set(err, ERR_NOMEM, "out of memory");
+		}
 	} else {
 		if (upload)
 			url = get_remote(r, name, "pushurl");
@@ -250,9 +265,14 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 			url = get_remote(r, name, "url");
 	}
 	if (url) {
-		char *rw = rewritten(r, url, upload);
+		char *rw;
+		rc = rewritten(&rw, r, url, upload, err);
 		free(url);
 		url = rw;
+		if (rc < 0) {
+			free(name);
+			return rc;
+		}
 	}
 
 	if (upload)
