@@ -121,7 +121,10 @@ char *endpoint_default_remote(struct lfsrepo *r)
 	if (git_repository_head(&head, r->git) == 0 && git_reference_is_branch(head)) {
 		char key[512];
 		snprintf(key, sizeof(key), "branch.%s.remote", git_reference_shorthand(head));
-		remote = lfsrepo_config_get(r, key);
+		if (lfsrepo_config_get(&remote, r, key, NULL) < 0) {
+			git_reference_free(head);
+			return NULL;
+		}
 		/* "." means the local repository: no server there. */
 		if (remote && strcmp(remote, ".") == 0) {
 			free(remote);
@@ -202,14 +205,28 @@ static char *remote_key(const char *remote, const char *var)
 	return k;
 }
 
-static char *get_remote(struct lfsrepo *r, const char *remote, const char *var)
+/* remote.<remote>.<var> into *out (NULL when unset), unless *out is
+ * already set or an earlier step failed (rc < 0): chains of fallbacks
+ * stay one line each. */
+static int get_remote(int rc, char **out, struct lfsrepo *r, const char *remote, const char *var, struct err *err)
 {
-	char *k = remote_key(remote, var), *v = NULL;
+	char *k;
 
-	if (k)
-		v = lfsrepo_config_get(r, k);
+	if (rc < 0 || *out)
+		return rc;
+	if (!(k = remote_key(remote, var)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	rc = lfsrepo_config_get(out, r, k, err);
 	free(k);
-	return v;
+	return rc;
+}
+
+/* The same for a whole key. */
+static int get_key(int rc, char **out, struct lfsrepo *r, const char *key, struct err *err)
+{
+	if (rc < 0 || *out)
+		return rc;
+	return lfsrepo_config_get(out, r, key, err);
 }
 
 /* A remote on this machine has no server: its objects are copied
@@ -260,9 +277,13 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 		}
 	} else {
 		if (upload)
-			url = get_remote(r, name, "pushurl");
-		if (!url)
-			url = get_remote(r, name, "url");
+			rc = get_remote(rc, &url, r, name, "pushurl", err);
+		rc = get_remote(rc, &url, r, name, "url", err);
+		if (rc < 0) {
+			free(url);
+			free(name);
+			return rc;
+		}
 	}
 	if (url) {
 		char *rw;
@@ -276,14 +297,15 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 	}
 
 	if (upload)
-		v = lfsrepo_config_get(r, "lfs.pushurl");
-	if (!v)
-		v = lfsrepo_config_get(r, "lfs.url");
-	if (!v && !is_url && upload)
-		v = get_remote(r, name, "lfspushurl");
-	if (!v && !is_url)
-		v = get_remote(r, name, "lfsurl");
-	if (v) {
+		rc = get_key(rc, &v, r, "lfs.pushurl", err);
+	rc = get_key(rc, &v, r, "lfs.url", err);
+	if (!is_url && upload)
+		rc = get_remote(rc, &v, r, name, "lfspushurl", err);
+	if (!is_url)
+		rc = get_remote(rc, &v, r, name, "lfsurl", err);
+	if (rc < 0) {
+		free(v);
+	} else if (v) {
 		size_t n = strlen(v);
 		while (n > 0 && v[n - 1] == '/')
 			v[--n] = '\0';
@@ -292,8 +314,9 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 		rc = err_set(err, ERR_NOTFOUND, "no Git LFS server: remote '%s' is not configured and lfs.url is unset",
 			     name);
 	} else {
-		proto = lfsrepo_config_get(r, "lfs.gitprotocol");
-		rc = endpoint_from_git_url(out, url, proto, err);
+		rc = lfsrepo_config_get(&proto, r, "lfs.gitprotocol", err);
+		if (rc == 0)
+			rc = endpoint_from_git_url(out, url, proto, err);
 		if (rc == ERR_NOTFOUND)
 			rc = local_endpoint(out, r, url, err);
 	}

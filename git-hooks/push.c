@@ -52,19 +52,24 @@ int push_parse_line(struct push_update *u, const char *line, struct err *err)
 }
 
 /* A configured remote's name (not a URL): its tracking refs tell what it
- * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.) */
-static bool is_remote_name(struct lfsrepo *r, const char *remote)
+ * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.)
+ * Returns 1 or 0, or a negative code with err filled. */
+static int is_remote_name(struct lfsrepo *r, const char *remote, struct err *err)
 {
 	char *key = NULL, *url = NULL;
-	bool ok;
+	int rc;
 
-	if (strchr(remote, '/') || strchr(remote, ':') || asprintf(&key, "remote.%s.url", remote) < 0)
-		return false;
-	url = lfsrepo_config_get(r, key);
-	ok = url != NULL;
-	free(url);
+	if (strchr(remote, '/') || strchr(remote, ':'))
+		return 0;
+	if (asprintf(&key, "remote.%s.url", remote) < 0)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	rc = lfsrepo_config_get(&url, r, key, err);
 	free(key);
-	return ok;
+	if (rc < 0)
+		return rc;
+	rc = url != NULL;
+	free(url);
+	return rc;
 }
 
 static int upload(struct lfsrepo *r, const char *remote, struct scan *s, const char *ref, struct err *err)
@@ -88,9 +93,10 @@ static int upload(struct lfsrepo *r, const char *remote, struct scan *s, const c
 static int hide_remote(struct lfsrepo *r, struct scan *s, const char *remote, struct err *err)
 {
 	char glob[512];
+	int rc = is_remote_name(r, remote, err);
 
-	if (!is_remote_name(r, remote))
-		return 0;
+	if (rc <= 0)
+		return rc;
 	snprintf(glob, sizeof(glob), "refs/remotes/%s/*", remote);
 	return scan_exclude_glob(s, glob, err);
 }

@@ -163,8 +163,10 @@ static void fuzz_git_text(char *s)
 	if (push_parse_line(&u, s, &err) == 0 && (strlen(u.local_ref) >= sizeof(u.local_ref) ||
 						   strlen(u.remote_ref) >= sizeof(u.remote_ref)))
 		abort();
-	free(lfsrepo_config_param(s, "lfs.url"));
-	if ((v = lfsrepo_config_param(s, "remote.origin.lfsurl")))
+	bool oom = false;
+
+	free(lfsrepo_config_param(s, "lfs.url", &oom));
+	if ((v = lfsrepo_config_param(s, "remote.origin.lfsurl", &oom)))
 		free(v);
 	lfsrepo_committed_url_ok(s);
 	if ((esc = track_escape(s))) {
