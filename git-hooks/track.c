@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "say.h"
+
 #define TRACK_ATTRS "filter=lfs diff=lfs merge=lfs -text"
 
 char *track_escape(const char *pattern)
@@ -150,7 +152,7 @@ int track_add(struct lfsrepo *r, char *const *patterns, int n, struct err *err)
 			break;
 		}
 		if (tracked_in(text, esc)) {
-			printf("\"%s\" already supported\n", patterns[i]);
+			say_info("\"%s\" already supported", patterns[i]);
 		} else {
 			char *more = NULL;
 			size_t tl = strlen(text);
@@ -160,7 +162,7 @@ int track_add(struct lfsrepo *r, char *const *patterns, int n, struct err *err)
 			} else {
 				free(text);
 				text = more;
-				printf("Tracking \"%s\"\n", patterns[i]);
+				say_info("Tracking \"%s\"", patterns[i]);
 			}
 		}
 		free(esc);
@@ -194,7 +196,7 @@ int track_list(struct lfsrepo *r, struct err *err)
 		free(path);
 		return err ? err->code : ERR_IO;
 	}
-	printf("Listing tracked patterns\n");
+	say_info("Listing tracked patterns");
 	for (line = text; *line;) {
 		char *nl = strchr(line, '\n'), *pat;
 		size_t plen;
@@ -210,7 +212,7 @@ int track_list(struct lfsrepo *r, struct err *err)
 				return err_set(err, ERR_NOMEM, "out of memory");
 			}
 			if (track_line_tracks(line, p))
-				printf("    %s (.gitattributes)\n", p);
+				say_info("    %s (.gitattributes)", p);
 			free(p);
 		}
 		if (!nl)
