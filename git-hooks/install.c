@@ -111,21 +111,40 @@ char *install_hook_script(const char *hook, const char *binary)
 	return rc < 0 ? NULL : s;
 }
 
-static char *read_small_file(const char *path)
+/* The first 64 KiB of the hook at path into *out, NULL when there is
+ * none.  A hook that cannot be read is an error, never "no hook": the
+ * caller would write over it.  A dangling symlink reads as empty, so it
+ * is kept like any other hook. */
+static int read_small_file(char **out, const char *path, struct err *err)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf;
+	struct stat st;
 	size_t n;
+	char *buf;
 
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65537);
-	if (buf) {
-		n = fread(buf, 1, 65536, f);
-		buf[n] = '\0';
+	*out = NULL;
+	if (!f) {
+		if (errno != ENOENT)
+			return err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+		if (lstat(path, &st) < 0)
+			return 0;
+		return (*out = strdup("")) ? 0 : err_set(err, ERR_NOMEM, "out of memory");
+	}
+	if (!(buf = calloc(1, 65537))) {
+		fclose(f);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	n = fread(buf, 1, 65536, f);
+	if (ferror(f)) {
+		err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+		fclose(f);
+		free(buf);
+		return ERR_IO;
 	}
 	fclose(f);
-	return buf;
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
 }
 
 static char *hooks_dir(struct lfsrepo *r, struct err *err)
@@ -256,7 +275,10 @@ static int find_conflicts(struct lfsrepo *r, const char *dir, struct err *err)
 		char *path = NULL, *text;
 		if (asprintf(&path, "%s/%s", dir, lfs_hooks_checked[i]) < 0)
 			return err_set(err, ERR_NOMEM, "out of memory");
-		text = read_small_file(path);
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			return rc;
+		}
 		if (text && !strstr(text, INSTALL_MARKER) && install_is_git_lfs(text))
 			conflict(&c, "the %s hook (%s) belongs to git-lfs; run 'git lfs uninstall --local' first",
 				 lfs_hooks_checked[i], path);
@@ -319,7 +341,11 @@ static int install_hooks(const char *dir, const char *binary, struct err *err)
 		if (asprintf(&path, "%s/%s", dir, our_hooks[i]) < 0 ||
 		    asprintf(&chained, "%s%s", path, INSTALL_CHAINED_SUFFIX) < 0)
 			return err_set(err, ERR_NOMEM, "out of memory");
-		text = read_small_file(path);
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			free(chained);
+			return rc;
+		}
 		/* A shipped template (core.hooksPath into the work tree) finds
 		 * lfs-hooks on PATH by itself: leave the committed file alone. */
 		if (text && strstr(text, INSTALL_MARKER) && strstr(text, "\nlfs_hooks=''\n")) {
@@ -431,7 +457,11 @@ int install_uninstall(struct lfsrepo *r, struct err *err)
 			free(dir);
 			return err_set(err, ERR_NOMEM, "out of memory");
 		}
-		text = read_small_file(path);
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			free(chained);
+			break;
+		}
 		if (text && strstr(text, INSTALL_MARKER) && !strstr(text, "\nlfs_hooks=''\n")) {
 			if (unlink(path) < 0)
 				rc = err_set_errno(err, ERR_IO, "cannot remove '%s'", path);
