@@ -129,6 +129,10 @@ int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *e
 		if (rc == 0 && !u.remote_is_new)
 			rc = scan_exclude(s, &u.remote, err);
 	}
+	/* A read error is not the end of git's list: refs after it would
+	 * go out without their objects. */
+	if (rc == 0 && ferror(in))
+		rc = err_set_errno(err, ERR_IO, "cannot read the ref updates from git");
 	if (rc == 0)
 		rc = hide_remote(r, s, remote, err);
 	if (rc == 0)
@@ -141,11 +145,11 @@ static int include_glob(struct lfsrepo *r, struct scan *s, const char *glob, str
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	int rc = 0;
+	int rc = 0, next = 0;
 
 	if (git_reference_iterator_glob_new(&it, r->git, glob) < 0)
 		return lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+	while (rc == 0 && (next = git_reference_next(&ref, it)) == 0) {
 		git_object *obj = NULL;
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
 			rc = scan_include(s, git_object_id(obj), err);
@@ -153,6 +157,8 @@ static int include_glob(struct lfsrepo *r, struct scan *s, const char *glob, str
 		git_object_free(obj);
 		git_reference_free(ref);
 	}
+	if (rc == 0 && next != GIT_ITEROVER)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
 	git_reference_iterator_free(it);
 	return rc;
 }
