@@ -176,12 +176,23 @@ static void fuzz_git_text(char *s)
 	}
 }
 
+static char mirrors_dir[] = "/tmp/fuzz-lfsmirrors-XXXXXX";
+
+static void remove_mirrors_dir(void)
+{
+	char path[sizeof(mirrors_dir) + 16];
+
+	snprintf(path, sizeof(path), "%s/.lfsmirrors", mirrors_dir);
+	unlink(path);
+	rmdir(mirrors_dir);
+}
+
 /* A .lfsmirrors file, through the client's own reader. */
 static void fuzz_lfsmirrors(const uint8_t *data, size_t len)
 {
-	static char dir[] = "/tmp/fuzz-lfsmirrors-XXXXXX";
+	char *dir = mirrors_dir;
 	static int ready;
-	char path[sizeof(dir) + 16], *wd, **urls = NULL;
+	char path[sizeof(mirrors_dir) + 16], *wd, **urls = NULL;
 	struct lfsrepo r = { 0 };
 	struct err err = ERR_INIT;
 	FILE *f;
@@ -191,6 +202,7 @@ static void fuzz_lfsmirrors(const uint8_t *data, size_t len)
 		lfsrepo_global_init();
 		if (!mkdtemp(dir))
 			abort();
+		atexit(remove_mirrors_dir);
 		ready = 1;
 	}
 	snprintf(path, sizeof(path), "%s/.lfsmirrors", dir);
