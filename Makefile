@@ -174,12 +174,15 @@ bench: $(BINS) build/.deps-test
 	tests/bench/run.sh
 	tests/bench/hooks.sh
 
-# Fuzzing needs clang's libFuzzer; not part of `make test`.
+# Fuzzing needs clang's libFuzzer; not part of `make test`.  The target
+# holds every parser, the client's (git-hooks/, not bin/) included, built
+# with the project's warnings as errors.
 FUZZ_SECONDS ?= 60
-build/fuzz/fuzz_parsers: tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) | build/.deps-fuzz
+FUZZ_SRC = tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) $(HOOKS_SRC)
+build/fuzz/fuzz_parsers: $(FUZZ_SRC) $(wildcard common/*.h lfs-server/*.h git-hooks/*.h) | build/.deps-fuzz
 	@mkdir -p $(dir $@)
-	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Ilfs-server \
-		$(PKG_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	clang -std=c11 -D_GNU_SOURCE $(WARN) -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
+		-Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -o $@ $(FUZZ_SRC) $(PKG_LIBS)
 build/.deps-fuzz: build/.deps-build
 	@scripts/deps.sh fuzz
 	@touch $@

@@ -248,8 +248,10 @@ int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err)
 	rc = find_pointer_files(r, idx, &t, err);
 	for (size_t i = 0; rc == 0 && i < t.n; i++)
 		rc = objlist_add(&want, t.v[i].p.oid, t.v[i].p.size, t.v[i].path, NULL, err);
-	if (rc == 0 && want.n > 0)
-		fetch_objects(r, remote, &want, &first);
+	/* A failed fetch is remembered in first: the files whose object
+	 * did not come stay pointers below. */
+	if (rc == 0 && want.n > 0 && fetch_objects(r, remote, &want, &first) < 0 && !first.msg[0])
+		err_set(&first, ERR_IO, "cannot fetch the objects");
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
 		struct err e = ERR_INIT;
 		if (!lfscache_has(r, t.v[i].p.oid, t.v[i].p.size)) {

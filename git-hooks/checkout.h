@@ -18,6 +18,6 @@
  * are summed up per source on stderr and err counts the pointers left.
  * Returns 0 when every file was materialized; ERR_IO (err says
  * what failed) otherwise, with everything that could be done done. */
-int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err);
+int checkout_materialize(struct lfsrepo *r, const char *remote, struct err *err) __attribute__((warn_unused_result));
 
 #endif

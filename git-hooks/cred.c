@@ -62,6 +62,7 @@ char *cred_format(const struct cred *c, bool with_secret)
 	char *out = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
+	bool bad;
 
 	if (!f)
 		return NULL;
@@ -72,8 +73,9 @@ char *cred_format(const struct cred *c, bool with_secret)
 		fprintf(f, "username=%s\n", c->username);
 	if (with_secret && c->password)
 		fprintf(f, "password=%s\n", c->password);
-	if (fclose(f) != 0) {
-		free(out);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		wipe_free(out);
 		return NULL;
 	}
 	return out;
@@ -126,8 +128,8 @@ static int run_git_credential(const char *action, const char *input, char **outp
 	}
 	pid = fork();
 	if (pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
 		execlp("git", "git", "credential", action, (char *)NULL);
 		_exit(127);

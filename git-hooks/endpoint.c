@@ -121,7 +121,10 @@ char *endpoint_default_remote(struct lfsrepo *r)
 	if (git_repository_head(&head, r->git) == 0 && git_reference_is_branch(head)) {
 		char key[512];
 		snprintf(key, sizeof(key), "branch.%s.remote", git_reference_shorthand(head));
-		remote = lfsrepo_config_get(r, key);
+		if (lfsrepo_config_get(&remote, r, key, NULL) < 0) {
+			git_reference_free(head);
+			return NULL;
+		}
 		/* "." means the local repository: no server there. */
 		if (remote && strcmp(remote, ".") == 0) {
 			free(remote);
@@ -136,6 +139,7 @@ char *endpoint_default_remote(struct lfsrepo *r)
 struct rewrites {
 	char **v[2];
 	int n[2];
+	bool oom;
 };
 
 static int collect_rewrite(const git_config_entry *e, void *payload)
@@ -152,33 +156,44 @@ static int collect_rewrite(const git_config_entry *e, void *payload)
 	    (!which && strcasecmp(e->name + nlen - 10, ".insteadof") != 0))
 		return 0;
 	grown = realloc(rw->v[which], (size_t)(rw->n[which] + 1) * sizeof(char *));
-	if (!grown)
+	if (!grown) {
+		rw->oom = true;
 		return -1;
+	}
 	rw->v[which] = grown;
-	if (asprintf(&entry, "%.*s\t%s", (int)(nlen - 4 - suffix), e->name + 4, e->value) < 0)
+	if (asprintf(&entry, "%.*s\t%s", (int)(nlen - 4 - suffix), e->name + 4, e->value) < 0) {
+		rw->oom = true;
 		return -1;
+	}
 	rw->v[which][rw->n[which]++] = entry;
 	return 0;
 }
 
-static char *rewritten(struct lfsrepo *r, const char *url, bool push)
+/* url after url.<base>.insteadOf (and pushInsteadOf when pushing).  A
+ * rule that could not be read is an error: the URL without it may name
+ * another host. */
+static int rewritten(char **out, struct lfsrepo *r, const char *url, bool push, struct err *err)
 {
-	struct rewrites rw = { { NULL, NULL }, { 0, 0 } };
+	struct rewrites rw = { { NULL, NULL }, { 0, 0 }, false };
 	git_config *cfg = NULL;
-	char *out;
+	int rc;
 
-	if (lfsrepo_config(&cfg, r, NULL) == 0) {
-		git_config_foreach(cfg, collect_rewrite, &rw);
-		git_config_free(cfg);
-	}
+	*out = NULL;
+	if ((rc = lfsrepo_config(&cfg, r, err)) < 0)
+		return rc;
+	if (git_config_foreach(cfg, collect_rewrite, &rw) < 0)
+		rc = rw.oom ? err_set(err, ERR_NOMEM, "out of memory")
+			    : lfsrepo_git_error(err, ERR_IO, "cannot read the url.*.insteadOf settings");
+	git_config_free(cfg);
 	git_error_clear();
-	out = endpoint_rewrite(url, rw.v[0], rw.n[0], rw.v[1], rw.n[1], push);
+	if (rc == 0 && !(*out = endpoint_rewrite(url, rw.v[0], rw.n[0], rw.v[1], rw.n[1], push)))
+		rc = err_set(err, ERR_NOMEM, "out of memory");
 	for (int w = 0; w < 2; w++) {
 		for (int i = 0; i < rw.n[w]; i++)
 			free(rw.v[w][i]);
 		free(rw.v[w]);
 	}
-	return out;
+	return rc;
 }
 
 static char *remote_key(const char *remote, const char *var)
@@ -190,14 +205,28 @@ static char *remote_key(const char *remote, const char *var)
 	return k;
 }
 
-static char *get_remote(struct lfsrepo *r, const char *remote, const char *var)
+/* remote.<remote>.<var> into *out (NULL when unset), unless *out is
+ * already set or an earlier step failed (rc < 0): chains of fallbacks
+ * stay one line each. */
+static int get_remote(int rc, char **out, struct lfsrepo *r, const char *remote, const char *var, struct err *err)
 {
-	char *k = remote_key(remote, var), *v = NULL;
+	char *k;
 
-	if (k)
-		v = lfsrepo_config_get(r, k);
+	if (rc < 0 || *out)
+		return rc;
+	if (!(k = remote_key(remote, var)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	rc = lfsrepo_config_get(out, r, k, err);
 	free(k);
-	return v;
+	return rc;
+}
+
+/* The same for a whole key. */
+static int get_key(int rc, char **out, struct lfsrepo *r, const char *key, struct err *err)
+{
+	if (rc < 0 || *out)
+		return rc;
+	return lfsrepo_config_get(out, r, key, err);
 }
 
 /* A remote on this machine has no server: its objects are copied
@@ -242,28 +271,41 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 	/* pre-push gets the URL itself when pushing to a bare URL. */
 	is_url = strchr(name, '/') || strchr(name, ':');
 	if (is_url) {
-		url = strdup(name);
+		if (!(url = strdup(name))) {
+			free(name);
+			return err_set(err, ERR_NOMEM, "out of memory");
+		}
 	} else {
 		if (upload)
-			url = get_remote(r, name, "pushurl");
-		if (!url)
-			url = get_remote(r, name, "url");
+			rc = get_remote(rc, &url, r, name, "pushurl", err);
+		rc = get_remote(rc, &url, r, name, "url", err);
+		if (rc < 0) {
+			free(url);
+			free(name);
+			return rc;
+		}
 	}
 	if (url) {
-		char *rw = rewritten(r, url, upload);
+		char *rw;
+		rc = rewritten(&rw, r, url, upload, err);
 		free(url);
 		url = rw;
+		if (rc < 0) {
+			free(name);
+			return rc;
+		}
 	}
 
 	if (upload)
-		v = lfsrepo_config_get(r, "lfs.pushurl");
-	if (!v)
-		v = lfsrepo_config_get(r, "lfs.url");
-	if (!v && !is_url && upload)
-		v = get_remote(r, name, "lfspushurl");
-	if (!v && !is_url)
-		v = get_remote(r, name, "lfsurl");
-	if (v) {
+		rc = get_key(rc, &v, r, "lfs.pushurl", err);
+	rc = get_key(rc, &v, r, "lfs.url", err);
+	if (!is_url && upload)
+		rc = get_remote(rc, &v, r, name, "lfspushurl", err);
+	if (!is_url)
+		rc = get_remote(rc, &v, r, name, "lfsurl", err);
+	if (rc < 0) {
+		free(v);
+	} else if (v) {
 		size_t n = strlen(v);
 		while (n > 0 && v[n - 1] == '/')
 			v[--n] = '\0';
@@ -272,8 +314,9 @@ int endpoint_resolve(char **out, char **git_url, struct lfsrepo *r, const char *
 		rc = err_set(err, ERR_NOTFOUND, "no Git LFS server: remote '%s' is not configured and lfs.url is unset",
 			     name);
 	} else {
-		proto = lfsrepo_config_get(r, "lfs.gitprotocol");
-		rc = endpoint_from_git_url(out, url, proto, err);
+		rc = lfsrepo_config_get(&proto, r, "lfs.gitprotocol", err);
+		if (rc == 0)
+			rc = endpoint_from_git_url(out, url, proto, err);
 		if (rc == ERR_NOTFOUND)
 			rc = local_endpoint(out, r, url, err);
 	}

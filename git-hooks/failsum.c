@@ -78,8 +78,11 @@ void failsum_print(const struct failsum *f, const char *verb, const char *dir)
 		size_t len = 0;
 		FILE *m = open_memstream(&line, &len);
 
-		if (!m)
+		if (!m) {
+			/* Out of memory: the count at least. */
+			say_warn("cannot %s %d object%s %s %s", verb, s->count, s->count == 1 ? "" : "s", dir, s->source);
 			continue;
+		}
 		fprintf(m, "cannot %s %d object%s %s %s (", verb, s->count, s->count == 1 ? "" : "s", dir, s->source);
 		for (int k = 0; k < NAMES && k < s->count; k++)
 			fprintf(m, "%s%s", k ? ", " : "", s->names[k] ? s->names[k] : "?");
@@ -95,6 +98,8 @@ void failsum_print(const struct failsum *f, const char *verb, const char *dir)
 			fprintf(m, "; %d for other reasons", s->other_why);
 		if (fclose(m) == 0)
 			say_warn("%s", line);
+		else
+			say_warn("cannot %s %d object%s %s %s", verb, s->count, s->count == 1 ? "" : "s", dir, s->source);
 		free(line);
 	}
 }

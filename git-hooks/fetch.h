@@ -16,10 +16,11 @@
  * its path; the others are in the cache whatever the result.  Returns 0
  * when every object is in the cache, else ERR_IO (err names the server
  * and the first failure). */
-int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *objs, struct err *err);
+int fetch_objects(struct lfsrepo *r, const char *remote, const struct objlist *objs, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* `lfs-hooks fetch`: the objects of HEAD's tree, or with all, of every
  * commit reachable from any ref. */
-int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err);
+int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err) __attribute__((warn_unused_result));
 
 #endif

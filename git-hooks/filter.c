@@ -491,8 +491,6 @@ static int proc_smudge(struct proc *pr, struct src *s, const char *path, bool ca
 	}
 	/* git asks again for a delayed file with empty content. */
 	if (plan.head_len == 0 && plan.fd < 0 && (d = find_delayed(pr, path))) {
-		struct pointer dp;
-		pointer_init(&dp, d->oid, d->size);
 		plan.fd = lfscache_open(pr->repo, d->oid, d->size, &serr);
 		if (plan.fd < 0) {
 			if (serr.code == ERR_NOTFOUND)
@@ -530,8 +528,12 @@ static int proc_list_available(struct proc *pr, struct err *err)
 		if (pr->items[i].fetched)
 			continue;
 		pr->items[i].fetched = true;
-		if (objlist_add(&want, pr->items[i].oid, pr->items[i].size, pr->items[i].path, NULL, &ferr) < 0)
+		if (objlist_add(&want, pr->items[i].oid, pr->items[i].size, pr->items[i].path, NULL, &ferr) < 0) {
+			/* Those not added are answered with their pointer. */
+			say_warn("%s; some files are left as pointers ('lfs-hooks pull' fetches them)", ferr.msg);
+			err_clear(&ferr);
 			break;
+		}
 		any = true;
 	}
 	if (any && fetch_objects(pr->repo, NULL, &want, &ferr) < 0)
@@ -572,10 +574,12 @@ static int read_request(struct proc *pr, char **command, char **pathname, bool *
 		first = false;
 		if (strncmp(buf, "command=", 8) == 0) {
 			free(*command);
-			*command = strdup(buf + 8);
+			if (!(*command = strdup(buf + 8)))
+				return err_set(err, ERR_NOMEM, "out of memory");
 		} else if (strncmp(buf, "pathname=", 9) == 0) {
 			free(*pathname);
-			*pathname = strdup(buf + 9);
+			if (!(*pathname = strdup(buf + 9)))
+				return err_set(err, ERR_NOMEM, "out of memory");
 		} else if (strcmp(buf, "can-delay=1") == 0) {
 			*can_delay = true;
 		}

@@ -14,15 +14,17 @@
 #include "lfsrepo.h"
 
 /* One-shot clean: content on in, pointer on out.  path is for messages. */
-int filter_clean(struct lfsrepo *r, int in, int out, const char *path, struct err *err);
+int filter_clean(struct lfsrepo *r, int in, int out, const char *path, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* One-shot smudge: blob on in, content on out.  A pointer whose object
  * cannot be had is written out as the pointer, with a warning naming
  * path, so a checkout never fails for a missing server. */
-int filter_smudge(struct lfsrepo *r, int in, int out, const char *path, struct err *err);
+int filter_smudge(struct lfsrepo *r, int in, int out, const char *path, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Serves git's long-running filter protocol on in/out until git closes
  * in.  Returns 0 at a clean end, an error when the protocol breaks. */
-int filter_process(struct lfsrepo *r, int in, int out, struct err *err);
+int filter_process(struct lfsrepo *r, int in, int out, struct err *err) __attribute__((warn_unused_result));
 
 #endif

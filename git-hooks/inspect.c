@@ -55,7 +55,7 @@ static int ls_cb(const char *path, const git_oid *blob, unsigned int mode, const
 		return 0;
 	}
 	if (c->flags & INSPECT_NAME_ONLY) {
-		printf("%s\n", path);
+		say_info("%s", path);
 		return 0;
 	}
 	if (c->repo->workdir && asprintf(&full, "%s%s", c->repo->workdir, path) >= 0) {
@@ -63,12 +63,12 @@ static int ls_cb(const char *path, const git_oid *blob, unsigned int mode, const
 			  lfscache_has(c->repo, p->oid, p->size);
 		free(full);
 	}
-	printf("%.*s %c %s", c->flags & INSPECT_LONG ? OID_HEX_LEN : 10, p->oid, content ? '*' : '-', path);
-	if (c->flags & INSPECT_SIZE) {
+	if (c->flags & INSPECT_SIZE)
 		progress_format_bytes(size, sizeof(size), (double)p->size);
-		printf(" (%s)", size);
-	}
-	printf("\n");
+	/* Through say: a committed path may hold terminal escapes. */
+	say_info("%.*s %c %s%s%s%s", c->flags & INSPECT_LONG ? OID_HEX_LEN : 10, p->oid, content ? '*' : '-', path,
+		 c->flags & INSPECT_SIZE ? " (" : "", c->flags & INSPECT_SIZE ? size : "",
+		 c->flags & INSPECT_SIZE ? ")" : "");
 	return 0;
 }
 
@@ -104,8 +104,9 @@ static void quarantine(struct lfsrepo *r, const char *oid)
 {
 	char *src = lfscache_path(r, oid), *dst = NULL;
 
-	if (src && asprintf(&dst, "%s/bad/%s", r->lfsdir, oid) >= 0 && lfscache_mkdirs_for(dst, NULL) == 0)
-		rename(src, dst);
+	if (src && asprintf(&dst, "%s/bad/%s", r->lfsdir, oid) >= 0 && lfscache_mkdirs_for(dst, NULL) == 0 &&
+	    rename(src, dst) < 0)
+		say_warn("cannot move %s aside to %s: %s", src, dst, strerror(errno));
 	free(src);
 	free(dst);
 }
@@ -145,8 +146,10 @@ static int fsck_entry(const char *root, const git_tree_entry *e, void *payload)
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
 	    (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE))
 		return 0;
-	if (asprintf(&path, "%s%s", root, git_tree_entry_name(e)) < 0)
+	if (asprintf(&path, "%s%s", root, git_tree_entry_name(e)) < 0) {
+		err_set(c->err, ERR_NOMEM, "out of memory");
 		return -1;
+	}
 	rc = scan_blob(c->repo, git_tree_entry_id(e), &p, bad, sizeof(bad), c->err);
 	if (rc < 0) {
 		free(path);
@@ -154,7 +157,7 @@ static int fsck_entry(const char *root, const git_tree_entry *e, void *payload)
 	}
 	if (rc == 0) {
 		if (bad[0]) {
-			printf("pointer: invalidPointer: %s: %s\n", path, bad);
+			say_info("pointer: invalidPointer: %s: %s", path, bad);
 			c->problems++;
 		} else if (c->pointers && lfs_filtered(c, path)) {
 			git_odb *odb = NULL;
@@ -162,7 +165,7 @@ static int fsck_entry(const char *root, const git_tree_entry *e, void *payload)
 			git_object_t t;
 			if (git_repository_odb(&odb, c->repo->git) == 0 &&
 			    git_odb_read_header(&len, &t, odb, git_tree_entry_id(e)) == 0 && len > 0) {
-				printf("pointer: unexpectedGitObject: %s (%.10s) should have been a pointer, but was not\n",
+				say_info("pointer: unexpectedGitObject: %s (%.10s) should have been a pointer, but was not",
 				       path, git_oid_tostr_s(git_tree_entry_id(e)));
 				c->problems++;
 			}
@@ -176,7 +179,7 @@ static int fsck_entry(const char *root, const git_tree_entry *e, void *payload)
 		git_blob *b = NULL;
 		if (git_blob_lookup(&b, c->repo->git, git_tree_entry_id(e)) == 0 &&
 		    !pointer_is_canonical(&p, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b))) {
-			printf("pointer: nonCanonicalPointer: pointer for %s (%.10s) was not canonical\n", path,
+			say_info("pointer: nonCanonicalPointer: pointer for %s (%.10s) was not canonical", path,
 			       p.oid);
 			c->problems++;
 		}
@@ -184,12 +187,12 @@ static int fsck_entry(const char *root, const git_tree_entry *e, void *payload)
 	}
 	switch (check_object(c->repo, &p)) {
 	case 0:
-		printf("objects: corruptObject: %s (%s) is corrupt\n", path, p.oid);
+		say_info("objects: corruptObject: %s (%s) is corrupt", path, p.oid);
 		quarantine(c->repo, p.oid);
 		c->problems++;
 		break;
 	case -1:
-		printf("objects: openError: %s (%s) could not be checked: not in .git/lfs/objects\n", path, p.oid);
+		say_info("objects: openError: %s (%s) could not be checked: not in .git/lfs/objects", path, p.oid);
 		c->problems++;
 		break;
 	default:
@@ -213,6 +216,6 @@ int inspect_fsck(struct lfsrepo *r, const char *ref, bool pointers, int *problem
 	git_tree_free(tree);
 	*problems = c.problems;
 	if (rc == 0 && c.problems == 0)
-		printf("Git LFS fsck OK\n");
+		say_info("Git LFS fsck OK");
 	return rc;
 }

@@ -19,13 +19,15 @@ enum {
 /* Prints "<oid> <*|-> <path>" for each pointer in ref's tree (HEAD when
  * ref is NULL), as git lfs ls-files does: '*' when the work tree file
  * holds the content, '-' when it is still the pointer. */
-int inspect_ls_files(struct lfsrepo *r, const char *ref, int flags, struct err *err);
+int inspect_ls_files(struct lfsrepo *r, const char *ref, int flags, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Checks ref's (HEAD's) pointers: each object present in the cache must
  * hash to its oid (a corrupt one is moved to .git/lfs/bad/); with
  * pointers, every pointer must be canonical and every file under
  * filter=lfs must be a pointer.  Prints each problem; *problems gets
  * their count.  Prints "Git LFS fsck OK" when there are none. */
-int inspect_fsck(struct lfsrepo *r, const char *ref, bool pointers, int *problems, struct err *err);
+int inspect_fsck(struct lfsrepo *r, const char *ref, bool pointers, int *problems, struct err *err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "lfscache.h"
 #include "say.h"
+#include "util.h"
 
 static const char *const our_hooks[] = { "pre-push", "post-checkout", "post-merge" };
 /* git-lfs also installs post-commit: its presence means git-lfs too. */
@@ -110,21 +111,40 @@ char *install_hook_script(const char *hook, const char *binary)
 	return rc < 0 ? NULL : s;
 }
 
-static char *read_small_file(const char *path)
+/* The first 64 KiB of the hook at path into *out, NULL when there is
+ * none.  A hook that cannot be read is an error, never "no hook": the
+ * caller would write over it.  A dangling symlink reads as empty, so it
+ * is kept like any other hook. */
+static int read_small_file(char **out, const char *path, struct err *err)
 {
 	FILE *f = fopen(path, "rb");
-	char *buf;
+	struct stat st;
 	size_t n;
+	char *buf;
 
-	if (!f)
-		return NULL;
-	buf = calloc(1, 65537);
-	if (buf) {
-		n = fread(buf, 1, 65536, f);
-		buf[n] = '\0';
+	*out = NULL;
+	if (!f) {
+		if (errno != ENOENT)
+			return err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+		if (lstat(path, &st) < 0)
+			return 0;
+		return (*out = strdup("")) ? 0 : err_set(err, ERR_NOMEM, "out of memory");
+	}
+	if (!(buf = calloc(1, 65537))) {
+		fclose(f);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	n = fread(buf, 1, 65536, f);
+	if (ferror(f)) {
+		err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+		fclose(f);
+		free(buf);
+		return ERR_IO;
 	}
 	fclose(f);
-	return buf;
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
 }
 
 static char *hooks_dir(struct lfsrepo *r, struct err *err)
@@ -235,21 +255,30 @@ static int filter_entry_cb(const git_config_entry *e, void *payload)
 }
 
 /* Finds git-lfs (or anything else) already driving the lfs filter or
- * the hooks; reports each on stderr.  Returns the number found. */
+ * the hooks; reports each on stderr.  Returns the number found, or a
+ * negative code with err filled. */
 static int find_conflicts(struct lfsrepo *r, const char *dir, struct err *err)
 {
 	struct conflicts c = { 0, 0, 0, err };
 	git_config *cfg = NULL;
+	int rc;
 
-	if (lfsrepo_config(&cfg, r, err) < 0)
-		return -1;
-	git_config_foreach(cfg, filter_entry_cb, &c);
+	if ((rc = lfsrepo_config(&cfg, r, err)) < 0)
+		return rc;
+	rc = git_config_foreach(cfg, filter_entry_cb, &c);
+	if (rc < 0)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot read the git config");
 	git_config_free(cfg);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < NELEM(lfs_hooks_checked); i++) {
 		char *path = NULL, *text;
 		if (asprintf(&path, "%s/%s", dir, lfs_hooks_checked[i]) < 0)
-			return -1;
-		text = read_small_file(path);
+			return err_set(err, ERR_NOMEM, "out of memory");
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			return rc;
+		}
 		if (text && !strstr(text, INSTALL_MARKER) && install_is_git_lfs(text))
 			conflict(&c, "the %s hook (%s) belongs to git-lfs; run 'git lfs uninstall --local' first",
 				 lfs_hooks_checked[i], path);
@@ -272,13 +301,17 @@ static int write_hook(const char *path, const char *text, struct err *err)
 		rc = err_set_errno(err, ERR_IO, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (write(fd, text, len) != (ssize_t)len || fchmod(fd, 0755) < 0) {
+	if (util_write_all(fd, text, len) < 0 || fchmod(fd, 0755) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot write '%s'", tmp);
 		close(fd);
 		unlink(tmp);
 		goto out;
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
 	if (rename(tmp, path) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot install '%s'", path);
 		unlink(tmp);
@@ -308,7 +341,11 @@ static int install_hooks(const char *dir, const char *binary, struct err *err)
 		if (asprintf(&path, "%s/%s", dir, our_hooks[i]) < 0 ||
 		    asprintf(&chained, "%s%s", path, INSTALL_CHAINED_SUFFIX) < 0)
 			return err_set(err, ERR_NOMEM, "out of memory");
-		text = read_small_file(path);
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			free(chained);
+			return rc;
+		}
 		/* A shipped template (core.hooksPath into the work tree) finds
 		 * lfs-hooks on PATH by itself: leave the committed file alone. */
 		if (text && strstr(text, INSTALL_MARKER) && strstr(text, "\nlfs_hooks=''\n")) {
@@ -392,7 +429,7 @@ int install_run(struct lfsrepo *r, const char *binary, struct err *err)
 	n = find_conflicts(r, dir, err);
 	if (n != 0) {
 		free(dir);
-		return n < 0 ? ERR_IO : ERR_CONFLICT;
+		return n < 0 ? n : ERR_CONFLICT;
 	}
 	rc = install_hooks(dir, binary, err);
 	if (rc == 0)
@@ -420,7 +457,11 @@ int install_uninstall(struct lfsrepo *r, struct err *err)
 			free(dir);
 			return err_set(err, ERR_NOMEM, "out of memory");
 		}
-		text = read_small_file(path);
+		if ((rc = read_small_file(&text, path, err)) < 0) {
+			free(path);
+			free(chained);
+			break;
+		}
 		if (text && strstr(text, INSTALL_MARKER) && !strstr(text, "\nlfs_hooks=''\n")) {
 			if (unlink(path) < 0)
 				rc = err_set_errno(err, ERR_IO, "cannot remove '%s'", path);

@@ -196,14 +196,16 @@ void lfsapi_close(struct lfsapi *api)
 }
 
 /* lfs.<url>.access, matched as git-lfs matches URL keys: the longest
- * configured URL that prefixes ours. */
+ * configured URL that prefixes ours.  NULL when unset, or when memory ran
+ * out: the mode is a hint (credentials are asked for on a 401 anyway). */
 static char *access_mode(struct lfsapi *api)
 {
 	char *key = NULL, *v = NULL;
 
 	if (asprintf(&key, "lfs.%s.access", api->url) < 0)
 		return NULL;
-	v = lfsrepo_config_get(api->repo, key);
+	if (lfsrepo_config_get(&v, api->repo, key, NULL) < 0)
+		v = NULL;
 	free(key);
 	return v;
 }
@@ -211,7 +213,7 @@ static char *access_mode(struct lfsapi *api)
 int lfsapi_open(struct lfsapi **out, struct lfsrepo *r, const char *remote, bool upload, struct err *err)
 {
 	struct lfsapi *api = calloc(1, sizeof(*api));
-	char *v;
+	char *v, *cainfo;
 	int rc;
 
 	if (!api)
@@ -230,7 +232,11 @@ int lfsapi_open(struct lfsapi **out, struct lfsrepo *r, const char *remote, bool
 	api->opts.stall_timeout = lfsrepo_config_int(r, "lfs.activitytimeout", 30);
 	v = getenv("GIT_SSL_NO_VERIFY");
 	api->opts.insecure = (v && *v) || !lfsrepo_config_bool(r, "http.sslverify", true);
-	api->opts.cainfo = lfsrepo_config_get(r, "http.sslcainfo");
+	if (lfsrepo_config_get(&cainfo, r, "http.sslcainfo", err) < 0) {
+		lfsapi_close(api);
+		return ERR_NOMEM;
+	}
+	api->opts.cainfo = cainfo;
 	if (!(api->curl = httpc_easy(&api->opts))) {
 		lfsapi_close(api);
 		return err_set(err, ERR_NOMEM, "cannot create a libcurl handle");

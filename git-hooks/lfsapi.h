@@ -50,13 +50,15 @@ struct lfsapi {
 };
 
 /* The JSON body of a batch request for objs[0..n); caller frees. */
-char *lfsapi_request_json(const char *operation, const struct lfsobj *objs, size_t n, const char *ref);
+char *lfsapi_request_json(const char *operation, const struct lfsobj *objs, size_t n, const char *ref)
+	__attribute__((warn_unused_result));
 
 /* Parses a batch answer.  ERR_SYNTAX for JSON that is not one, ERR_INVALID
  * for a shape or value the client cannot use (missing objects, a transfer
  * other than basic, a hash_algo other than sha256).  Release with
  * lfsapi_batch_release(). */
-int lfsapi_parse_response(struct lfsapi_batch *out, const char *json, size_t len, struct err *err);
+int lfsapi_parse_response(struct lfsapi_batch *out, const char *json, size_t len, struct err *err)
+	__attribute__((warn_unused_result));
 void lfsapi_batch_release(struct lfsapi_batch *b);
 
 /* The answer for oid, or NULL (borrowed from b). */
@@ -65,14 +67,15 @@ const struct lfsapi_obj *lfsapi_batch_find(const struct lfsapi_batch *b, const c
 /* Finds the endpoint of remote (see endpoint_resolve) and prepares a
  * client for it, with lfs.* and http.* settings read.  Caller frees with
  * lfsapi_close(). */
-int lfsapi_open(struct lfsapi **out, struct lfsrepo *r, const char *remote, bool upload, struct err *err);
+int lfsapi_open(struct lfsapi **out, struct lfsrepo *r, const char *remote, bool upload, struct err *err)
+	__attribute__((warn_unused_result));
 void lfsapi_close(struct lfsapi *api);
 
 /* One batch request for objs[0..n) (n <= LFSAPI_BATCH_SIZE).  ERR_AUTH
  * when credentials are needed and none work, ERR_IO for everything else;
  * err names the server and the status. */
 int lfsapi_batch(struct lfsapi *api, const char *operation, const struct lfsobj *objs, size_t n,
-		 const char *ref, struct lfsapi_batch *out, struct err *err);
+		 const char *ref, struct lfsapi_batch *out, struct err *err) __attribute__((warn_unused_result));
 
 /* Whether URLs a and b share scheme, host and port (default ports
  * filled in): the only place the user's credentials may go.  False when
@@ -82,12 +85,13 @@ bool lfsapi_same_origin(const char *a, const char *b);
 /* "scheme://host:port" of url (the port always given), for naming the
  * host that sent something; NULL when url does not parse.  Caller
  * frees. */
-char *lfsapi_origin(const char *url);
+char *lfsapi_origin(const char *url) __attribute__((warn_unused_result));
 
 /* The Authorization header value a transfer without `authenticated`
  * should carry (the batch's Basic credentials, when a's href has the
  * endpoint's scheme, host and port), or NULL.  Ask once per action: an
  * upload and its verify may point at different hosts.  Caller frees. */
-char *lfsapi_transfer_auth(struct lfsapi *api, const struct lfsapi_obj *o, const struct lfsapi_action *a);
+char *lfsapi_transfer_auth(struct lfsapi *api, const struct lfsapi_obj *o, const struct lfsapi_action *a)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -60,7 +60,13 @@ int lfscache_open(struct lfsrepo *r, const char *oid, long long size, struct err
 		free(p);
 		return rc;
 	}
-	if (fstat(fd, &st) < 0 || (size >= 0 && st.st_size != size)) {
+	if (fstat(fd, &st) < 0) {
+		err_set_errno(err, ERR_IO, "cannot stat '%s'", p);
+		close(fd);
+		free(p);
+		return ERR_IO;
+	}
+	if (size >= 0 && st.st_size != size) {
 		err_set(err, ERR_INVALID, "object '%s' is corrupt: %lld bytes, expected %lld", p,
 			(long long)st.st_size, size);
 		close(fd);

@@ -18,7 +18,7 @@
 struct lfscache_writer;
 
 /* Path of an object (which need not exist); caller frees. */
-char *lfscache_path(struct lfsrepo *r, const char *oid);
+char *lfscache_path(struct lfsrepo *r, const char *oid) __attribute__((warn_unused_result));
 
 /* True when the object is present with exactly this size (size < 0: any). */
 bool lfscache_has(struct lfsrepo *r, const char *oid, long long size);
@@ -26,12 +26,15 @@ bool lfscache_has(struct lfsrepo *r, const char *oid, long long size);
 /* Opens the object for reading; returns an fd the caller closes, or a
  * negative ERR_NOTFOUND / ERR_IO.  A file whose size differs from size
  * (when size >= 0) is refused as corrupt (ERR_INVALID). */
-int lfscache_open(struct lfsrepo *r, const char *oid, long long size, struct err *err);
+int lfscache_open(struct lfsrepo *r, const char *oid, long long size, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Starts a temp file in .git/lfs/tmp.  Caller ends it with commit or
  * abort, which free it. */
-int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct err *err);
-int lfscache_writer_write(struct lfscache_writer *w, const void *data, size_t len, struct err *err);
+int lfscache_writer_new(struct lfscache_writer **out, struct lfsrepo *r, struct err *err)
+	__attribute__((warn_unused_result));
+int lfscache_writer_write(struct lfscache_writer *w, const void *data, size_t len, struct err *err)
+	__attribute__((warn_unused_result));
 long long lfscache_writer_size(const struct lfscache_writer *w);
 
 /* Finishes the hash.  With expect_oid set, bytes that hash to anything
@@ -40,7 +43,8 @@ long long lfscache_writer_size(const struct lfscache_writer *w);
  * object already there is kept and the temp removed).  Writes the oid and
  * size when the out parameters are not NULL.  Frees w in every case. */
 int lfscache_writer_commit(struct lfscache_writer *w, const char *expect_oid, long long expect_size,
-			   char oid_out[OID_HEX_LEN + 1], long long *size_out, struct err *err);
+			   char oid_out[OID_HEX_LEN + 1], long long *size_out, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Removes the temp files that no running lfs-hooks holds (an interrupted
  * download or clean leaves its partial bytes behind); every writer holds
@@ -51,6 +55,6 @@ int lfscache_sweep_tmp(struct lfsrepo *r);
 void lfscache_writer_abort(struct lfscache_writer *w);
 
 /* mkdir -p for the parent directories of path. */
-int lfscache_mkdirs_for(const char *path, struct err *err);
+int lfscache_mkdirs_for(const char *path, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -222,20 +222,22 @@ static bool lfsconfig_value_ok(git_config *user, const char *key, const char *v)
 	return ok;
 }
 
-static char *get_from(git_config *cfg, const char *key)
+/* key's value in cfg, or NULL when unset; *oom when the copy failed. */
+static char *get_from(git_config *cfg, const char *key, bool *oom)
 {
 	git_config_entry *e = NULL;
 	char *v = NULL;
 
-	if (git_config_get_entry(&e, cfg, key) == 0 && e && e->value)
-		v = strdup(e->value);
+	if (git_config_get_entry(&e, cfg, key) == 0 && e && e->value && !(v = strdup(e->value)))
+		*oom = true;
 	git_config_entry_free(e);
 	return v;
 }
 
 /* Reads one single-quoted word at *s (git's sq_quote: '\'' inside);
- * returns it (caller frees) and moves *s past it, or NULL. */
-static char *sq_word(const char **s)
+ * returns it (caller frees) and moves *s past it, or NULL (with *oom
+ * when memory ran out). */
+static char *sq_word(const char **s, bool *oom)
 {
 	const char *p = *s;
 	char *out, *o;
@@ -243,8 +245,10 @@ static char *sq_word(const char **s)
 	if (*p != '\'')
 		return NULL;
 	out = malloc(strlen(p) + 1);
-	if (!out)
+	if (!out) {
+		*oom = true;
 		return NULL;
+	}
 	o = out;
 	p++;
 	for (;;) {
@@ -270,7 +274,7 @@ static char *sq_word(const char **s)
 	return out;
 }
 
-char *lfsrepo_config_param(const char *params, const char *key)
+char *lfsrepo_config_param(const char *params, const char *key, bool *oom)
 {
 	const char *s = params;
 	char *found = NULL;
@@ -279,11 +283,11 @@ char *lfsrepo_config_param(const char *params, const char *key)
 		char *k, *v = NULL;
 		while (*s == ' ')
 			s++;
-		if (!*s || !(k = sq_word(&s)))
+		if (!*s || !(k = sq_word(&s, oom)))
 			break;
 		if (*s == '=') {
 			s++;
-			v = sq_word(&s);
+			v = sq_word(&s, oom);
 			if (!v) {
 				free(k);
 				break;
@@ -293,7 +297,11 @@ char *lfsrepo_config_param(const char *params, const char *key)
 			char *eq = strchr(k, '=');
 			if (eq) {
 				*eq = '\0';
-				v = strdup(eq + 1);
+				if (!(v = strdup(eq + 1))) {
+					*oom = true;
+					free(k);
+					break;
+				}
 			}
 		}
 		if (strcasecmp(k, key) == 0 && v) {
@@ -307,7 +315,7 @@ char *lfsrepo_config_param(const char *params, const char *key)
 	return found;
 }
 
-static char *env_override(const char *key)
+static char *env_override(const char *key, bool *oom)
 {
 	const char *params = getenv("GIT_CONFIG_PARAMETERS"), *count = getenv("GIT_CONFIG_COUNT");
 	char *v = NULL;
@@ -322,11 +330,12 @@ static char *env_override(const char *key)
 		val = getenv(name);
 		if (k && val && strcasecmp(k, key) == 0) {
 			free(v);
-			v = strdup(val);
+			if (!(v = strdup(val)))
+				*oom = true;
 		}
 	}
 	if (params) {
-		char *p = lfsrepo_config_param(params, key);
+		char *p = lfsrepo_config_param(params, key, oom);
 		if (p) {
 			free(v);
 			v = p;
@@ -335,29 +344,37 @@ static char *env_override(const char *key)
 	return v;
 }
 
-char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
+int lfsrepo_config_get(char **out, struct lfsrepo *r, const char *key, struct err *err)
 {
 	git_config *cfg = NULL, *file = NULL;
-	char *v = env_override(key), *path = NULL;
+	char *v, *path = NULL;
+	bool oom = false;
 	struct stat st;
 
-	if (v)
-		return v;
-
-	if (git_repository_config_snapshot(&cfg, r->git) == 0)
-		v = get_from(cfg, key);
-	git_error_clear();
-	if (v || !r->workdir || !lfsconfig_safe(key)) {
-		git_config_free(cfg);
-		return v;
+	*out = NULL;
+	v = env_override(key, &oom);
+	if (oom) {
+		free(v);
+		return err_set(err, ERR_NOMEM, "out of memory");
 	}
+	if (v) {
+		*out = v;
+		return 0;
+	}
+	if (git_repository_config_snapshot(&cfg, r->git) == 0)
+		v = get_from(cfg, key, &oom);
+	git_error_clear();
+	if (oom || v || !r->workdir || !lfsconfig_safe(key))
+		goto out;
 	/* libgit2 opens a missing file as an empty config: check first. */
-	if (asprintf(&path, "%s.lfsconfig", r->workdir) < 0)
-		return NULL;
+	if (asprintf(&path, "%s.lfsconfig", r->workdir) < 0) {
+		oom = true;
+		goto out;
+	}
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && git_config_open_ondisk(&file, path) == 0) {
 		git_config *snap = NULL;
 		if (git_config_snapshot(&snap, file) == 0) {
-			v = get_from(snap, key);
+			v = get_from(snap, key, &oom);
 			git_config_free(snap);
 		}
 		git_config_free(file);
@@ -368,16 +385,25 @@ char *lfsrepo_config_get(struct lfsrepo *r, const char *key)
 		free(v);
 		v = NULL;
 	}
+out:
 	git_config_free(cfg);
-	return v;
+	if (oom) {
+		free(v);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	*out = v;
+	return 0;
 }
 
+/* Typed reads fall back to the default when the value is unset or does
+ * not parse, and when memory ran out reading it: every default is the
+ * safe choice (http.sslverify's is true). */
 long long lfsrepo_config_int(struct lfsrepo *r, const char *key, long long dflt)
 {
-	char *v = lfsrepo_config_get(r, key);
+	char *v;
 	int64_t n;
 
-	if (!v)
+	if (lfsrepo_config_get(&v, r, key, NULL) < 0 || !v)
 		return dflt;
 	if (git_config_parse_int64(&n, v) < 0) {
 		git_error_clear();
@@ -389,10 +415,10 @@ long long lfsrepo_config_int(struct lfsrepo *r, const char *key, long long dflt)
 
 bool lfsrepo_config_bool(struct lfsrepo *r, const char *key, bool dflt)
 {
-	char *v = lfsrepo_config_get(r, key);
+	char *v;
 	int b;
 
-	if (!v)
+	if (lfsrepo_config_get(&v, r, key, NULL) < 0 || !v)
 		return dflt;
 	if (git_config_parse_bool(&b, v) < 0) {
 		git_error_clear();

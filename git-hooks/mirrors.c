@@ -32,6 +32,7 @@ char *mirrors_object_url(const char *base, const char *oid)
 struct urls {
 	char **v;
 	int n;
+	bool oom;
 };
 
 static int add_url(const git_config_entry *e, void *payload)
@@ -46,18 +47,22 @@ static int add_url(const git_config_entry *e, void *payload)
 		return 0;
 	}
 	v = realloc(u->v, (size_t)(u->n + 1) * sizeof(*v));
-	if (!v)
+	if (!v) {
+		u->oom = true;
 		return -1;
+	}
 	u->v = v;
-	if (!(u->v[u->n] = strdup(e->value)))
+	if (!(u->v[u->n] = strdup(e->value))) {
+		u->oom = true;
 		return -1;
+	}
 	u->n++;
 	return 0;
 }
 
 int mirrors_list(char ***urls, int *n, struct lfsrepo *r, struct err *err)
 {
-	struct urls u = { NULL, 0 };
+	struct urls u = { NULL, 0, false };
 	git_config *cfg = NULL;
 	char *path = NULL;
 	struct stat st;
@@ -78,7 +83,9 @@ int mirrors_list(char ***urls, int *n, struct lfsrepo *r, struct err *err)
 		rc = lfsrepo_git_error(err, ERR_INVALID, ".lfsmirrors");
 	} else {
 		int g = git_config_get_multivar_foreach(cfg, "mirror.url", NULL, add_url, &u);
-		if (g < 0 && g != GIT_ENOTFOUND)
+		if (u.oom)
+			rc = err_set(err, ERR_NOMEM, "out of memory");
+		else if (g < 0 && g != GIT_ENOTFOUND)
 			rc = lfsrepo_git_error(err, ERR_INVALID, ".lfsmirrors");
 	}
 	git_error_clear();

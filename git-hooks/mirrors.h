@@ -15,15 +15,15 @@
 #include "oid.h"
 
 /* BASE/objects/ab/cd/<oid> (one '/' between them); caller frees. */
-char *mirrors_object_url(const char *base, const char *oid);
+char *mirrors_object_url(const char *base, const char *oid) __attribute__((warn_unused_result));
 
 /* The mirror.url values of the work tree's .lfsmirrors, in order (none
  * when the file is missing).  Caller frees each string and the array. */
-int mirrors_list(char ***urls, int *n, struct lfsrepo *r, struct err *err);
+int mirrors_list(char ***urls, int *n, struct lfsrepo *r, struct err *err) __attribute__((warn_unused_result));
 
 /* Fetches every object of objs that the cache lacks from the mirrors, in
  * order, in parallel.  Returns the number of objects still missing, or a
  * negative code when the list cannot be read. */
-int mirrors_fetch(struct lfsrepo *r, const struct objlist *objs, struct err *err);
+int mirrors_fetch(struct lfsrepo *r, const struct objlist *objs, struct err *err) __attribute__((warn_unused_result));
 
 #endif

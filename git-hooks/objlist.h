@@ -27,7 +27,7 @@ struct objlist {
 /* Adds an object unless its oid is already listed (then only *added is
  * false).  path is copied.  ERR_NOMEM on allocation failure. */
 int objlist_add(struct objlist *l, const char *oid, long long size, const char *path, bool *added,
-		struct err *err);
+		struct err *err) __attribute__((warn_unused_result));
 
 /* The listed object with this oid, or NULL (borrowed; valid until the
  * next add or release). */

@@ -22,7 +22,7 @@ enum {
  * set to the payload length ("0004" is an empty data packet).  ERR_INVALID
  * for non-hex digits, for the special packets 0001-0003 and for lengths
  * over PKTLINE_MAX_TOTAL. */
-int pktline_parse_header(const char hdr[4], size_t *payload, struct err *err);
+int pktline_parse_header(const char hdr[4], size_t *payload, struct err *err) __attribute__((warn_unused_result));
 
 /* Writes the header of a packet carrying payload bytes (<= max). */
 void pktline_format_header(char hdr[4], size_t payload);
@@ -31,17 +31,17 @@ void pktline_format_header(char hdr[4], size_t payload);
  * payload is NUL-terminated for convenience).  Returns PKTLINE_FLUSH or
  * PKTLINE_DATA with *len set, ERR_NOTFOUND on end of input before a
  * header, or ERR_IO / ERR_INVALID. */
-int pktline_read(int fd, char *buf, size_t *len, struct err *err);
+int pktline_read(int fd, char *buf, size_t *len, struct err *err) __attribute__((warn_unused_result));
 
 /* Like pktline_read for text packets: strips one trailing LF. */
-int pktline_read_text(int fd, char *buf, size_t *len, struct err *err);
+int pktline_read_text(int fd, char *buf, size_t *len, struct err *err) __attribute__((warn_unused_result));
 
 /* Writes data as as many packets as it takes (nothing for len 0). */
-int pktline_write(int fd, const void *data, size_t len, struct err *err);
+int pktline_write(int fd, const void *data, size_t len, struct err *err) __attribute__((warn_unused_result));
 
 /* Writes one text packet: s plus LF. */
-int pktline_write_text(int fd, const char *s, struct err *err);
+int pktline_write_text(int fd, const char *s, struct err *err) __attribute__((warn_unused_result));
 
-int pktline_flush(int fd, struct err *err);
+int pktline_flush(int fd, struct err *err) __attribute__((warn_unused_result));
 
 #endif

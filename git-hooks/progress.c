@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "say.h"
+
 static double since(const struct timespec *a, const struct timespec *b)
 {
 	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
@@ -36,9 +38,7 @@ static void draw(struct progress *p, const char *tail)
 	int n = snprintf(line, sizeof(line), "%s: %3d%% (%d/%d), %s | %s/s", p->label, pct, p->files_done, p->files,
 			 done, rate);
 
-	/* Blank out what a longer previous line left behind. */
-	fprintf(stderr, "\r%s%*s%s", line, p->width > n ? p->width - n : 0, "", tail);
-	fflush(stderr);
+	say_progress(line, p->width, tail);
 	p->width = n;
 	p->drawn = true;
 }

@@ -52,19 +52,24 @@ int push_parse_line(struct push_update *u, const char *line, struct err *err)
 }
 
 /* A configured remote's name (not a URL): its tracking refs tell what it
- * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.) */
-static bool is_remote_name(struct lfsrepo *r, const char *remote)
+ * has.  (Not git_remote_lookup(): libgit2 1.5 leaks a regex there.)
+ * Returns 1 or 0, or a negative code with err filled. */
+static int is_remote_name(struct lfsrepo *r, const char *remote, struct err *err)
 {
 	char *key = NULL, *url = NULL;
-	bool ok;
+	int rc;
 
-	if (strchr(remote, '/') || strchr(remote, ':') || asprintf(&key, "remote.%s.url", remote) < 0)
-		return false;
-	url = lfsrepo_config_get(r, key);
-	ok = url != NULL;
-	free(url);
+	if (strchr(remote, '/') || strchr(remote, ':'))
+		return 0;
+	if (asprintf(&key, "remote.%s.url", remote) < 0)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	rc = lfsrepo_config_get(&url, r, key, err);
 	free(key);
-	return ok;
+	if (rc < 0)
+		return rc;
+	rc = url != NULL;
+	free(url);
+	return rc;
 }
 
 static int upload(struct lfsrepo *r, const char *remote, struct scan *s, const char *ref, struct err *err)
@@ -88,9 +93,10 @@ static int upload(struct lfsrepo *r, const char *remote, struct scan *s, const c
 static int hide_remote(struct lfsrepo *r, struct scan *s, const char *remote, struct err *err)
 {
 	char glob[512];
+	int rc = is_remote_name(r, remote, err);
 
-	if (!is_remote_name(r, remote))
-		return 0;
+	if (rc <= 0)
+		return rc;
 	snprintf(glob, sizeof(glob), "refs/remotes/%s/*", remote);
 	return scan_exclude_glob(s, glob, err);
 }
@@ -123,6 +129,10 @@ int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *e
 		if (rc == 0 && !u.remote_is_new)
 			rc = scan_exclude(s, &u.remote, err);
 	}
+	/* A read error is not the end of git's list: refs after it would
+	 * go out without their objects. */
+	if (rc == 0 && ferror(in))
+		rc = err_set_errno(err, ERR_IO, "cannot read the ref updates from git");
 	if (rc == 0)
 		rc = hide_remote(r, s, remote, err);
 	if (rc == 0)
@@ -135,11 +145,11 @@ static int include_glob(struct lfsrepo *r, struct scan *s, const char *glob, str
 {
 	git_reference_iterator *it = NULL;
 	git_reference *ref = NULL;
-	int rc = 0;
+	int rc = 0, next = 0;
 
 	if (git_reference_iterator_glob_new(&it, r->git, glob) < 0)
 		return lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-	while (rc == 0 && git_reference_next(&ref, it) == 0) {
+	while (rc == 0 && (next = git_reference_next(&ref, it)) == 0) {
 		git_object *obj = NULL;
 		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
 			rc = scan_include(s, git_object_id(obj), err);
@@ -147,6 +157,8 @@ static int include_glob(struct lfsrepo *r, struct scan *s, const char *glob, str
 		git_object_free(obj);
 		git_reference_free(ref);
 	}
+	if (rc == 0 && next != GIT_ITEROVER)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
 	git_reference_iterator_free(it);
 	return rc;
 }

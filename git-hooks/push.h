@@ -27,16 +27,17 @@ struct push_update {
 
 /* Parses one input line (trailing LF optional).  ERR_INVALID for
  * anything else. */
-int push_parse_line(struct push_update *u, const char *line, struct err *err);
+int push_parse_line(struct push_update *u, const char *line, struct err *err) __attribute__((warn_unused_result));
 
 /* The pre-push hook: remote is git's first argument (a remote name, or a
  * URL when pushing to a bare URL), in carries the ref updates.
  * GIT_LFS_SKIP_PUSH=1 skips everything, as with git-lfs. */
-int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *err);
+int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *err) __attribute__((warn_unused_result));
 
 /* `lfs-hooks push REMOTE [REF...]`: the objects of REFs (HEAD when none)
  * that remote's tracking refs do not reach; with all, every object
  * reachable from any local branch or tag. */
-int push_refs(struct lfsrepo *r, const char *remote, char *const *refs, int n, bool all, struct err *err);
+int push_refs(struct lfsrepo *r, const char *remote, char *const *refs, int n, bool all, struct err *err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -54,6 +54,20 @@ void say_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void say_progress(const char *line, int width, const char *tail)
+{
+	char *s = strdup(line);
+	int n;
+
+	if (!s)
+		return;
+	say_sanitize(s);
+	n = (int)strlen(s);
+	fprintf(stderr, "\r%s%*s%s", s, width > n ? width - n : 0, "", tail);
+	fflush(stderr);
+	free(s);
+}
+
 void say_info(const char *fmt, ...)
 {
 	va_list ap;

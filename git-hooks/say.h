@@ -20,4 +20,8 @@ void say_vwarn(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0))
 /* "<message>\n" on stdout, sanitized (progress notes of install, track). */
 void say_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A meter's line on stderr: "\r<line>", blank-padded to width (erasing
+ * what a longer line before it left), then tail ("" or "\n"). */
+void say_progress(const char *line, int width, const char *tail);
+
 #endif

@@ -84,7 +84,11 @@ int scan_new(struct scan **out, struct lfsrepo *r, struct err *err)
 		free(s);
 		return lfsrepo_git_error(err, ERR_IO, "cannot walk history");
 	}
-	git_revwalk_sorting(s->walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
+	if (git_revwalk_sorting(s->walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0) {
+		git_revwalk_free(s->walk);
+		free(s);
+		return lfsrepo_git_error(err, ERR_IO, "cannot walk history");
+	}
 	*out = s;
 	return 0;
 }

@@ -32,27 +32,28 @@ int scan_collect_cb(const char *path, const git_oid *blob, unsigned int mode, co
 struct scan;
 
 /* Caller frees with scan_free(). */
-int scan_new(struct scan **out, struct lfsrepo *r, struct err *err);
+int scan_new(struct scan **out, struct lfsrepo *r, struct err *err) __attribute__((warn_unused_result));
 void scan_free(struct scan *s);
 
 /* Commits to walk from, and commits (with their history) to leave out. */
-int scan_include(struct scan *s, const git_oid *commit, struct err *err);
-int scan_exclude(struct scan *s, const git_oid *commit, struct err *err);
+int scan_include(struct scan *s, const git_oid *commit, struct err *err) __attribute__((warn_unused_result));
+int scan_exclude(struct scan *s, const git_oid *commit, struct err *err) __attribute__((warn_unused_result));
 /* Leaves out everything reachable from refs matching glob
  * (such as "refs/remotes/origin/" followed by a star). */
-int scan_exclude_glob(struct scan *s, const char *glob, struct err *err);
+int scan_exclude_glob(struct scan *s, const char *glob, struct err *err) __attribute__((warn_unused_result));
 
 /* Walks the included commits and reports the pointers each one adds or
  * changes (against its first parent; a root commit against nothing).
  * Each blob is reported once, with the first path it was seen at. */
-int scan_commits(struct scan *s, scan_cb cb, void *payload, struct err *err);
+int scan_commits(struct scan *s, scan_cb cb, void *payload, struct err *err) __attribute__((warn_unused_result));
 
 /* Reports every pointer in tree, each path (not each blob) once. */
-int scan_tree(struct lfsrepo *r, git_tree *tree, scan_cb cb, void *payload, struct err *err);
+int scan_tree(struct lfsrepo *r, git_tree *tree, scan_cb cb, void *payload, struct err *err)
+	__attribute__((warn_unused_result));
 
 /* Reads a blob as a pointer: 1 and *p filled when it is one, 0 when it
  * is not (*bad set when it looks like a broken one), negative on error. */
 int scan_blob(struct lfsrepo *r, const git_oid *blob, struct pointer *p, char *bad, size_t badsz,
-	      struct err *err);
+	      struct err *err) __attribute__((warn_unused_result));
 
 #endif

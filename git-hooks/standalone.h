@@ -13,12 +13,12 @@
 
 /* The local path a file:// endpoint names, or NULL for any other URL;
  * caller frees. */
-char *standalone_path(const char *url);
+char *standalone_path(const char *url) __attribute__((warn_unused_result));
 
 /* Copies objs from r's cache to the repository at path (upload), or the
  * other way (download).  Every byte copied is hashed and only whole
  * objects land.  Returns 0, or ERR_IO naming the first failure. */
 int standalone_transfer(struct lfsrepo *r, const char *path, bool upload, const struct objlist *objs,
-			struct err *err);
+			struct err *err) __attribute__((warn_unused_result));
 
 #endif

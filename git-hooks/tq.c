@@ -1,6 +1,7 @@
 /* tq: batching, transfers and retries (see tq.h). */
 #include "tq.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
-	while (nanosleep(&ts, &ts) < 0)
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
 
@@ -112,10 +113,12 @@ static int run_chunk(struct lfsapi *api, bool upload, const struct lfsobj *chunk
 			for (size_t k = 0; k < n && !o; k++)
 				if (strcmp(chunk[k].oid, items[i].oid) == 0)
 					o = &chunk[k];
-			if (items[i].retryable && retry) {
-				objlist_add(retry, o->oid, o->size, o->path, NULL, NULL);
+			if (!o)
+				continue; /* xfer only moves what chunk holds */
+			/* Not queued for another try (out of memory): reported
+			 * as failed, never silently dropped. */
+			if (items[i].retryable && retry && objlist_add(retry, o->oid, o->size, o->path, NULL, NULL) == 0)
 				continue;
-			}
 			report_item(f, api, o, &items[i]);
 		}
 		rc = 0;

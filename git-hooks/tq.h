@@ -19,6 +19,7 @@
  * cache lacks fails.  Every failed object is reported on stderr with its
  * path.  Returns 0 when all went well, else ERR_IO (or ERR_AUTH) with err
  * naming the server and the first failure. */
-int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const char *ref, struct err *err);
+int tq_run(struct lfsapi *api, bool upload, const struct objlist *objs, const char *ref, struct err *err)
+	__attribute__((warn_unused_result));
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "say.h"
+
 #define TRACK_ATTRS "filter=lfs diff=lfs merge=lfs -text"
 
 char *track_escape(const char *pattern)
@@ -85,14 +87,28 @@ static char *slurp(const char *path, struct err *err)
 		FILE *m = open_memstream(&buf, &len);
 		char chunk[8192];
 		size_t n;
+		bool short_write = false;
 		if (!m) {
 			fclose(f);
 			err_set(err, ERR_NOMEM, "out of memory");
 			return NULL;
 		}
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, n, m);
-		fclose(m);
+		while (!short_write && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			short_write = fwrite(chunk, 1, n, m) != n;
+		/* A partial read would be written back as the whole file. */
+		if (ferror(f)) {
+			err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+			fclose(m);
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
+		if (fclose(m) != 0 || short_write) {
+			err_set(err, ERR_NOMEM, "out of memory");
+			fclose(f);
+			free(buf);
+			return NULL;
+		}
 	}
 	fclose(f);
 	return buf;
@@ -136,7 +152,7 @@ int track_add(struct lfsrepo *r, char *const *patterns, int n, struct err *err)
 			break;
 		}
 		if (tracked_in(text, esc)) {
-			printf("\"%s\" already supported\n", patterns[i]);
+			say_info("\"%s\" already supported", patterns[i]);
 		} else {
 			char *more = NULL;
 			size_t tl = strlen(text);
@@ -146,7 +162,7 @@ int track_add(struct lfsrepo *r, char *const *patterns, int n, struct err *err)
 			} else {
 				free(text);
 				text = more;
-				printf("Tracking \"%s\"\n", patterns[i]);
+				say_info("Tracking \"%s\"", patterns[i]);
 			}
 		}
 		free(esc);
@@ -180,7 +196,7 @@ int track_list(struct lfsrepo *r, struct err *err)
 		free(path);
 		return err ? err->code : ERR_IO;
 	}
-	printf("Listing tracked patterns\n");
+	say_info("Listing tracked patterns");
 	for (line = text; *line;) {
 		char *nl = strchr(line, '\n'), *pat;
 		size_t plen;
@@ -190,8 +206,13 @@ int track_list(struct lfsrepo *r, struct err *err)
 		plen = strcspn(pat, " \t\r");
 		if (*pat != '#' && plen > 0) {
 			char *p = strndup(pat, plen);
-			if (p && track_line_tracks(line, p))
-				printf("    %s (.gitattributes)\n", p);
+			if (!p) {
+				free(text);
+				free(path);
+				return err_set(err, ERR_NOMEM, "out of memory");
+			}
+			if (track_line_tracks(line, p))
+				say_info("    %s (.gitattributes)", p);
 			free(p);
 		}
 		if (!nl)

@@ -53,9 +53,14 @@ static int build_headers(struct curl_slist **out, const struct lfsapi_action *a,
 	struct curl_slist *l = NULL;
 
 	*out = NULL;
-	for (const struct curl_slist *h = a->headers; h; h = h->next)
-		if (!(l = curl_slist_append(l, h->data)))
+	for (const struct curl_slist *h = a->headers; h; h = h->next) {
+		struct curl_slist *n = curl_slist_append(l, h->data);
+		if (!n) {
+			curl_slist_free_all(l); /* curl_slist_append keeps it */
 			return -1;
+		}
+		l = n;
+	}
 	if (auth && !has_header(a->headers, "Authorization") && !(l = httpc_header(l, "Authorization", auth)))
 		return -1;
 	if (json) {
@@ -68,8 +73,12 @@ static int build_headers(struct curl_slist **out, const struct lfsapi_action *a,
 		    !(l = httpc_header(l, "Content-Type", "application/octet-stream")))
 			return -1;
 		/* No 100-continue round trip: git-lfs never asks for one. */
-		if (!(l = curl_slist_append(l, "Expect:")))
+		struct curl_slist *n = curl_slist_append(l, "Expect:");
+		if (!n) {
+			curl_slist_free_all(l);
 			return -1;
+		}
+		l = n;
 	}
 	*out = l;
 	return 0;
@@ -159,7 +168,8 @@ static int slot_start(struct slot *s)
 		}
 		if (build_headers(&s->hdrs, it->verify, it->verify_auth, false, true) < 0)
 			goto nomem;
-		curl_easy_setopt(s->c, CURLOPT_URL, it->verify->href);
+		if (curl_easy_setopt(s->c, CURLOPT_URL, it->verify->href) != CURLE_OK)
+			goto nomem; /* libcurl copies the URL */
 		curl_easy_setopt(s->c, CURLOPT_POSTFIELDS, s->post);
 	} else if (it->kind == XFER_DOWNLOAD) {
 		if (lfscache_writer_new(&s->w, s->repo, &e) < 0) {
@@ -168,7 +178,8 @@ static int slot_start(struct slot *s)
 		}
 		if (build_headers(&s->hdrs, it->action, it->auth, false, false) < 0)
 			goto nomem;
-		curl_easy_setopt(s->c, CURLOPT_URL, it->action->href);
+		if (curl_easy_setopt(s->c, CURLOPT_URL, it->action->href) != CURLE_OK)
+			goto nomem;
 	} else {
 		int fd = lfscache_open(s->repo, it->oid, it->size, &e);
 		if (fd < 0) {
@@ -181,7 +192,8 @@ static int slot_start(struct slot *s)
 		}
 		if (build_headers(&s->hdrs, it->action, it->auth, true, false) < 0)
 			goto nomem;
-		curl_easy_setopt(s->c, CURLOPT_URL, it->action->href);
+		if (curl_easy_setopt(s->c, CURLOPT_URL, it->action->href) != CURLE_OK)
+			goto nomem;
 		curl_easy_setopt(s->c, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(s->c, CURLOPT_READFUNCTION, read_cb);
 		curl_easy_setopt(s->c, CURLOPT_READDATA, s);

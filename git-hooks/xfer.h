@@ -37,6 +37,6 @@ struct xfer_item {
  * results.  Returns the number of failed items, or a negative code when
  * nothing could start (err says why). */
 int xfer_run(struct lfsrepo *r, const struct httpc_opts *opts, struct xfer_item *items, size_t n, int concurrency,
-	     struct progress *pg, struct err *err);
+	     struct progress *pg, struct err *err) __attribute__((warn_unused_result));
 
 #endif

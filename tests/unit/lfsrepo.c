@@ -7,9 +7,11 @@
 
 static void check(const char *params, const char *key, const char *want, const char *name)
 {
-	char *v = lfsrepo_config_param(params, key);
+	bool oom = false;
+	char *v = lfsrepo_config_param(params, key, &oom);
 
 	is_str(v, want, name);
+	ok(!oom, "%s: no allocation failed", name);
 	free(v);
 }
 

@@ -50,9 +50,9 @@ int main(void)
 		ok(pipe(fds) == 0, "pipe again");
 		if (fork() == 0) {
 			close(fds[0]);
-			pktline_write(fds[1], big, sizeof(big), NULL);
-			pktline_write(fds[1], "", 0, NULL);
-			pktline_write_text(fds[1], "x=1", NULL);
+			if (pktline_write(fds[1], big, sizeof(big), NULL) < 0 || pktline_write(fds[1], "", 0, NULL) < 0 ||
+			    pktline_write_text(fds[1], "x=1", NULL) < 0)
+				_exit(1);
 			_exit(0);
 		}
 		close(fds[1]);

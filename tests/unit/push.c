@@ -1,6 +1,39 @@
-/* Unit tests for git-hooks/push.c: the pre-push input lines git sends. */
+/* Unit tests for git-hooks/push.c: the pre-push input lines git sends,
+ * and input that cannot be read. */
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "push.h"
 #include "tap.h"
+
+/* A read error on git's list is an error, not its end: the refs after
+ * it would be pushed without their objects. */
+static void test_unreadable_input(void)
+{
+	char dir[] = "/tmp/push-unit-XXXXXX", cmd[128];
+	git_repository *g = NULL;
+	struct lfsrepo *r = NULL;
+	struct err err = ERR_INIT;
+	FILE *in = NULL;
+
+	lfsrepo_global_init();
+	if (!ok(mkdtemp(dir) != NULL, "temp dir") || !ok(git_repository_init(&g, dir, 0) == 0, "git init") ||
+	    !ok(lfsrepo_open_path(&r, dir, &err) == 0, "open the repository") ||
+	    !ok((in = fopen(dir, "r")) != NULL, "a stream whose reads fail (a directory)"))
+		goto out;
+	ok(push_pre_push(r, "origin", in, &err) < 0, "pre-push fails");
+	ok(strstr(err.msg, "cannot read") != NULL, "and says why: %s", err.msg);
+out:
+	if (in)
+		fclose(in);
+	lfsrepo_free(r);
+	git_repository_free(g);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ok(system(cmd) == 0, "clean up");
+	lfsrepo_global_shutdown();
+}
 
 static void test_pre_push_lines(void)
 {
@@ -31,5 +64,6 @@ static void test_pre_push_lines(void)
 int main(void)
 {
 	test_pre_push_lines();
+	test_unreadable_input();
 	return tap_done();
 }
