@@ -179,7 +179,7 @@ bench: $(BINS) build/.deps-test
 # with the project's warnings as errors.
 FUZZ_SECONDS ?= 60
 FUZZ_SRC = tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) $(HOOKS_SRC)
-build/fuzz/fuzz_parsers: $(FUZZ_SRC) $(wildcard common/*.h lfs-server/*.h git-hooks/*.h) | build/.deps-fuzz
+build/fuzz/fuzz_parsers: $(FUZZ_SRC) $(wildcard common/*.h lfs-server/*/*.h git-hooks/*.h) | build/.deps-fuzz
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
 		-Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -o $@ $(FUZZ_SRC) $(PKG_LIBS)
