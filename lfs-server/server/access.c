@@ -156,23 +156,11 @@ static bool peer_is_loopback(const char *peer)
  * as well, so the browser asks for a user name and password. */
 static enum MHD_Result need_credentials_browser(struct req *r)
 {
-	json_t *body = json_pack("{s:s, s:s}", "message", "credentials needed", "request_id", r->id);
-	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	struct MHD_Response *resp;
+	static const char *const extra[] = {
+		"LFS-Authenticate", REALM, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM, NULL,
+	};
 
-	json_decref(body);
-	if (!text)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(text);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/vnd.git-lfs+json");
-	MHD_add_response_header(resp, "LFS-Authenticate", REALM);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, REALM);
-	r->bytes_out = (long long)strlen(text);
-	return http_reply(r, 401, resp);
+	return http_reply_error_hdrs(r, 401, extra, "credentials needed");
 }
 
 bool access_operator_or_reply(struct req *r, enum MHD_Result *rc)

@@ -142,11 +142,12 @@ enum MHD_Result http_reply_json(struct req *r, int status, json_t *body)
 	return http_reply(r, status, resp);
 }
 
-static enum MHD_Result vreply_error(struct req *r, int status, const char *extra_name,
-				    const char *extra_value, const char *fmt, va_list ap)
-	__attribute__((format(printf, 5, 0)));
-static enum MHD_Result vreply_error(struct req *r, int status, const char *extra_name,
-				    const char *extra_value, const char *fmt, va_list ap)
+/* extra: NULL, or name, value, ..., NULL: headers besides Content-Type. */
+static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
+				    const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
+static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
+				    const char *fmt, va_list ap)
 {
 	char msg[512];
 	json_t *body;
@@ -165,8 +166,8 @@ static enum MHD_Result vreply_error(struct req *r, int status, const char *extra
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, LFS_MEDIA_TYPE);
-	if (extra_name)
-		MHD_add_response_header(resp, extra_name, extra_value);
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		MHD_add_response_header(resp, extra[0], extra[1]);
 	r->bytes_out = (long long)strlen(text);
 	if (status >= 500)
 		log_warn("%s %s %s: %d %s", r->id, r->method, r->path, status, msg);
@@ -179,7 +180,7 @@ enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = vreply_error(r, status, NULL, NULL, fmt, ap);
+	rc = vreply_error(r, status, NULL, fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -187,11 +188,24 @@ enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...
 enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
 				       const char *value, const char *fmt, ...)
 {
+	const char *const extra[] = { name, value, NULL };
 	enum MHD_Result rc;
 	va_list ap;
 
 	va_start(ap, fmt);
-	rc = vreply_error(r, status, name, value, fmt, ap);
+	rc = vreply_error(r, status, extra, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
+				      const char *fmt, ...)
+{
+	enum MHD_Result rc;
+	va_list ap;
+
+	va_start(ap, fmt);
+	rc = vreply_error(r, status, extra, fmt, ap);
 	va_end(ap);
 	return rc;
 }

@@ -75,6 +75,10 @@ long long http_content_length(struct req *r);
 enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
 				     const char *value, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* The same with several: extra is name, value, ..., NULL. */
+enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
+				      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Records a failure found mid-body; end() reports it. */
 void http_fail(struct req *r, int status, const char *fmt, ...)

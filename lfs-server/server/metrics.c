@@ -2,7 +2,6 @@
 #include "server/metrics.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,20 +112,6 @@ long long metrics_lag(long long feed_seq, long long mirror_seq)
 
 /* --- exposition ----------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static int emit(struct buf *out, struct err *err, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return err_set(err, ERR_IO, "metrics line too long");
-	return buf_append(out, line, (size_t)n, err);
-}
 
 int metrics_label(struct buf *out, const char *s, struct err *err)
 {
@@ -142,16 +127,16 @@ int metrics_label(struct buf *out, const char *s, struct err *err)
 static int family(struct buf *out, const char *name, const char *type, const char *help,
 		  struct err *err)
 {
-	return emit(out, err, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	return buf_appendf(out, err, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* name{mirror="NAME"} value */
 static int mirror_sample(struct buf *out, const char *name, const char *mirror, long long v,
 			 struct err *err)
 {
-	if (emit(out, err, "%s{mirror=\"", name) < 0 || metrics_label(out, mirror, err) < 0)
+	if (buf_appendf(out, err, "%s{mirror=\"", name) < 0 || metrics_label(out, mirror, err) < 0)
 		return -1;
-	return emit(out, err, "\"} %lld\n", v);
+	return buf_appendf(out, err, "\"} %lld\n", v);
 }
 
 static int render_requests(struct buf *out, struct err *err)
@@ -162,7 +147,7 @@ static int render_requests(struct buf *out, struct err *err)
 	for (int k = 0; k < ROUTE_KINDS; k++)
 		for (int s = 0; s < STATUS_SLOTS; s++) {
 			unsigned long long n = get(&ctr.requests[k][s]);
-			if (n && emit(out, err, "lfs_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
+			if (n && buf_appendf(out, err, "lfs_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
 				      route_name((enum route_kind)k), s, n) < 0)
 				return -1;
 		}
@@ -179,11 +164,11 @@ static int render_requests(struct buf *out, struct err *err)
 				snprintf(le, sizeof(le), "%g", (double)bucket_us[b] / 1e6);
 			else
 				snprintf(le, sizeof(le), "+Inf");
-			if (emit(out, err, "lfs_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%s\"} %llu\n",
+			if (buf_appendf(out, err, "lfs_http_request_duration_seconds_bucket{endpoint=\"%s\",le=\"%s\"} %llu\n",
 				 name, le, cum) < 0)
 				return -1;
 		}
-		if (emit(out, err, "lfs_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n"
+		if (buf_appendf(out, err, "lfs_http_request_duration_seconds_sum{endpoint=\"%s\"} %.6f\n"
 			 "lfs_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
 			 name, (double)get(&ctr.duration_us[k]) / 1e6, name, cum) < 0)
 			return -1;
@@ -192,14 +177,14 @@ static int render_requests(struct buf *out, struct err *err)
 		   "Request body bytes received, by endpoint", err) < 0)
 		return -1;
 	for (int k = 0; k < ROUTE_KINDS; k++)
-		if (emit(out, err, "lfs_http_received_bytes_total{endpoint=\"%s\"} %llu\n",
+		if (buf_appendf(out, err, "lfs_http_received_bytes_total{endpoint=\"%s\"} %llu\n",
 			 route_name((enum route_kind)k), get(&ctr.bytes_in[k])) < 0)
 			return -1;
 	if (family(out, "lfs_http_sent_bytes_total", "counter",
 		   "Response body bytes sent (a download counts its full length), by endpoint", err) < 0)
 		return -1;
 	for (int k = 0; k < ROUTE_KINDS; k++)
-		if (emit(out, err, "lfs_http_sent_bytes_total{endpoint=\"%s\"} %llu\n",
+		if (buf_appendf(out, err, "lfs_http_sent_bytes_total{endpoint=\"%s\"} %llu\n",
 			 route_name((enum route_kind)k), get(&ctr.bytes_out[k])) < 0)
 			return -1;
 	return 0;
@@ -217,7 +202,7 @@ static int render_mirrors(struct buf *out, const struct metrics_view *v, struct 
 		{ "lfs_mirror_failed_objects", "The mirror's copies the server checked and found bad" },
 	};
 
-	if (emit(out, err, "# HELP lfs_feed_last_seq The newest seq of the mirror feed\n"
+	if (buf_appendf(out, err, "# HELP lfs_feed_last_seq The newest seq of the mirror feed\n"
 		 "# TYPE lfs_feed_last_seq gauge\nlfs_feed_last_seq %lld\n", v->feed_seq) < 0)
 		return -1;
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
@@ -238,23 +223,23 @@ static int render_mirrors(struct buf *out, const struct metrics_view *v, struct 
 int metrics_render(struct buf *out, const struct metrics_view *v, struct err *err)
 {
 	if (family(out, "lfs_build_info", "gauge", "The server's version, as a label", err) < 0 ||
-	    emit(out, err, "lfs_build_info{version=\"") < 0 || metrics_label(out, v->version, err) < 0 ||
-	    emit(out, err, "\"} 1\n") < 0 ||
+	    buf_appendf(out, err, "lfs_build_info{version=\"") < 0 || metrics_label(out, v->version, err) < 0 ||
+	    buf_appendf(out, err, "\"} 1\n") < 0 ||
 	    family(out, "lfs_start_time_seconds", "gauge", "When the server started, unix seconds", err) < 0 ||
-	    emit(out, err, "lfs_start_time_seconds %lld\n", (long long)v->started_at) < 0 ||
+	    buf_appendf(out, err, "lfs_start_time_seconds %lld\n", (long long)v->started_at) < 0 ||
 	    render_requests(out, err) < 0 ||
 	    family(out, "lfs_uploads_in_flight", "gauge", "Object uploads (PUT) in progress", err) < 0 ||
-	    emit(out, err, "lfs_uploads_in_flight %ld\n", __atomic_load_n(&ctr.uploads, __ATOMIC_RELAXED)) < 0 ||
+	    buf_appendf(out, err, "lfs_uploads_in_flight %ld\n", __atomic_load_n(&ctr.uploads, __ATOMIC_RELAXED)) < 0 ||
 	    family(out, "lfs_downloads_in_flight", "gauge", "Object downloads in progress", err) < 0 ||
-	    emit(out, err, "lfs_downloads_in_flight %ld\n", __atomic_load_n(&ctr.downloads, __ATOMIC_RELAXED)) < 0 ||
+	    buf_appendf(out, err, "lfs_downloads_in_flight %ld\n", __atomic_load_n(&ctr.downloads, __ATOMIC_RELAXED)) < 0 ||
 	    family(out, "lfs_objects_stored", "gauge", "Objects stored, each counted once", err) < 0 ||
-	    emit(out, err, "lfs_objects_stored %lld\n", v->objects) < 0 ||
+	    buf_appendf(out, err, "lfs_objects_stored %lld\n", v->objects) < 0 ||
 	    family(out, "lfs_stored_bytes", "gauge", "Bytes of the objects stored", err) < 0 ||
-	    emit(out, err, "lfs_stored_bytes %lld\n", v->bytes) < 0 ||
+	    buf_appendf(out, err, "lfs_stored_bytes %lld\n", v->bytes) < 0 ||
 	    family(out, "lfs_failed_logins_total", "counter", "Wrong or malformed Basic credentials", err) < 0 ||
-	    emit(out, err, "lfs_failed_logins_total %lld\n", v->failed_logins) < 0 ||
+	    buf_appendf(out, err, "lfs_failed_logins_total %lld\n", v->failed_logins) < 0 ||
 	    family(out, "lfs_lockouts_total", "counter", "Client addresses locked out after too many failed logins", err) < 0 ||
-	    emit(out, err, "lfs_lockouts_total %lld\n", v->lockouts) < 0 ||
+	    buf_appendf(out, err, "lfs_lockouts_total %lld\n", v->lockouts) < 0 ||
 	    render_mirrors(out, v, err) < 0)
 		return err->code ? err->code : ERR_IO;
 	return 0;

@@ -2,7 +2,6 @@
 #include "server/status.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,20 +59,6 @@ size_t status_recent_errors(char out[][STATUS_ERROR_MAX])
 
 /* --- pure rendering -------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static int emit(struct buf *out, struct err *err, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(text))
-		return err_set(err, ERR_IO, "status page: piece too long");
-	return buf_append(out, text, (size_t)n, err);
-}
 
 static int lit(struct buf *out, const char *s, struct err *err)
 {
@@ -134,23 +119,23 @@ int status_chart(struct buf *out, const char days[][11], const long long *counts
 		total += counts[i];
 	}
 	slot = n ? (double)(STATUS_CHART_W - left) / (double)n : 0;
-	if (emit(out, err, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	if (buf_appendf(out, err, "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		 "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"uploads per day: %lld in %zu days, at most %lld a day\">\n",
 		 STATUS_CHART_W, STATUS_CHART_H, STATUS_CHART_W, STATUS_CHART_H, total, n, max) < 0 ||
-	    emit(out, err, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
+	    buf_appendf(out, err, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>\n",
 		 left, top + plot_h, STATUS_CHART_W, top + plot_h) < 0 ||
-	    emit(out, err, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%lld</text>\n"
+	    buf_appendf(out, err, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%lld</text>\n"
 		 "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">0</text>\n",
 		 left - 4, top + 10, max, left - 4, top + plot_h) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		int h = status_bar_height(counts[i], max, plot_h);
-		if (emit(out, err, "<rect class=\"bar\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#2a6fb0\">"
+		if (buf_appendf(out, err, "<rect class=\"bar\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#2a6fb0\">"
 			 "<title>%s: %lld</title></rect>\n", left + slot * (double)i + 1, top + plot_h - h,
 			 slot > 3 ? slot - 2 : slot, h, days[i], counts[i]) < 0)
 			return -1;
 	}
-	if (n && emit(out, err, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n"
+	if (n && buf_appendf(out, err, "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>\n"
 		      "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">%s</text>\n",
 		      left, STATUS_CHART_H - 4, days[0], STATUS_CHART_W, STATUS_CHART_H - 4, days[n - 1]) < 0)
 		return -1;
@@ -207,7 +192,7 @@ static int render_summary(struct buf *out, const struct status_view *v, struct e
 	    lit(out, style, err) < 0 || lit(out, "</style></head><body>\n<h1>lfs-server status</h1>\n", err) < 0 ||
 	    lit(out, "<table id=\"summary\">\n<tr><th>version</th><td>", err) < 0 ||
 	    status_escape(out, v->version, err) < 0 ||
-	    emit(out, err, "</td></tr>\n<tr><th>uptime</th><td>%s (since %s)</td></tr>\n"
+	    buf_appendf(out, err, "</td></tr>\n<tr><th>uptime</th><td>%s (since %s)</td></tr>\n"
 		 "<tr><th>objects stored</th><td class=\"n\" id=\"objects\">%lld</td></tr>\n"
 		 "<tr><th>storage used</th><td class=\"n\" id=\"bytes\">%s (%lld bytes)</td></tr>\n"
 		 "<tr><th>mirror feed</th><td class=\"n\">last seq %lld</td></tr>\n</table>\n",
@@ -218,7 +203,7 @@ static int render_summary(struct buf *out, const struct status_view *v, struct e
 
 static int render_repos(struct buf *out, const struct status_view *v, struct err *err)
 {
-	if (emit(out, err, "<h2>Repositories (%lld)</h2>\n", v->repos_total) < 0)
+	if (buf_appendf(out, err, "<h2>Repositories (%lld)</h2>\n", v->repos_total) < 0)
 		return -1;
 	if (v->n_repos == 0)
 		return lit(out, "<p>No objects yet.</p>\n", err);
@@ -228,14 +213,14 @@ static int render_repos(struct buf *out, const struct status_view *v, struct err
 		char bytes[32];
 		human_bytes(bytes, sizeof(bytes), v->repos[i].bytes);
 		if (lit(out, "<tr><td>", err) < 0 || status_escape(out, v->repos[i].name, err) < 0 ||
-		    emit(out, err, "</td><td class=\"n\">%lld</td><td class=\"n\">%s</td></tr>\n",
+		    buf_appendf(out, err, "</td><td class=\"n\">%lld</td><td class=\"n\">%s</td></tr>\n",
 			 v->repos[i].objects, bytes) < 0)
 			return -1;
 	}
 	if (lit(out, "</table>\n", err) < 0)
 		return -1;
 	if ((long long)v->n_repos < v->repos_total &&
-	    emit(out, err, "<p>and %lld more (lfs-admin stats lists all).</p>\n",
+	    buf_appendf(out, err, "<p>and %lld more (lfs-admin stats lists all).</p>\n",
 		 v->repos_total - (long long)v->n_repos) < 0)
 		return -1;
 	return 0;
@@ -250,7 +235,7 @@ static int cell(struct buf *out, const char *s, struct err *err)
 
 static int render_mirrors(struct buf *out, const struct status_view *v, struct err *err)
 {
-	if (emit(out, err, "<h2>Mirrors (%zu)</h2>\n", v->n_mirrors) < 0)
+	if (buf_appendf(out, err, "<h2>Mirrors (%zu)</h2>\n", v->n_mirrors) < 0)
 		return -1;
 	if (v->n_mirrors == 0)
 		return lit(out, "<p>No mirrors configured.</p>\n", err);
@@ -260,10 +245,10 @@ static int render_mirrors(struct buf *out, const struct status_view *v, struct e
 	for (size_t i = 0; i < v->n_mirrors; i++) {
 		const struct status_mirror *m = &v->mirrors[i];
 		if (lit(out, "<tr>", err) < 0 || cell(out, m->name, err) < 0 || cell(out, m->url, err) < 0 ||
-		    emit(out, err, "<td class=\"%s\">%s</td>", m->healthy ? "ok" : "bad", m->healthy ? "healthy" : "down") < 0 ||
+		    buf_appendf(out, err, "<td class=\"%s\">%s</td>", m->healthy ? "ok" : "bad", m->healthy ? "healthy" : "down") < 0 ||
 		    (m->last_seq < 0 ? lit(out, "<td class=\"n\">never answered</td>", err)
-				     : emit(out, err, "<td class=\"n\">%lld</td>", m->last_seq)) < 0 ||
-		    emit(out, err, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n%s\">%lld</td>",
+				     : buf_appendf(out, err, "<td class=\"n\">%lld</td>", m->last_seq)) < 0 ||
+		    buf_appendf(out, err, "<td class=\"n\">%lld</td><td class=\"n\">%lld</td><td class=\"n%s\">%lld</td>",
 			 m->lag, m->verified, m->failed ? " bad" : "", m->failed) < 0 ||
 		    cell(out, m->checked_at, err) < 0 || cell(out, m->error, err) < 0 || lit(out, "</tr>\n", err) < 0)
 			return -1;
@@ -274,10 +259,10 @@ static int render_mirrors(struct buf *out, const struct status_view *v, struct e
 int status_render(struct buf *out, const struct status_view *v, struct err *err)
 {
 	if (render_summary(out, v, err) < 0 || render_repos(out, v, err) < 0 ||
-	    emit(out, err, "<h2>Uploads per day (last %d days)</h2>\n", STATUS_DAYS) < 0 ||
+	    buf_appendf(out, err, "<h2>Uploads per day (last %d days)</h2>\n", STATUS_DAYS) < 0 ||
 	    status_chart(out, v->days, v->uploads, STATUS_DAYS, err) < 0 ||
 	    render_mirrors(out, v, err) < 0 ||
-	    emit(out, err, "<h2>Recent warnings and errors (%zu)</h2>\n", v->n_errors) < 0)
+	    buf_appendf(out, err, "<h2>Recent warnings and errors (%zu)</h2>\n", v->n_errors) < 0)
 		return err->code ? err->code : ERR_IO;
 	if (v->n_errors == 0) {
 		if (lit(out, "<p>None since the start.</p>\n", err) < 0)
