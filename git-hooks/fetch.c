@@ -91,25 +91,9 @@ int fetch_refs(struct lfsrepo *r, const char *remote, bool all, struct err *err)
 
 	if (all) {
 		struct scan *s = NULL;
-		git_reference_iterator *it = NULL;
-		git_reference *ref = NULL;
-		int next = 0;
 		if ((rc = scan_new(&s, r, err)) < 0)
 			return rc;
-		if (git_reference_iterator_new(&it, r->git) < 0)
-			rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-		while (rc == 0 && (next = git_reference_next(&ref, it)) == 0) {
-			git_object *obj = NULL;
-			if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-				rc = scan_include(s, git_object_id(obj), err);
-			git_error_clear();
-			git_object_free(obj);
-			git_reference_free(ref);
-		}
-		/* A listing cut short would fetch some refs' objects only. */
-		if (rc == 0 && next != GIT_ITEROVER)
-			rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-		git_reference_iterator_free(it);
+		rc = scan_include_refs(s, NULL, err);
 		if (rc == 0)
 			rc = scan_commits(s, scan_collect_cb, &g, err);
 		scan_free(s);

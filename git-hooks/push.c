@@ -141,28 +141,6 @@ int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *e
 	return rc;
 }
 
-static int include_glob(struct lfsrepo *r, struct scan *s, const char *glob, struct err *err)
-{
-	git_reference_iterator *it = NULL;
-	git_reference *ref = NULL;
-	int rc = 0, next = 0;
-
-	if (git_reference_iterator_glob_new(&it, r->git, glob) < 0)
-		return lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-	while (rc == 0 && (next = git_reference_next(&ref, it)) == 0) {
-		git_object *obj = NULL;
-		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-			rc = scan_include(s, git_object_id(obj), err);
-		git_error_clear();
-		git_object_free(obj);
-		git_reference_free(ref);
-	}
-	if (rc == 0 && next != GIT_ITEROVER)
-		rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
-	git_reference_iterator_free(it);
-	return rc;
-}
-
 int push_refs(struct lfsrepo *r, const char *remote, char *const *refs, int n, bool all, struct err *err)
 {
 	struct scan *s = NULL;
@@ -172,9 +150,9 @@ int push_refs(struct lfsrepo *r, const char *remote, char *const *refs, int n, b
 	if ((rc = scan_new(&s, r, err)) < 0)
 		return rc;
 	if (all) {
-		rc = include_glob(r, s, "refs/heads/*", err);
+		rc = scan_include_refs(s, "refs/heads/*", err);
 		if (rc == 0)
-			rc = include_glob(r, s, "refs/tags/*", err);
+			rc = scan_include_refs(s, "refs/tags/*", err);
 	} else {
 		const char *head[] = { "HEAD" };
 		char *const *list = n > 0 ? refs : (char *const *)head;

@@ -128,6 +128,31 @@ int scan_exclude(struct scan *s, const git_oid *commit, struct err *err)
 	return 0;
 }
 
+int scan_include_refs(struct scan *s, const char *glob, struct err *err)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	int rc = 0, next = 0;
+
+	if ((glob ? git_reference_iterator_glob_new(&it, s->repo->git, glob)
+		  : git_reference_iterator_new(&it, s->repo->git)) < 0)
+		return lfsrepo_git_error(err, ERR_IO, "cannot list refs");
+	while (rc == 0 && (next = git_reference_next(&ref, it)) == 0) {
+		git_object *obj = NULL;
+		/* Refs that are not commits (a tag of a blob) have no files. */
+		if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
+			rc = scan_include(s, git_object_id(obj), err);
+		git_error_clear();
+		git_object_free(obj);
+		git_reference_free(ref);
+	}
+	/* A listing cut short would leave some refs' objects out. */
+	if (rc == 0 && next != GIT_ITEROVER)
+		rc = lfsrepo_git_error(err, ERR_IO, "cannot list refs");
+	git_reference_iterator_free(it);
+	return rc;
+}
+
 int scan_exclude_glob(struct scan *s, const char *glob, struct err *err)
 {
 	if (git_revwalk_hide_glob(s->walk, glob) < 0 && git_error_last() &&

@@ -38,6 +38,8 @@ void scan_free(struct scan *s);
 /* Commits to walk from, and commits (with their history) to leave out. */
 int scan_include(struct scan *s, const git_oid *commit, struct err *err) __attribute__((warn_unused_result));
 int scan_exclude(struct scan *s, const git_oid *commit, struct err *err) __attribute__((warn_unused_result));
+/* Includes the commit of every ref matching glob (NULL: every ref). */
+int scan_include_refs(struct scan *s, const char *glob, struct err *err) __attribute__((warn_unused_result));
 /* Leaves out everything reachable from refs matching glob
  * (such as "refs/remotes/origin/" followed by a star). */
 int scan_exclude_glob(struct scan *s, const char *glob, struct err *err) __attribute__((warn_unused_result));
