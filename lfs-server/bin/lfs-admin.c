@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "admin/admin.h"
 #include "core/config.h"
 #include "core/mirrors.h"
@@ -74,10 +75,7 @@ static const char help[] =
 
 static int usage_error(const char *msg)
 {
-	if (msg)
-		fprintf(stderr, "lfs-admin: %s\n", msg);
-	fputs(usage, stderr);
-	return 2;
+	return cli_usage_error("lfs-admin", usage, msg);
 }
 
 static int fail(const struct err *err)

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "core/mirror_verify.h"
 #include "httpc.h"
 #include "mirror/repair.h"
@@ -57,10 +58,7 @@ static const char help[] =
 
 static int usage_error(const char *msg)
 {
-	if (msg)
-		fprintf(stderr, "lfs-mirror: %s\n", msg);
-	fputs(usage, stderr);
-	return 2;
+	return cli_usage_error("lfs-mirror", usage, msg);
 }
 
 static int parse_count(const char *s, long long max, long long *out)
