@@ -22,7 +22,7 @@
 
 #define REALM "Basic realm=\"Git LFS\""
 
-static enum MHD_Result need_credentials(struct req *r, const char *why)
+enum MHD_Result access_need_credentials(struct req *r, const char *why)
 {
 	return http_reply_error_hdr(r, 401, "LFS-Authenticate", REALM, "%s", why);
 }
@@ -99,7 +99,7 @@ bool access_identify_or_reply(struct req *r, enum MHD_Result *rc)
 		return identify_bearer(r, h + 7, rc);
 	}
 	if (strncasecmp(h, "Basic ", 6) != 0) {
-		*rc = need_credentials(r, "unsupported authorization scheme; use Basic");
+		*rc = access_need_credentials(r, "unsupported authorization scheme; use Basic");
 		return false;
 	}
 	switch (auth_basic(a, h + 6, client_address(r, addr, sizeof(addr)), r->user, sizeof(r->user), &wait)) {
@@ -115,7 +115,7 @@ bool access_identify_or_reply(struct req *r, enum MHD_Result *rc)
 		break;
 	}
 	r->user[0] = '\0';
-	*rc = need_credentials(r, "wrong user name or password");
+	*rc = access_need_credentials(r, "wrong user name or password");
 	return false;
 }
 
@@ -135,7 +135,7 @@ bool access_require_or_reply(struct req *r, unsigned need, enum MHD_Result *rc)
 	if ((rights & need) == need)
 		return true;
 	if (!r->authenticated)
-		*rc = need_credentials(r, "credentials needed");
+		*rc = access_need_credentials(r, "credentials needed");
 	else if (!(rights & RIGHT_READ))
 		*rc = http_reply_error(r, 404, "repository not found");
 	else
@@ -175,7 +175,7 @@ bool access_operator_or_reply(struct req *r, enum MHD_Result *rc)
 		return true;
 	if (auth_enabled(r->srv->auth) && !r->authenticated)
 		*rc = r->route.kind == ROUTE_STATUS ? need_credentials_browser(r)
-						    : need_credentials(r, "credentials needed");
+						    : access_need_credentials(r, "credentials needed");
 	else
 		*rc = http_reply_error(r, 404, "not found");
 	return false;

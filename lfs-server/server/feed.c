@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/access.h"
 #include "server/http.h"
 #include "server/server.h"
 
@@ -26,8 +27,7 @@ static bool reader_or_reply(struct req *r, enum MHD_Result *rc)
 	if (r->srv->cfg->journal_readers && acl_list_has(r->srv->cfg->journal_readers, user))
 		return true;
 	if (auth_enabled(r->srv->auth) && !r->authenticated)
-		*rc = http_reply_error_hdr(r, 401, "LFS-Authenticate", "Basic realm=\"Git LFS\"",
-					   "credentials needed");
+		*rc = access_need_credentials(r, "credentials needed");
 	else
 		*rc = http_reply_error(r, 403, "not a journal reader (journal.readers)");
 	return false;

@@ -200,8 +200,7 @@ static enum MHD_Result locks_end(struct req *r)
 		return rc;
 	/* A lock needs an owner: with auth on, that is a named user. */
 	if (auth_enabled(r->srv->auth) && !r->authenticated)
-		return http_reply_error_hdr(r, 401, "LFS-Authenticate", "Basic realm=\"Git LFS\"",
-					    "credentials needed to lock");
+		return access_need_credentials(r, "credentials needed to lock");
 	/* An empty body is {}.  \u0000 is valid JSON: the path check
 	 * refuses it (422). */
 	if (r->body.len == 0 && !r->json_busy)
