@@ -20,27 +20,24 @@
 #include "server/metrics.h"
 #include "server/server.h"
 
-/* Checks the action token, when the request carries one, against this
- * request; without one, the caller's rights decide (credentials, or
- * anonymous).  Returns 0 or a status to answer. */
-static int check_token(struct req *r, const char *op, struct token *out, bool *has)
+/* The action token a transfer carries, if any: *has says whether there
+ * was one; a token that does not verify, or is for another repo, object
+ * or operation, is ERR_DENIED (403, never 401: git-lfs loops on 401
+ * here).  Without a token the caller's rights decide. */
+static int check_token(struct req *r, const char *op, struct token *out, bool *has,
+		       struct err *err)
 {
 	const char *auth = http_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-	struct err err = ERR_INIT;
+	struct err why = ERR_INIT;
 
 	*has = false;
 	if (!auth || strncasecmp(auth, "Bearer ", 7) != 0)
 		return 0;
-	/* A rejected token is 403, never 401: git-lfs loops on 401 here. */
-	if (token_verify(out, auth + 7, &r->srv->key, time(NULL), &err) < 0) {
-		http_fail(r, 403, "%s", err.msg);
-		return 403;
-	}
+	if (token_verify(out, auth + 7, &r->srv->key, time(NULL), &why) < 0)
+		return err_set(err, ERR_DENIED, "%s", why.msg);
 	if (strcmp(out->kind, "transfer") != 0 || strcmp(out->repo, r->route.repo) != 0 ||
-	    strcmp(out->oid, r->route.oid) != 0 || strcmp(out->op, op) != 0) {
-		http_fail(r, 403, "token is not valid for this object or operation");
-		return 403;
-	}
+	    strcmp(out->oid, r->route.oid) != 0 || strcmp(out->op, op) != 0)
+		return err_set(err, ERR_DENIED, "token is not valid for this object or operation");
 	*has = true;
 	return 0;
 }
@@ -82,8 +79,8 @@ static enum MHD_Result get_object(struct req *r)
 	bool has;
 	enum MHD_Result rc;
 
-	if (check_token(r, "download", &tok, &has))
-		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+	if (check_token(r, "download", &tok, &has, &err) < 0)
+		return http_reply_err(r, &err);
 	if (!has && !access_require_or_reply(r, RIGHT_READ, &rc))
 		return rc;
 	if (meta_repo_sizes(srv->meta, r->route.repo, oids, 1, &stored, NULL, &err) < 0)
@@ -170,8 +167,8 @@ static enum MHD_Result put_begin(struct req *r)
 	bool has;
 	enum MHD_Result rc;
 
-	if (check_token(r, "upload", &tok, &has))
-		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+	if (check_token(r, "upload", &tok, &has, &err) < 0)
+		return http_reply_err(r, &err);
 	if (!has && !access_require_or_reply(r, RIGHT_WRITE, &rc))
 		return rc;
 	/* A Content-Length past what a long long holds (2^63) is no size
