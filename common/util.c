@@ -1,7 +1,9 @@
 /* util: small system-call helpers (see util.h). */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int util_write_all(int fd, const void *data, size_t len)
@@ -17,5 +19,26 @@ int util_write_all(int fd, const void *data, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+int util_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	const char *digits = s;
+	char *end;
+	long long v;
+
+	if (!s)
+		return -1;
+	if (*digits == '-' && min < 0)
+		digits++;
+	/* strtoll would take spaces and a '+' too: network input may not. */
+	if (!isdigit((unsigned char)*digits))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
 	return 0;
 }

@@ -10,4 +10,10 @@
  * error: it knows what the file is). */
 int util_write_all(int fd, const void *data, size_t len) __attribute__((warn_unused_result));
 
+/* Parses s as a whole decimal number in [min, max]: digits only (a
+ * leading '-' only when min < 0), no spaces, no '+', nothing after; 0, or
+ * -1 when s is NULL, empty, malformed or out of range (*out untouched). */
+int util_parse_ll(const char *s, long long min, long long max, long long *out)
+	__attribute__((warn_unused_result));
+
 #endif

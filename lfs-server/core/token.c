@@ -1,6 +1,8 @@
 /* token: HMAC-SHA256 action tokens (see token.h). */
 #include "core/token.h"
+#include "util.h"
 
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -152,13 +154,7 @@ static bool next_field(char **p, char *dst, size_t dstsz)
 
 static bool parse_ll(const char *s, long long *out)
 {
-	char *end;
-
-	if (!*s)
-		return false;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0';
+	return util_parse_ll(s, LLONG_MIN, LLONG_MAX, out) == 0;
 }
 
 int token_verify(struct token *out, const char *s, const struct token_key *key,

@@ -8,7 +8,9 @@
  * or user names.  Readable by journal.readers (`*` = everyone, anonymous
  * included, also with auth off). */
 #include "server/endpoint.h"
+#include "util.h"
 
+#include <limits.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,15 +35,10 @@ static bool reader_or_reply(struct req *r, enum MHD_Result *rc)
 	return false;
 }
 
+/* An absent or empty query value keeps the default. */
 static bool parse_num(const char *s, long long *out)
 {
-	char *end;
-
-	if (!s || !*s)
-		return true;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0' && *out >= 0;
+	return !s || !*s || util_parse_ll(s, 0, LLONG_MAX, out) == 0;
 }
 
 static enum MHD_Result journal_end(struct req *r)

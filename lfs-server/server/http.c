@@ -6,7 +6,9 @@
  * Handlers may block (fsync, SQLite waits) without stalling anyone else,
  * and downloads still go out through sendfile(2). */
 #include "server/http.h"
+#include "util.h"
 
+#include <limits.h>
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -59,15 +61,9 @@ const char *http_header(struct req *r, const char *name)
 
 long long http_content_length(struct req *r)
 {
-	const char *v = http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	char *end;
 	long long n;
 
-	if (!v || !isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	return errno || *end ? -1 : n;
+	return util_parse_ll(http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH), 0, LLONG_MAX, &n) < 0 ? -1 : n;
 }
 
 bool http_is_json(struct req *r)

@@ -7,7 +7,9 @@
  * admin right.  Force on one's own lock needs no more than write: git-lfs
  * asks for force whenever the locked file has local changes. */
 #include "server/endpoint.h"
+#include "util.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +56,16 @@ static bool path_ok(const char *p, size_t len)
 /* Parses limit (1..100, default 100) and cursor (a lock id) query values. */
 static bool page_args(const char *limit_s, const char *cursor, int *limit)
 {
-	char *end;
-	long v;
+	long long v;
 
 	*limit = PAGE_MAX;
 	if (limit_s && *limit_s) {
-		v = strtol(limit_s, &end, 10);
-		if (*end || v < 0)
+		/* Any run of digits is a limit; past LLONG_MAX it is clamped
+		 * like any other large one. */
+		if (strspn(limit_s, "0123456789") != strlen(limit_s))
 			return false;
+		if (util_parse_ll(limit_s, 0, LLONG_MAX, &v) < 0)
+			v = PAGE_MAX;
 		if (v > 0 && v < PAGE_MAX)
 			*limit = (int)v;
 	}

@@ -1,0 +1,60 @@
+/* Unit tests for common/util: bounded number parsing (a table, one TAP
+ * line per row) and the write loop. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "util.h"
+
+static const struct {
+	const char *s;
+	long long min, max;
+	int rc;
+	long long want;
+} rows[] = {
+	{ "0", 0, 10, 0, 0 },
+	{ "10", 0, 10, 0, 10 },
+	{ "11", 0, 10, -1, 0 },
+	{ "007", 0, 10, 0, 7 },
+	{ "", 0, 10, -1, 0 },
+	{ " 1", 0, 10, -1, 0 },
+	{ "1 ", 0, 10, -1, 0 },
+	{ "+1", 0, 10, -1, 0 },
+	{ "-1", 0, 10, -1, 0 },
+	{ "-1", -5, 10, 0, -1 },
+	{ "-", -5, 10, -1, 0 },
+	{ "1x", 0, 10, -1, 0 },
+	{ "0x10", 0, 100, -1, 0 },
+	{ "9223372036854775807", 0, LLONG_MAX, 0, LLONG_MAX },
+	{ "9223372036854775808", 0, LLONG_MAX, -1, 0 },
+	{ "-9223372036854775808", LLONG_MIN, LLONG_MAX, 0, LLONG_MIN },
+	{ "99999999999999999999999", 0, LLONG_MAX, -1, 0 },
+};
+
+int main(void)
+{
+	char path[] = "/tmp/util-test-XXXXXX", back[9000], big[8192];
+	long long v;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		v = 12345;
+		int rc = util_parse_ll(rows[i].s, rows[i].min, rows[i].max, &v);
+		ok(rc == rows[i].rc && (rc < 0 ? v == 12345 : v == rows[i].want),
+		   "parse '%s' in [%lld, %lld]", rows[i].s, rows[i].min, rows[i].max);
+	}
+	ok(util_parse_ll(NULL, 0, 1, &v) == -1, "parse NULL");
+
+	memset(big, 'a', sizeof(big));
+	fd = mkstemp(path);
+	ok(fd >= 0 && util_write_all(fd, big, sizeof(big)) == 0, "write_all writes 8 KiB");
+	ok(lseek(fd, 0, SEEK_SET) == 0 && read(fd, back, sizeof(back)) == (ssize_t)sizeof(big) &&
+	   memcmp(back, big, sizeof(big)) == 0, "and the bytes are there");
+	close(fd);
+	unlink(path);
+	ok(util_write_all(-1, "x", 1) == -1, "write_all to a bad fd fails");
+	return tap_done();
+}
