@@ -3,6 +3,7 @@
 #ifndef LFS_UTIL_H
 #define LFS_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Writes all len bytes of data to fd, retrying short writes and EINTR.
@@ -15,5 +16,9 @@ int util_write_all(int fd, const void *data, size_t len) __attribute__((warn_unu
  * -1 when s is NULL, empty, malformed or out of range (*out untouched). */
 int util_parse_ll(const char *s, long long min, long long max, long long *out)
 	__attribute__((warn_unused_result));
+
+/* An environment switch as git-lfs reads its GIT_LFS_* ones: set,
+ * non-empty, and neither "0" nor "false". */
+bool util_env_true(const char *name);
 
 #endif

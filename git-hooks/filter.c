@@ -271,13 +271,6 @@ out:
 	return rc;
 }
 
-static bool skip_smudge(void)
-{
-	const char *v = getenv("GIT_LFS_SKIP_SMUDGE");
-
-	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
-}
-
 /* Opens the object behind p, downloading it first when allowed and
  * needed.  Returns the fd, or -1 after a warning naming path. */
 static int open_object(struct lfsrepo *r, const struct pointer *p, const char *path, bool download)
@@ -320,7 +313,7 @@ static int smudge_plan(struct lfsrepo *r, struct src *s, const char *path, bool 
 			warn(path, "not a valid Git LFS pointer (%s); checked out as it is", perr.msg);
 		return 0;
 	}
-	if (p->size == 0 || skip_smudge())
+	if (p->size == 0 || util_env_true("GIT_LFS_SKIP_SMUDGE"))
 		return 0;
 	if (p->n_ext > 0) {
 		warn(path, "pointer uses the '%s' extension, which lfs-hooks does not run; left as a pointer",

@@ -1,5 +1,6 @@
 /* push: pre-push hook and push command (see push.h). */
 #include "push.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,12 +104,11 @@ static int hide_remote(struct lfsrepo *r, struct scan *s, const char *remote, st
 
 int push_pre_push(struct lfsrepo *r, const char *remote, FILE *in, struct err *err)
 {
-	const char *skip = getenv("GIT_LFS_SKIP_PUSH");
 	struct scan *s = NULL;
 	char line[4096], ref[1024] = "";
 	int rc;
 
-	if (skip && *skip && strcmp(skip, "0") != 0 && strcmp(skip, "false") != 0) {
+	if (util_env_true("GIT_LFS_SKIP_PUSH")) {
 		while (fgets(line, sizeof(line), in))
 			;
 		return 0;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "checkout.h"
+#include "util.h"
 #include "err.h"
 #include "fetch.h"
 #include "filter.h"
@@ -77,13 +78,6 @@ static char *self_path(const char *argv0)
 	return realpath(argv0, NULL);
 }
 
-static bool env_true(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
-}
-
 /* What a command's arguments said, filled by its parse step before any
  * setup, so a usage error is exit 2 even outside a repository. */
 struct args {
@@ -134,7 +128,7 @@ static int cmd_install(struct lfsrepo *r, const struct args *a, struct err *err)
 		return err_set(err, ERR_IO, "cannot find my own path");
 	rc = install_run(r, self, err);
 	free(self);
-	if (rc == 0 && !env_true("GIT_LFS_SKIP_SMUDGE") && checkout_materialize(r, NULL, err) < 0) {
+	if (rc == 0 && !util_env_true("GIT_LFS_SKIP_SMUDGE") && checkout_materialize(r, NULL, err) < 0) {
 		say_warn("%s", err->msg);
 		say_warn("installed, but some files are still pointers; 'lfs-hooks pull' fetches them");
 		return 1;
@@ -350,7 +344,7 @@ static int run_command(const struct command *c, int argc, char **argv)
 
 	if ((rc = c->parse(&a, argc, argv)) != 0)
 		return rc;
-	if ((c->flags & SKIP_NO_SMUDGE) && env_true("GIT_LFS_SKIP_SMUDGE"))
+	if ((c->flags & SKIP_NO_SMUDGE) && util_env_true("GIT_LFS_SKIP_SMUDGE"))
 		return 0;
 	if ((c->flags & NEED_REPO) && lfsrepo_open(&r, &err) < 0)
 		return fail(NULL, &err);

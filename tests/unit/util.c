@@ -2,6 +2,7 @@
  * line per row) and the write loop. */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,5 +57,19 @@ int main(void)
 	close(fd);
 	unlink(path);
 	ok(util_write_all(-1, "x", 1) == -1, "write_all to a bad fd fails");
+	{
+		static const struct { const char *v; bool want; } envs[] = {
+			{ NULL, false }, { "", false }, { "0", false }, { "false", false },
+			{ "1", true }, { "true", true }, { "yes", true },
+		};
+		for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+			if (envs[i].v)
+				setenv("UTIL_TEST_SWITCH", envs[i].v, 1);
+			else
+				unsetenv("UTIL_TEST_SWITCH");
+			ok(util_env_true("UTIL_TEST_SWITCH") == envs[i].want, "env switch '%s'",
+			   envs[i].v ? envs[i].v : "(unset)");
+		}
+	}
 	return tap_done();
 }
