@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,4 +50,52 @@ bool util_env_true(const char *name)
 	const char *v = getenv(name);
 
 	return v && *v && strcmp(v, "0") != 0 && strcmp(v, "false") != 0;
+}
+
+int util_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t have = 0, cap = 4096;
+	char *buf = NULL, *grown;
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t n;
+		if (have == cap || !buf) {
+			if (buf)
+				cap *= 2;
+			if (!(grown = realloc(buf, cap + 1))) {
+				errno = ENOMEM;
+				goto fail;
+			}
+			buf = grown;
+		}
+		n = read(fd, buf + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		/* Reading one byte past the cap is how a longer file shows. */
+		if (have > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[have] = '\0';
+	*out = buf;
+	if (len)
+		*len = have;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return -1;
 }

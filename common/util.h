@@ -11,6 +11,13 @@
  * error: it knows what the file is). */
 int util_write_all(int fd, const void *data, size_t len) __attribute__((warn_unused_result));
 
+/* Reads the whole file at path into a NUL-terminated buffer the caller
+ * frees (*len, if not NULL, gets its length).  0, or -1 with errno set:
+ * EFBIG when the file holds more than max bytes, ENOMEM, or what
+ * open/read said (ENOENT for a missing file). */
+int util_read_file(const char *path, size_t max, char **out, size_t *len)
+	__attribute__((warn_unused_result));
+
 /* Parses s as a whole decimal number in [min, max]: digits only (a
  * leading '-' only when min < 0), no spaces, no '+', nothing after; 0, or
  * -1 when s is NULL, empty, malformed or out of range (*out untouched). */

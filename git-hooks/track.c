@@ -1,5 +1,6 @@
 /* track: edit .gitattributes (see track.h). */
 #include "track.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,51 +67,20 @@ static char *attrs_path(struct lfsrepo *r, struct err *err)
 	return p;
 }
 
-/* Reads the whole file ("" when missing); caller frees. */
+/* Reads the whole file ("" when missing); caller frees.  A partial read
+ * must never happen: the text is written back as the whole file. */
 static char *slurp(const char *path, struct err *err)
 {
-	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
-	size_t len = 0;
 
-	if (!f) {
-		if (errno != ENOENT) {
-			err_set_errno(err, ERR_IO, "cannot read '%s'", path);
-			return NULL;
-		}
-		buf = strdup("");
-		if (!buf)
-			err_set(err, ERR_NOMEM, "out of memory");
+	if (util_read_file(path, 64u << 20, &buf, NULL) == 0)
 		return buf;
+	if (errno != ENOENT) {
+		err_set_errno(err, ERR_IO, "cannot read '%s'", path);
+		return NULL;
 	}
-	{
-		FILE *m = open_memstream(&buf, &len);
-		char chunk[8192];
-		size_t n;
-		bool short_write = false;
-		if (!m) {
-			fclose(f);
-			err_set(err, ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		while (!short_write && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			short_write = fwrite(chunk, 1, n, m) != n;
-		/* A partial read would be written back as the whole file. */
-		if (ferror(f)) {
-			err_set_errno(err, ERR_IO, "cannot read '%s'", path);
-			fclose(m);
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-		if (fclose(m) != 0 || short_write) {
-			err_set(err, ERR_NOMEM, "out of memory");
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-	}
-	fclose(f);
+	if (!(buf = strdup("")))
+		err_set(err, ERR_NOMEM, "out of memory");
 	return buf;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/listen.h"
+#include "util.h"
 #include "log.h"
 #include "server/metrics.h"
 #include "server/notify.h"
@@ -46,27 +47,11 @@ static int die(const char *what, const struct err *err)
 	return 1;
 }
 
+/* PEM files: a certificate chain is kilobytes; a megabyte is a mistake. */
 static int read_file(char **out, const char *path, struct err *err)
 {
-	FILE *f = fopen(path, "r");
-	long n;
-	char *buf;
-
-	if (!f)
+	if (util_read_file(path, 1 << 20, out, NULL) < 0)
 		return err_set_errno(err, ERR_IO, "cannot read '%s'", path);
-	if (fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0 ||
-	    !(buf = malloc((size_t)n + 1))) {
-		fclose(f);
-		return err_set(err, ERR_IO, "cannot read '%s'", path);
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return err_set(err, ERR_IO, "cannot read '%s'", path);
-	}
-	buf[n] = '\0';
-	fclose(f);
-	*out = buf;
 	return 0;
 }
 

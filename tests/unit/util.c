@@ -1,6 +1,7 @@
 /* Unit tests for common/util: bounded number parsing (a table, one TAP
  * line per row) and the write loop. */
 #include <fcntl.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -57,6 +58,23 @@ int main(void)
 	close(fd);
 	unlink(path);
 	ok(util_write_all(-1, "x", 1) == -1, "write_all to a bad fd fails");
+	{
+		char file[] = "/tmp/util-read-XXXXXX", *text = NULL;
+		size_t len = 0;
+		int f = mkstemp(file);
+		ok(f >= 0 && util_write_all(f, big, 5000) == 0, "read_file: a 5000-byte file");
+		close(f);
+		ok(util_read_file(file, 5000, &text, &len) == 0 && len == 5000 && text[5000] == '\0' &&
+		   memcmp(text, big, 5000) == 0, "read at a cap of exactly its size");
+		free(text);
+		text = NULL;
+		errno = 0;
+		ok(util_read_file(file, 4999, &text, &len) == -1 && errno == EFBIG && !text,
+		   "one byte over the cap: EFBIG, nothing returned");
+		unlink(file);
+		errno = 0;
+		ok(util_read_file(file, 10, &text, NULL) == -1 && errno == ENOENT, "missing: ENOENT");
+	}
 	{
 		static const struct { const char *v; bool want; } envs[] = {
 			{ NULL, false }, { "", false }, { "0", false }, { "false", false },
