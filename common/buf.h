@@ -17,10 +17,10 @@ struct buf {
 
 /* Initialises an empty buffer that will hold at most max bytes. */
 void buf_init(struct buf *b, size_t max);
-int buf_append(struct buf *b, const void *data, size_t len, struct err *err);
+int buf_append(struct buf *b, const void *data, size_t len, struct err *err) __attribute__((warn_unused_result));
 /* Appends printf-style text (any length, within the cap). */
 int buf_appendf(struct buf *b, struct err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4))) __attribute__((warn_unused_result));
 /* Frees the contents; the buffer is empty and reusable afterwards. */
 void buf_release(struct buf *b);
 

@@ -41,7 +41,7 @@ struct httpc_response {
 };
 
 /* curl_global_init, once per process, before any thread exists. */
-int httpc_global_init(struct err *err);
+int httpc_global_init(struct err *err) __attribute__((warn_unused_result));
 void httpc_global_cleanup(void);
 
 /* Fills *cainfo and *capath from the environment as curl's own tool does,
@@ -71,7 +71,7 @@ struct curl_slist *httpc_header(struct curl_slist *list, const char *name, const
  * none did (resp->error says why), ERR_TOOBIG for a body over the cap.
  * Release resp with httpc_response_release(). */
 int httpc_request(CURL *c, const char *method, const char *url, struct curl_slist *headers, const void *body,
-		  size_t body_len, size_t max_body, struct httpc_response *resp, struct err *err);
+		  size_t body_len, size_t max_body, struct httpc_response *resp, struct err *err) __attribute__((warn_unused_result));
 void httpc_response_release(struct httpc_response *resp);
 
 /* Base64 of "user:password" for an Authorization: Basic header; caller

@@ -31,11 +31,11 @@ void log_set_hook(log_hook_fn *fn);
 /* The access log file (server.access-log): opened once at start, before
  * threads; without it nothing is written by log_access_write.  Opened with
  * O_APPEND, mode 0640 when created. */
-int log_access_open(const char *path, struct err *err);
+int log_access_open(const char *path, struct err *err) __attribute__((warn_unused_result));
 bool log_access_is_file(void);
 /* Opens the path again (after logrotate moved the file) and puts the new
  * file behind the same descriptor; on failure the old file stays in use. */
-int log_access_reopen(struct err *err);
+int log_access_reopen(struct err *err) __attribute__((warn_unused_result));
 /* Appends one complete line (with its newline) in a single write. */
 void log_access_write(const char *line, size_t len);
 void log_access_close(void);

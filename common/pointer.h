@@ -51,7 +51,7 @@ void pointer_init(struct pointer *p, const char *oid, long long size);
  * unique extension priorities.  Empty data is the empty pointer (size 0).
  * Returns 0 and fills out, or ERR_INVALID (not a pointer, err says why;
  * out is then unspecified). */
-int pointer_parse(struct pointer *out, const void *data, size_t len, struct err *err);
+int pointer_parse(struct pointer *out, const void *data, size_t len, struct err *err) __attribute__((warn_unused_result));
 
 /* True when data is meant as a pointer even if it fails to parse: under
  * POINTER_MAX_SIZE bytes and, once leading whitespace is skipped, starting

@@ -92,7 +92,9 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
 	if (s->status_seen == 0)
 		curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status_seen);
 	if (s->phase != PHASE_TRANSFER || s->it->kind != XFER_DOWNLOAD || s->status_seen >= 300) {
-		buf_append(&s->errbody, data, len, NULL);
+		if (buf_append(&s->errbody, data, len, NULL) < 0) {
+			/* Past the cap: the message keeps its start. */
+		}
 		return len;
 	}
 	if (lfscache_writer_size(s->w) + (long long)len > s->it->size) {

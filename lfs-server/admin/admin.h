@@ -20,22 +20,22 @@
  * ("2026-11-25T10:00:00Z", "…T12:00:00.5+02:00") is converted to UTC,
  * fractions of a second dropped.  ERR_INVALID for anything else,
  * including dates that do not exist. */
-int admin_since(char out[ADMIN_TIME_LEN + 1], const char *date, struct err *err);
+int admin_since(char out[ADMIN_TIME_LEN + 1], const char *date, struct err *err) __attribute__((warn_unused_result));
 
 /* Prints the journal rows with time >= since (normalised, or NULL for
  * all), of repo (canonical, or NULL for all), oldest first:
  * "seq\ttime\trepo\tuser\tsize\toid\n", user "-" for anonymous. */
 int admin_uploads(const char *data_dir, const char *since, const char *repo, FILE *out,
-		  struct err *err);
+		  struct err *err) __attribute__((warn_unused_result));
 
 /* Prints objects and bytes in the store, repos, journal rows, feed rows,
  * locks and misplaced files, one "name: value" line each. */
-int admin_stats(const char *data_dir, FILE *out, struct err *err);
+int admin_stats(const char *data_dir, FILE *out, struct err *err) __attribute__((warn_unused_result));
 
 /* Prints one line per repo, sorted by name (bytewise):
  * "repo\tobjects\tbytes\n", counting every object the repo holds (an
  * object held by two repos counts in each). */
-int admin_repos(const char *data_dir, FILE *out, struct err *err);
+int admin_repos(const char *data_dir, FILE *out, struct err *err) __attribute__((warn_unused_result));
 
 /* What admin_backup did. */
 struct admin_backup_result {
@@ -60,18 +60,18 @@ struct admin_backup_result {
  * counted in res->problems: the backup is still made.  dest is then a
  * data dir a server can be started on. */
 int admin_backup(const char *data_dir, const char *dest, FILE *out, struct admin_backup_result *res,
-		 struct err *err);
+		 struct err *err) __attribute__((warn_unused_result));
 
 /* Checks everything: re-hashes every object, checks every journal and
  * feed row has its object with the recorded size, lists objects without
  * a row (orphans: harmless, reported but not counted), runs SQLite's
  * integrity_check.  Prints one line per finding, then a summary;
  * *problems gets the number of real problems. */
-int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err);
+int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err) __attribute__((warn_unused_result));
 
 /* Prints which [repo] section applies to repo (canonical) under cfg's
  * rules, who may read, write and administer it (the implications
  * applied), and whether it is mirrored: one "name: value" line each. */
-int admin_access(const struct config *cfg, const char *repo, FILE *out, struct err *err);
+int admin_access(const struct config *cfg, const char *repo, FILE *out, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -14,6 +14,6 @@ struct sshcmd {
 /* Accepts exactly `git-lfs-authenticate <repo> <download|upload>`; the
  * repo may carry a leading '/', a trailing ".git" and single quotes.
  * Anything else is ERR_INVALID with a message for the user. */
-int sshcmd_parse(struct sshcmd *out, const char *cmd, struct err *err);
+int sshcmd_parse(struct sshcmd *out, const char *cmd, struct err *err) __attribute__((warn_unused_result));
 
 #endif

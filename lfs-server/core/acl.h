@@ -29,13 +29,13 @@ enum {
 
 /* Builds the rules from a parsed config (NULL = no rules).  Caller frees
  * with acl_free. */
-int acl_load(struct acl **out, struct git_config *cfg, struct err *err);
+int acl_load(struct acl **out, struct git_config *cfg, struct err *err) __attribute__((warn_unused_result));
 
 /* As acl_load; where(key) writes a location prefix ("FILE:LINE: ") for
  * the config key an error is about into buf (config.c knows the lines). */
 typedef void acl_where_fn(char *buf, size_t bufsz, const char *key, void *arg);
 int acl_load_located(struct acl **out, struct git_config *cfg, acl_where_fn *where, void *arg,
-		     struct err *err);
+		     struct err *err) __attribute__((warn_unused_result));
 void acl_free(struct acl *a);
 
 /* A reload: dst takes src's rules, atomically for every reader (acl_rights

@@ -24,7 +24,7 @@ enum auth_result {
 
 /* Loads users and rules from cfg.  A refused password hash is an error
  * naming the user.  Caller frees with auth_free. */
-int auth_new(struct auth **out, const struct config *cfg, struct err *err);
+int auth_new(struct auth **out, const struct config *cfg, struct err *err) __attribute__((warn_unused_result));
 void auth_free(struct auth *a);
 bool auth_enabled(const struct auth *a);
 
@@ -43,7 +43,7 @@ void auth_counters(const struct auth *a, long long *failed_logins, long long *lo
  * password check of the old file no longer counts).  On error nothing
  * changed.  Turning auth on or off is not done here (a restart).  *users
  * gets the new file's count (0 with auth off). */
-int auth_reload(struct auth *a, const struct config *cfg, size_t *users, struct err *err);
+int auth_reload(struct auth *a, const struct config *cfg, size_t *users, struct err *err) __attribute__((warn_unused_result));
 
 /* Rights (RIGHT_* bits) of user (NULL = anonymous) on repo. */
 unsigned auth_rights(const struct auth *a, const char *user, const char *repo);

@@ -45,7 +45,7 @@ struct batch_req {
  * "basic" is 422. */
 int batch_parse(struct batch_req *out, const char *body, size_t len,
 		long long max_objects, long long max_object_size, struct reqjson_hold *hold,
-		struct err *err);
+		struct err *err) __attribute__((warn_unused_result));
 /* What a batch body of at most max_objects objects may hold. */
 void batch_shape(struct reqjson_shape *shape, long long max_objects);
 void batch_req_release(struct batch_req *req);

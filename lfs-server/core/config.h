@@ -40,32 +40,32 @@ struct config {
 };
 
 /* Fills cfg with the defaults of contract.md. */
-int config_init(struct config *cfg, struct err *err);
+int config_init(struct config *cfg, struct err *err) __attribute__((warn_unused_result));
 
 /* Reads path over the defaults and checks all of it: unknown sections and
  * keys (with the nearest known key), values that do not parse, the repo
  * rules (acl.h) and mirror sections.  A missing or unreadable file, a
  * syntax error or any of these is an error naming the file, line and key;
  * nothing is half-read. */
-int config_load(struct config *cfg, const char *path, struct err *err);
+int config_load(struct config *cfg, const char *path, struct err *err) __attribute__((warn_unused_result));
 
 /* Checks a HOST:PORT (or [V6]:PORT) value: port 0 (any free port) or
  * 1..65535.  The message names the value, not where it came from. */
-int config_check_listen(const char *spec, struct err *err);
+int config_check_listen(const char *spec, struct err *err) __attribute__((warn_unused_result));
 
 /* The line of the first block of [section "sub"] (sub NULL: none) in the
  * loaded file, 0 if unknown. */
 int config_section_line(const struct config *cfg, const char *section, const char *sub);
 
 /* Replaces a string setting (flags override the file). */
-int config_set_str(char **slot, const char *value, struct err *err);
+int config_set_str(char **slot, const char *value, struct err *err) __attribute__((warn_unused_result));
 
 /* For a reload: the keys whose values differ between old and fresh,
  * except the repo rules and the users file (which a reload applies),
  * comma-separated into out ("" when none).  auth.users counts when it is
  * set in one and unset in the other. */
 int config_changed_keys(const struct config *old, const struct config *fresh, char *out,
-			size_t outsz, struct err *err);
+			size_t outsz, struct err *err) __attribute__((warn_unused_result));
 
 /* Frees everything cfg owns. */
 void config_release(struct config *cfg);

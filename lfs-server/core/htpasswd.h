@@ -17,9 +17,9 @@ struct htpasswd;
 
 /* Parses text (the file's contents).  Caller frees with htpasswd_free. */
 int htpasswd_parse(struct htpasswd **out, const char *text, size_t len,
-		   const char *source, struct err *err);
+		   const char *source, struct err *err) __attribute__((warn_unused_result));
 /* Reads and parses a file. */
-int htpasswd_load(struct htpasswd **out, const char *path, struct err *err);
+int htpasswd_load(struct htpasswd **out, const char *path, struct err *err) __attribute__((warn_unused_result));
 void htpasswd_free(struct htpasswd *h);
 
 /* True iff user exists and password matches (constant-time compare of

@@ -11,14 +11,14 @@
 
 /* Splits "HOST:PORT" or "[V6]:PORT".  host gets the bare address. */
 int listen_split(const char *spec, char *host, size_t hostsz, char *port, size_t portsz,
-		 struct err *err);
+		 struct err *err) __attribute__((warn_unused_result));
 
 /* Binds and listens; *loopback tells whether the address is a loopback
  * one.  The socket belongs to the caller. */
-int listen_open(int *fd_out, bool *loopback, const char *spec, struct err *err);
+int listen_open(int *fd_out, bool *loopback, const char *spec, struct err *err) __attribute__((warn_unused_result));
 
 /* "http://HOST:PORT" of a bound socket, with the actual port (for :0). */
-int listen_url(char *out, size_t outsz, int fd, const char *scheme, struct err *err);
+int listen_url(char *out, size_t outsz, int fd, const char *scheme, struct err *err) __attribute__((warn_unused_result));
 
 /* Descriptors kept for everything but connections (SQLite pool, log,
  * listening socket, mirror polls, a commit's directory fd), and what one

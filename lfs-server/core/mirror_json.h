@@ -30,17 +30,17 @@ struct mirror_entry {
  * (including more than max entries); out is then unspecified. */
 int mirror_json_parse_page(const char *text, size_t len, long long after,
 			   struct mirror_entry *out, size_t max, size_t *n_out,
-			   long long *next_out, struct err *err);
+			   long long *next_out, struct err *err) __attribute__((warn_unused_result));
 
 /* Parses mirror-state.json into *last_seq.  ERR_SYNTAX when it is not
  * JSON, ERR_INVALID for another version or a missing/negative last_seq. */
 int mirror_json_parse_state(const char *text, size_t len, long long *last_seq,
-			    struct err *err);
+			    struct err *err) __attribute__((warn_unused_result));
 
 /* Writes {"version":1,"last_seq":N,"updated_at":"<RFC 3339 UTC of now>"}
  * and a newline into out (outsz bytes).  ERR_TOOBIG when it does not fit.
  * now is a Unix time, so tests can pin it. */
 int mirror_json_format_state(char *out, size_t outsz, long long last_seq, long long now,
-			     struct err *err);
+			     struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -34,6 +34,6 @@ typedef int (*mirror_verify_fn)(const struct mirror_verify_item *item, void *arg
  * checked.  Symlinks are never followed (they are misplaced).  An I/O
  * error (unreadable directory or file) stops the walk and is returned. */
 int mirror_verify_walk(const char *root, bool rehash, mirror_verify_fn fn, void *arg,
-		       struct err *err);
+		       struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -26,13 +26,13 @@ struct meta;
 struct mirrors;
 
 /* Reads the mirror sections (none is fine).  Caller frees with mirrors_free. */
-int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval, struct err *err);
+int mirrors_new(struct mirrors **out, struct git_config *cfg, long long interval, struct err *err) __attribute__((warn_unused_result));
 /* Where verdicts live (without it no mirror href is ever given), the
  * checking rate in bytes/s (0 = no limit) and the seconds between checks
  * of a good copy.  Call before mirrors_start. */
 void mirrors_set_verify(struct mirrors *m, struct meta *meta, long long rate, long long recheck);
 /* Starts the polling thread; a first round of checks runs at once. */
-int mirrors_start(struct mirrors *m, struct err *err);
+int mirrors_start(struct mirrors *m, struct err *err) __attribute__((warn_unused_result));
 /* Stops the thread and frees everything; NULL is fine. */
 void mirrors_free(struct mirrors *m);
 size_t mirrors_count(const struct mirrors *m);

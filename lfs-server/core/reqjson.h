@@ -45,7 +45,7 @@ void reqjson_scan(const char *body, size_t len, struct reqjson_scan *out);
 /* The most bytes json_loadb may hold at once for a scanned body. */
 long long reqjson_cost(const struct reqjson_scan *s);
 /* 0 if s fits shape; else ERR_TOOBIG (too many) or ERR_INVALID (too deep). */
-int reqjson_fits(const struct reqjson_scan *s, const struct reqjson_shape *shape, struct err *err);
+int reqjson_fits(const struct reqjson_scan *s, const struct reqjson_shape *shape, struct err *err) __attribute__((warn_unused_result));
 
 /* The in-flight budget: max bytes (0 = REQJSON_INFLIGHT_DEFAULT), used
  * changed atomically by every request thread. */
@@ -62,7 +62,7 @@ struct reqjson_hold {
 
 /* Takes n more bytes for h: ERR_BUSY when the budget cannot give them now,
  * ERR_TOOBIG when n alone is more than the whole budget. */
-int reqjson_take(struct reqjson_hold *h, long long n, struct err *err);
+int reqjson_take(struct reqjson_hold *h, long long n, struct err *err) __attribute__((warn_unused_result));
 /* Gives back everything h holds. */
 void reqjson_release(struct reqjson_hold *h);
 
@@ -70,6 +70,6 @@ void reqjson_release(struct reqjson_hold *h);
  * "\u0000" is valid JSON; callers' checks refuse it where it matters).
  * ERR_SYNTAX for malformed JSON; the cost stays held until released. */
 int reqjson_parse(json_t **out, const char *body, size_t len, const struct reqjson_shape *shape,
-		  struct reqjson_hold *h, struct err *err);
+		  struct reqjson_hold *h, struct err *err) __attribute__((warn_unused_result));
 
 #endif

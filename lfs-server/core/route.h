@@ -40,11 +40,11 @@ struct route {
 /* Parses a decoded URL path ("/a/b.git/info/lfs/objects/batch").  Returns
  * 0, or ERR_NOTFOUND with a message for a path that names nothing (which
  * includes an invalid repo path or oid). */
-int route_parse(struct route *out, const char *path, struct err *err);
+int route_parse(struct route *out, const char *path, struct err *err) __attribute__((warn_unused_result));
 
 /* Canonicalises a repo path of len bytes into out (REPO_MAX + 1 bytes).
  * Returns 0 or ERR_INVALID. */
-int route_repo(char *out, const char *in, size_t len, struct err *err);
+int route_repo(char *out, const char *in, size_t len, struct err *err) __attribute__((warn_unused_result));
 
 /* The methods an endpoint answers, for 405's Allow header. */
 const char *route_allow(enum route_kind kind);

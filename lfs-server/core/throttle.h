@@ -38,7 +38,7 @@
 struct throttle;
 
 int throttle_new(struct throttle **out, long long failures, long long window,
-		 long long lockout, struct err *err);
+		 long long lockout, struct err *err) __attribute__((warn_unused_result));
 void throttle_free(struct throttle *t);
 
 /* The key an address is counted under, as text ("192.0.2.1",

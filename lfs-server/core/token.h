@@ -39,19 +39,19 @@ struct token {
 
 /* Writes the signed token into out (TOKEN_MAX bytes). */
 int token_sign(char *out, size_t outsz, const struct token *t,
-	       const struct token_key *key, struct err *err);
+	       const struct token_key *key, struct err *err) __attribute__((warn_unused_result));
 
 /* Checks the signature (in constant time) and expiry against now, and
  * fills out.  ERR_DENIED for anything wrong, with a message naming what. */
 int token_verify(struct token *out, const char *s, const struct token_key *key,
-		 time_t now, struct err *err);
+		 time_t now, struct err *err) __attribute__((warn_unused_result));
 
 /* Sets the key to bytes and prepares it; release with token_key_release. */
-int token_key_init(struct token_key *key, const unsigned char bytes[TOKEN_KEY_LEN], struct err *err);
+int token_key_init(struct token_key *key, const unsigned char bytes[TOKEN_KEY_LEN], struct err *err) __attribute__((warn_unused_result));
 void token_key_release(struct token_key *key);
 
 /* Loads the key from path (then as token_key_init); with create, makes it first (0600, 32 random
  * bytes, written atomically) when it does not exist. */
-int token_key_load(struct token_key *key, const char *path, bool create, struct err *err);
+int token_key_load(struct token_key *key, const char *path, bool create, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -30,7 +30,7 @@ struct meta;
  * transaction per step; writes nothing when it is current.  A file of a
  * newer schema is refused (ERR_IO, the message says so).  Caller frees
  * with meta_close. */
-int meta_open(struct meta **out, const char *path, int pool_size, struct err *err);
+int meta_open(struct meta **out, const char *path, int pool_size, struct err *err) __attribute__((warn_unused_result));
 /* The schema version meta_open migrates to. */
 int meta_schema_version(void);
 void meta_close(struct meta *m);
@@ -39,35 +39,35 @@ void meta_close(struct meta *m);
  * -1 when the repo does not hold it; when seqs_out is not NULL,
  * seqs_out[i] = the object's feed seq, or -1.  One pooled connection. */
 int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids,
-		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err);
+		    size_t n, long long *sizes_out, long long *seqs_out, struct err *err) __attribute__((warn_unused_result));
 
 /* Records that repo now holds oid (uploaded by user, "" = anonymous) and
  * appends it to the journal, and to the feed when mirrored and new
  * there.  Already held: 0, nothing changes. */
 int meta_add_object(struct meta *m, const char *repo, const char *oid,
-		    long long size, const char *user, bool mirrored, struct err *err);
+		    long long size, const char *user, bool mirrored, struct err *err) __attribute__((warn_unused_result));
 
 /* --- operator views (read-only; /metrics and /_lfs/status) --------------- */
 
 /* Objects stored, each counted once however many repos hold it, and
  * their bytes.  One aggregate over the journal: cache it (metrics.h). */
-int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, struct err *err);
+int meta_stored_totals(struct meta *m, long long *objects, long long *bytes, struct err *err) __attribute__((warn_unused_result));
 
 /* The newest seq of the mirror feed, 0 when it is empty. */
-int meta_feed_last_seq(struct meta *m, long long *seq, struct err *err);
+int meta_feed_last_seq(struct meta *m, long long *seq, struct err *err) __attribute__((warn_unused_result));
 
 /* Calls fn for each repo (by name) with its object count and bytes; fn
  * returning non-zero stops the walk.  At most limit repos (and *total
  * the number of repos, when not NULL). */
 int meta_repo_counts(struct meta *m, int limit,
 		     int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
-		     void *arg, long long *total, struct err *err);
+		     void *arg, long long *total, struct err *err) __attribute__((warn_unused_result));
 
 /* Objects that joined a repo on each UTC day from since_day (YYYY-MM-DD)
  * on: fn gets each day that had any, in order. */
 int meta_uploads_per_day(struct meta *m, const char *since_day,
 			 int (*fn)(const char *day, long long count, void *arg), void *arg,
-			 struct err *err);
+			 struct err *err) __attribute__((warn_unused_result));
 
 /* --- mirror feed ---------------------------------------------------------- */
 
@@ -81,16 +81,16 @@ struct feed_entry {
  * yes that is not there yet (a repo switched to mirrored catches up).
  * *added gets the count. */
 int meta_feed_catch_up(struct meta *m, bool (*mirrored)(const char *repo, void *arg),
-		       void *arg, long long *added, struct err *err);
+		       void *arg, long long *added, struct err *err) __attribute__((warn_unused_result));
 
 /* Up to limit entries with seq > after; *n_out the count, *more whether
  * there are further entries. */
 int meta_feed_list(struct meta *m, long long after, int limit, struct feed_entry *out,
-		   int *n_out, int *more, struct err *err);
+		   int *n_out, int *more, struct err *err) __attribute__((warn_unused_result));
 
 /* The feed seq and size of oid, or ERR_NOTFOUND. */
 int meta_feed_get(struct meta *m, const char *oid, long long *seq, long long *size,
-		  struct err *err);
+		  struct err *err) __attribute__((warn_unused_result));
 
 /* --- locks ---------------------------------------------------------------
  * One lock per (repo, path), enforced by a UNIQUE constraint, so racing
@@ -109,19 +109,19 @@ struct lock {
 /* Creates a lock.  ERR_CONFLICT when the path is locked already; then
  * *out is the existing lock. */
 int meta_lock_create(struct meta *m, const char *repo, const char *path,
-		     const char *owner, struct lock *out, struct err *err);
+		     const char *owner, struct lock *out, struct err *err) __attribute__((warn_unused_result));
 
 /* Lists up to limit locks of repo with id > after (ids sorted), optionally
  * only the one on path or with id.  *n_out gets the count; *more whether
  * another page exists.  out must hold limit entries. */
 int meta_lock_list(struct meta *m, const char *repo, const char *path, const char *id,
 		   const char *after, int limit, struct lock *out, int *n_out,
-		   int *more, struct err *err);
+		   int *more, struct err *err) __attribute__((warn_unused_result));
 
 /* Deletes the lock id of repo if owner is NULL (force) or matches.
  * ERR_NOTFOUND: no such lock; ERR_DENIED: someone else's (*out filled). */
 int meta_lock_delete(struct meta *m, const char *repo, const char *id,
-		     const char *owner, struct lock *out, struct err *err);
+		     const char *owner, struct lock *out, struct err *err) __attribute__((warn_unused_result));
 
 /* --- mirror checks ---------------------------------------------------------
  * The server fetches each mirror's copy of each feed object and checks
@@ -234,7 +234,7 @@ extern const struct meta_ops meta_sqlite_ops;
 const struct meta_ops *meta_backend(const char *type);
 /* The server's metadata: the backend cfg's meta.type names, opened. */
 int meta_open_configured(struct meta **out, const struct config *cfg, int pool_size,
-			 struct err *err);
+			 struct err *err) __attribute__((warn_unused_result));
 
 /* --- read-only access for the tools ---------------------------------------
  * lfs-admin and `lfs-mirror sync --from DATA_DIR` read a data dir's
@@ -250,14 +250,14 @@ struct meta_reader;
 /* Opens DATA/meta.db for reading, never creating it (a typo must not
  * look like an empty data dir: ERR_IO naming the path).  Caller closes
  * with meta_reader_close. */
-int meta_reader_open(struct meta_reader **out, const char *data_dir, struct err *err);
+int meta_reader_open(struct meta_reader **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* Closes; fails (ERR_IO) only when the database could not be closed
  * cleanly.  NULL is fine. */
 int meta_reader_close(struct meta_reader *r, struct err *err);
 
 /* One read transaction around the walks between them: they see one
  * snapshot.  end always ends it. */
-int meta_reader_begin(struct meta_reader *r, struct err *err);
+int meta_reader_begin(struct meta_reader *r, struct err *err) __attribute__((warn_unused_result));
 void meta_reader_end(struct meta_reader *r);
 
 struct meta_journal_row {
@@ -268,22 +268,22 @@ struct meta_journal_row {
  * all) of repo (or NULL for all), in seq order. */
 int meta_reader_journal(struct meta_reader *r, const char *since, const char *repo,
 			int (*fn)(const struct meta_journal_row *row, void *arg), void *arg,
-			struct err *err);
+			struct err *err) __attribute__((warn_unused_result));
 /* Up to limit (-1: all) feed rows with seq > after, in seq order. */
 int meta_reader_feed(struct meta_reader *r, long long after, long long limit,
 		     int (*fn)(long long seq, const char *oid, long long size,
 			       void *arg), void *arg,
-		     struct err *err);
+		     struct err *err) __attribute__((warn_unused_result));
 /* Every distinct (oid, size) of the journal and the feed, by oid. */
 int meta_reader_objects(struct meta_reader *r,
 			int (*fn)(const char *oid, long long size, void *arg), void *arg,
-			struct err *err);
+			struct err *err) __attribute__((warn_unused_result));
 /* Per repo, by name (bytewise): its objects and their bytes. */
 int meta_reader_repos(struct meta_reader *r,
 		      int (*fn)(const char *repo, long long objects, long long bytes, void *arg),
-		      void *arg, struct err *err);
+		      void *arg, struct err *err) __attribute__((warn_unused_result));
 /* Whether some repo holds oid, read afresh. */
-int meta_reader_has_oid(struct meta_reader *r, const char *oid, bool *found, struct err *err);
+int meta_reader_has_oid(struct meta_reader *r, const char *oid, bool *found, struct err *err) __attribute__((warn_unused_result));
 
 struct meta_counts {
 	long long schema;       /* schema version */
@@ -291,17 +291,17 @@ struct meta_counts {
 	long long journal, feed, locks; /* rows */
 };
 /* All counts, from one snapshot. */
-int meta_reader_counts(struct meta_reader *r, struct meta_counts *out, struct err *err);
+int meta_reader_counts(struct meta_reader *r, struct meta_counts *out, struct err *err) __attribute__((warn_unused_result));
 
 /* The backend's own consistency check: fn gets one message per problem
  * found (none when all is well).  ERR_IO only when it could not run. */
 int meta_reader_check(struct meta_reader *r, int (*fn)(const char *msg, void *arg), void *arg,
-		      struct err *err);
+		      struct err *err) __attribute__((warn_unused_result));
 
 /* Copies data_dir's metadata into dest_dir (which must not hold any yet)
  * as one consistent snapshot, beside a running server, retrying while
  * the server holds it busy.  Writes nothing in data_dir.  The copy is
  * complete metadata a server can be started on. */
-int meta_backup(const char *data_dir, const char *dest_dir, struct err *err);
+int meta_backup(const char *data_dir, const char *dest_dir, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -189,7 +189,9 @@ static size_t receive(char *data, size_t size, size_t nmemb, void *arg)
 	if (x->status != 200) {
 		/* Keep the start of an error body for the message, drop the rest. */
 		size_t room = x->errbody.max - x->errbody.len;
-		buf_append(&x->errbody, data, len < room ? len : room, NULL);
+		if (buf_append(&x->errbody, data, len < room ? len : room, NULL) < 0) {
+			/* Only the message's detail is lost. */
+		}
 		return len;
 	}
 	if (store_put_write(x->put, data, len, &x->err) < 0) {

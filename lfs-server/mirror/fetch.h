@@ -41,7 +41,7 @@ struct mirror_fetch_opts {
  * dropped).  The caller has run curl_global_init.  o's strings must
  * outlive the handle.  Caller frees with mirror_fetch_free. */
 int mirror_fetch_new(struct mirror_fetch **out, const char *base,
-		     const struct mirror_fetch_opts *o, struct err *err);
+		     const struct mirror_fetch_opts *o, struct err *err) __attribute__((warn_unused_result));
 void mirror_fetch_free(struct mirror_fetch *f);
 
 /* One feed page after seq `after`, at most max entries (see
@@ -50,7 +50,7 @@ void mirror_fetch_free(struct mirror_fetch *f);
  * server's message. */
 int mirror_fetch_page(struct mirror_fetch *f, long long after, size_t max,
 		      struct mirror_entry *out, size_t *n_out, long long *next_out,
-		      struct err *err);
+		      struct err *err) __attribute__((warn_unused_result));
 
 /* Downloads every entries[i] with !done[i] into store, up to jobs at a
  * time, and sets done[i] and adds to *bytes for each one stored.  After
@@ -59,6 +59,6 @@ int mirror_fetch_page(struct mirror_fetch *f, long long after, size_t max,
  * the URL and the HTTP status or the reason). */
 int mirror_fetch_objects(struct mirror_fetch *f, struct store *store,
 			 const struct mirror_entry *entries, size_t n, bool *done,
-			 int jobs, long long *bytes, struct err *err);
+			 int jobs, long long *bytes, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -50,6 +50,6 @@ struct mirror_repair_result {
  * callback); fn every event above.  Stops at the first error, returning it. */
 int mirror_repair_run(const char *dir, const struct mirror_source_opts *src, bool repair,
 		      mirror_verify_fn walk_fn, mirror_repair_fn fn, void *arg,
-		      struct mirror_repair_result *res, struct err *err);
+		      struct mirror_repair_result *res, struct err *err) __attribute__((warn_unused_result));
 
 #endif

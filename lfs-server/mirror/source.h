@@ -31,17 +31,17 @@ bool mirror_source_is_url(const char *from);
 
 /* Caller frees with mirror_source_free; o's strings must outlive it. */
 int mirror_source_open(struct mirror_source **out, const struct mirror_source_opts *o,
-		       struct err *err);
+		       struct err *err) __attribute__((warn_unused_result));
 void mirror_source_free(struct mirror_source *s);
 
 /* As mirror_fetch_page / mirror_local_page. */
 int mirror_source_page(struct mirror_source *s, long long after, size_t max,
-		       struct mirror_entry *out, size_t *n, long long *next, struct err *err);
+		       struct mirror_entry *out, size_t *n, long long *next, struct err *err) __attribute__((warn_unused_result));
 
 /* As mirror_fetch_objects / mirror_local_objects, and adds to *stored
  * the objects stored.  An oid listed more than once is fetched once. */
 int mirror_source_objects(struct mirror_source *s, struct store *store,
 			  const struct mirror_entry *e, size_t n, bool *done, long long *stored,
-			  long long *bytes, struct err *err);
+			  long long *bytes, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -81,8 +81,9 @@ int mirror_sync_run(const struct mirror_sync_opts *o, struct mirror_sync_result 
 	}
 	if (rc < 0) {
 		/* Keep what was done; the failure is what gets reported. */
-		if (res->last_seq != written)
-			mirror_tree_write_state(t, res->last_seq, &werr);
+		if (res->last_seq != written && mirror_tree_write_state(t, res->last_seq, &werr) < 0) {
+			/* The first failure is the one reported. */
+		}
 		goto out;
 	}
 	/* Rewritten even when unchanged: updated_at tells the world this

@@ -41,6 +41,6 @@ struct mirror_sync_result {
  * ERR_DENIED when DIR lies inside a server's data directory.  *res is
  * filled as far as the sync got, also on failure. */
 int mirror_sync_run(const struct mirror_sync_opts *o, struct mirror_sync_result *res,
-		    struct err *err);
+		    struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -23,7 +23,7 @@
 struct conns;
 struct conn_slot;
 
-int conns_new(struct conns **out, long long request_timeout, long long idle_timeout, struct err *err);
+int conns_new(struct conns **out, long long request_timeout, long long idle_timeout, struct err *err) __attribute__((warn_unused_result));
 /* Stops the watchdog and frees the registry (all slots must be removed). */
 void conns_free(struct conns *cs);
 

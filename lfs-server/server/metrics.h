@@ -38,7 +38,7 @@ void metrics_transfer(bool upload, int delta);
 
 /* Objects and bytes stored (each object counted once, however many repos
  * hold it), at most METRICS_STORED_TTL seconds old. */
-int metrics_stored(struct meta *m, long long *objects, long long *bytes, struct err *err);
+int metrics_stored(struct meta *m, long long *objects, long long *bytes, struct err *err) __attribute__((warn_unused_result));
 
 struct metrics_mirror {
 	const char *name;
@@ -65,9 +65,9 @@ struct metrics_view {
 };
 
 /* Appends the whole exposition to out. */
-int metrics_render(struct buf *out, const struct metrics_view *v, struct err *err);
+int metrics_render(struct buf *out, const struct metrics_view *v, struct err *err) __attribute__((warn_unused_result));
 
 /* Appends s as a label value: backslash, double quote and newline escaped. */
-int metrics_label(struct buf *out, const char *s, struct err *err);
+int metrics_label(struct buf *out, const char *s, struct err *err) __attribute__((warn_unused_result));
 
 #endif

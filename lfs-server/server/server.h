@@ -35,7 +35,7 @@ struct server {
 };
 
 /* Starts serving on listen_fd (the daemon owns it from then on). */
-int http_start(struct server *srv, int listen_fd, struct err *err);
+int http_start(struct server *srv, int listen_fd, struct err *err) __attribute__((warn_unused_result));
 /* Stops accepting, drains for server.shutdown-grace, then stops. */
 void http_stop(struct server *srv);
 

@@ -60,16 +60,16 @@ struct status_view {
 };
 
 /* Appends s with & < > " ' as character references. */
-int status_escape(struct buf *out, const char *s, struct err *err);
+int status_escape(struct buf *out, const char *s, struct err *err) __attribute__((warn_unused_result));
 /* A bar's height in pixels for count out of max in a chart height pixels
  * tall: proportional, and at least 1 for any count above 0. */
 int status_bar_height(long long count, long long max, int height);
 /* The uploads chart as an inline <svg>. */
 int status_chart(struct buf *out, const char days[][11], const long long *counts, size_t n,
-		 struct err *err);
+		 struct err *err) __attribute__((warn_unused_result));
 /* Fills days with the STATUS_DAYS UTC dates ending with now's. */
 void status_days(char days[][11], time_t now);
 /* The whole page. */
-int status_render(struct buf *out, const struct status_view *v, struct err *err);
+int status_render(struct buf *out, const struct status_view *v, struct err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -91,53 +91,53 @@ extern const struct store_ops store_local_ops;
 const struct store_ops *store_backend(const char *type);
 /* The daemon's store: the backend cfg's storage.type names, opened. */
 int store_open_configured(struct store **out, const struct config *cfg, const char *holder,
-			  struct err *err);
+			  struct err *err) __attribute__((warn_unused_result));
 
 /* Opens (creating when needed) DATA, DATA/objects and DATA/tmp and checks
  * that DATA is writable (a full disk passes: reads still work).  Takes no
  * lock and removes nothing.  Caller frees with store_close. */
-int store_attach(struct store **out, const char *data_dir, struct err *err);
+int store_attach(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* store_attach, then empties tmp/: for a caller that owns the directory
  * by a lock of its own (lfs-mirror's tree). */
-int store_open(struct store **out, const char *data_dir, struct err *err);
+int store_open(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* Holds DATA/lock (flock) until store_close, or fails with ERR_CONFLICT
  * naming the holder as it described itself: holder is one line ("pid 12
  * http://127.0.0.1:8080"), written into the file. */
-int store_lock(struct store *s, const char *holder, struct err *err);
+int store_lock(struct store *s, const char *holder, struct err *err) __attribute__((warn_unused_result));
 /* Removes files in tmp/ not modified for older_than seconds (0: all; only
  * for the holder of DATA/lock).  *removed (if not NULL) gets the count. */
-int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err);
+int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err) __attribute__((warn_unused_result));
 /* What the daemon does to own DATA: store_attach, store_lock (a second
  * server on the same DATA fails here), empty tmp/, and a warning in the
  * log when the disk is (nearly) full. */
 int store_open_daemon(struct store **out, const char *data_dir, const char *holder,
-		      struct err *err);
+		      struct err *err) __attribute__((warn_unused_result));
 /* Bytes available to us on the file system of DATA. */
-int store_free_bytes(const struct store *s, long long *out, struct err *err);
+int store_free_bytes(const struct store *s, long long *out, struct err *err) __attribute__((warn_unused_result));
 void store_close(struct store *s);
 
 /* expected_size < 0 means "unknown" (chunked upload without a token). */
 int store_put_begin(struct store_put **out, struct store *s, const char *oid,
-		    long long expected_size, struct err *err);
-int store_put_write(struct store_put *p, const void *data, size_t len, struct err *err);
+		    long long expected_size, struct err *err) __attribute__((warn_unused_result));
+int store_put_write(struct store_put *p, const void *data, size_t len, struct err *err) __attribute__((warn_unused_result));
 /* Returns 0 (stored, or already present), ERR_INVALID (hash or size
  * mismatch, nothing stored), or an I/O code.  Frees p. */
-int store_put_commit(struct store_put *p, long long *size_out, struct err *err);
+int store_put_commit(struct store_put *p, long long *size_out, struct err *err) __attribute__((warn_unused_result));
 void store_put_abort(struct store_put *p);
 /* Bytes received so far. */
 long long store_put_received(const struct store_put *p);
 
 /* A download of oid: a descriptor or a URL (struct store_object).
  * ERR_NOTFOUND when absent, ERR_BUSY when out of descriptors. */
-int store_get(struct store *s, const char *oid, struct store_object *out, struct err *err);
+int store_get(struct store *s, const char *oid, struct store_object *out, struct err *err) __attribute__((warn_unused_result));
 /* 0 with *size_out (may be NULL) when the store holds oid, ERR_NOTFOUND
  * when it does not. */
-int store_exists(struct store *s, const char *oid, long long *size_out, struct err *err);
+int store_exists(struct store *s, const char *oid, long long *size_out, struct err *err) __attribute__((warn_unused_result));
 /* Calls fn for every object the store holds, in no set order, without
  * reading their bytes; fn returning non-zero stops the walk (a negative
  * value is returned). */
 int store_each(struct store *s, int (*fn)(const char *oid, long long size, void *arg), void *arg,
-	       struct err *err);
+	       struct err *err) __attribute__((warn_unused_result));
 
 /* The data directory (borrowed; valid until store_close). */
 const char *store_root(const struct store *s);
