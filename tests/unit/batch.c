@@ -103,7 +103,8 @@ int main(void)
 	{
 		unsigned char kb[TOKEN_KEY_LEN];
 		memset(kb, 1, sizeof(kb));
-		token_key_init(&key, kb, &err);
+		if (token_key_init(&key, kb, &err) < 0)
+			abort(); /* setup: nothing to test without it */
 	}
 	ctx = (struct batch_ctx){ .base_url = "http://h:1", .repo = "r", .user = "", .key = &key,
 				  .now = 1000, .ttl = 60 };

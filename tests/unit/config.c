@@ -78,7 +78,8 @@ int main(void)
 
 	path = write_cfg("[server]\n\tlisten = 127.0.0.1:9999\n\tmax-json-bytes = 2k\n"
 			 "\tpublic-url = https://lfs.example.org/\n[auth]\n\ttoken-ttl = 600\n");
-	config_init(&cfg, &err);
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
 	ok(config_load(&cfg, path, &err) == 0, "file loads");
 	is_str(cfg.listen, "127.0.0.1:9999", "listen from file");
 	is_int(cfg.max_json_bytes, 2048, "k suffix");
@@ -99,7 +100,8 @@ int main(void)
 			 "\tpath-style = true\n\taccess-key-id = i\n\tsecret-key-file = f\n"
 			 "\tpublic-url = https://b\n\tpresign-ttl = 600\n"
 			 "[meta]\n\ttype = sqlite\n\turl = host=x\n[metrics]\n\treaders = ops\n");
-	config_init(&cfg, &err);
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
 	ok(config_load(&cfg, path, &err) == 0, "every contract key loads (%s)", err.msg);
 	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
 	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0 &&
@@ -111,7 +113,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {
 		int rc;
 		path = write_cfg(bads[i].text);
-		config_init(&cfg, &err);
+		if (config_init(&cfg, &err) < 0)
+			abort(); /* setup: nothing to test without it */
 		rc = config_load(&cfg, path, &err);
 		ok(rc == ERR_INVALID && strstr(err.msg, path) == err.msg && strstr(err.msg, bads[i].want1) &&
 		   strstr(err.msg, bads[i].want2) && !strchr(err.msg, '\n'),
@@ -125,18 +128,21 @@ int main(void)
 	ok(config_check_listen("127.0.0.1:0000099999", &err) < 0, "listen: leading zeros do not hide a big port");
 
 	path = write_cfg("[server\n\tlisten = 1\n");
-	config_init(&cfg, &err);
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
 	ok(config_load(&cfg, path, &err) < 0, "syntax error refused");
 	ok(strstr(err.msg, "line 1") != NULL || strstr(err.msg, ":1") != NULL, "syntax error names the line (%s)", err.msg);
 	config_release(&cfg);
 
 	path = write_cfg("[server]\n\tpublic-url = ftp://x\n");
-	config_init(&cfg, &err);
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
 	ok(config_load(&cfg, path, &err) == ERR_INVALID, "non-http public url refused");
 	config_release(&cfg);
 
 	unlink(path);
-	config_init(&cfg, &err);
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
 	ok(config_load(&cfg, path, &err) < 0, "missing file is an error, not an empty config");
 	config_release(&cfg);
 	return tap_done();

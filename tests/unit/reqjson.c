@@ -240,7 +240,8 @@ int main(void)
 		char *text;
 
 		memset(kb, 2, sizeof(kb));
-		token_key_init(&key, kb, &err);
+		if (token_key_init(&key, kb, &err) < 0)
+			abort(); /* setup: nothing to test without it */
 		ctx.key = &key;
 		repeat("{\"operation\":\"upload\",\"objects\":[", "{\"oid\":\"" A56 "#\",\"size\":1}", 1000, "]}");
 		ok(batch_parse(&req, body, blen, 1000, 0, NULL, &err) == 0 && req.n == 1000 && req.items[999].code == 0,
