@@ -206,6 +206,23 @@ enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *con
 	return rc;
 }
 
+enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *content_type,
+			       const char *const *extra)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_FREE);
+
+	if (!resp)
+		return MHD_NO;
+	r->bytes_out = (long long)body->len;
+	body->data = NULL; /* the response owns it now */
+	buf_release(body);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		MHD_add_response_header(resp, extra[0], extra[1]);
+	return http_reply(r, 200, resp);
+}
+
 enum MHD_Result http_reply_err(struct req *r, const struct err *err)
 {
 	int status = err_http_status(err->code);

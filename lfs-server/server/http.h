@@ -75,6 +75,10 @@ long long http_content_length(struct req *r);
 enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
 				     const char *value, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* 200 with body's bytes (the response takes them: body is empty after)
+ * as content_type, and extra headers: name, value, ..., NULL. */
+enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *content_type,
+			       const char *const *extra);
 /* The same with several: extra is name, value, ..., NULL. */
 enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
 				      const char *fmt, ...)

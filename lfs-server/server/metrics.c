@@ -277,7 +277,6 @@ static enum MHD_Result metrics_end(struct req *r)
 	json_t *status = NULL;
 	struct buf out;
 	struct err err = ERR_INIT;
-	struct MHD_Response *resp;
 	enum MHD_Result rc;
 
 	if (!access_operator_or_reply(r, &rc))
@@ -296,16 +295,10 @@ static enum MHD_Result metrics_end(struct req *r)
 		rc = http_reply_err(r, &err);
 		goto out;
 	}
-	resp = MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		rc = MHD_NO;
-		goto out;
+	{
+		static const char *const extra[] = { MHD_HTTP_HEADER_CACHE_CONTROL, "no-store", NULL };
+		rc = http_reply_buf(r, &out, "text/plain; version=0.0.4; charset=utf-8", extra);
 	}
-	out.data = NULL; /* the response owns it now */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	r->bytes_out = (long long)out.len;
-	rc = http_reply(r, 200, resp);
 out:
 	buf_release(&out);
 	free(mirrors);

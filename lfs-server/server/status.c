@@ -327,7 +327,6 @@ static enum MHD_Result status_end(struct req *r)
 	json_t *ms = mirrors_status(srv->mirrors), *o;
 	struct buf out;
 	struct err err = ERR_INIT;
-	struct MHD_Response *resp;
 	enum MHD_Result rc;
 	size_t i;
 
@@ -371,19 +370,15 @@ static enum MHD_Result status_end(struct req *r)
 		rc = http_reply_err(r, &err);
 		goto out;
 	}
-	resp = MHD_create_response_from_buffer(out.len, out.data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		rc = MHD_NO;
-		goto out;
+	{
+		/* Nothing on the page may load or run anything. */
+		static const char *const extra[] = {
+			MHD_HTTP_HEADER_CACHE_CONTROL, "no-store",
+			"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'",
+			"X-Content-Type-Options", "nosniff", NULL,
+		};
+		rc = http_reply_buf(r, &out, "text/html; charset=utf-8", extra);
 	}
-	out.data = NULL; /* the response owns it now */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	/* Nothing on the page may load or run anything. */
-	MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	r->bytes_out = (long long)out.len;
-	rc = http_reply(r, 200, resp);
 out:
 	buf_release(&out);
 	for (size_t k = 0; k < repos.n; k++)
