@@ -67,7 +67,6 @@ test|deb)
 esac
 case "${1:-build}" in
 test) have_cmd systemd-sysusers || need="$need systemd" ;;
-deb) have_cmd dch || need="$need devscripts" ;;
 esac
 [ -z "$need" ] && exit 0
 if [ -n "$check_only" ]; then
