@@ -103,6 +103,16 @@ log_count() {
 	grep -c -- "$1" "$LFS_LOG" || true
 }
 
+# log_wait PATTERN [N]: polls (bounded) until the server log has at least
+# N (default 1) lines matching PATTERN.  A request's line is written when
+# the server finishes it, which can be just after the client already has
+# its answer: assert on counts only after waiting for them.
+log_wait() {
+	local want="${2:-1}"
+	log_at_least() { [ "$(log_count "$1")" -ge "$2" ]; }
+	test_poll log_at_least "$1" "$want"
+}
+
 # add_user FILE USER PASSWORD: an htpasswd entry (bcrypt, cheap cost).
 add_user() {
 	htpasswd -B -C 4 -b "$1" "$2" "$3" 2>/dev/null

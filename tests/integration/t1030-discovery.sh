@@ -120,7 +120,7 @@ test_expect_success 'another repo on the same server does not see these objects'
 		git remote set-url origin "$LFS_URL/tock/other.git" &&
 		test_must_fail git lfs pull
 	) &&
-	test "$(log_count "\"POST /tock/other.git/info/lfs/objects/batch\" 200 ")" -ge 1 &&
+	log_wait "\"POST /tock/other.git/info/lfs/objects/batch\" 200 " 1 &&
 	test "$(log_count "\"GET /tock/other")" -eq 0 &&
 	! grep -q "\"PUT /tock/other" "$LFS_LOG" &&
 	(cd clone3 && git cat-file -p HEAD:one.bin >../one.ptr) &&

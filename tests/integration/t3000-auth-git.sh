@@ -104,6 +104,7 @@ test_expect_success 'a writer pushes: anonymous first, 401, then credentials; ob
 	# with credentials.
 	grep "\"POST " "$LFS_LOG" | sed -n 1p | grep -q "\"POST /tock/libtock-c.git/info/lfs/locks/verify\" 401 " &&
 	grep "\"POST " "$LFS_LOG" | sed -n 2p | grep -q "\"POST /tock/libtock-c.git/info/lfs/locks/verify\" 200 " &&
+	log_wait "\"PUT /tock/libtock-c/info/lfs/objects/$oid\" 200 " &&
 	test "$(log_count "\"POST /tock/libtock-c.git/info/lfs/objects/batch\" 200 ")" -eq 1 &&
 	test "$(log_count "\"PUT /tock/libtock-c/info/lfs/objects/$oid\" 200 ")" -eq 1 &&
 	test "$(git -C public-alice config --get "lfs.$LFS_URL/tock/libtock-c.git/info/lfs.access")" = basic
@@ -139,8 +140,9 @@ test_expect_success 'an anonymous push to a public repo is refused with 401, not
 	) &&
 	# git-lfs checks locks first: the 401 there makes it ask for
 	# credentials, which it cannot get, so it stops before the batch.
-	test "$(log_count "\"POST /tock/libtock-c.git/info/lfs/[a-z/]*\" 401 ")" -gt "$n401" &&
+	log_wait "\"POST /tock/libtock-c.git/info/lfs/[a-z/]*\" 401 " $((n401 + 1)) &&
 	grep -q "credentials for $LFS_URL/tock/libtock-c.git/info/lfs not found" anon-push.err &&
+	log_wait "\"PUT " 2 &&
 	test "$(log_count "\"PUT ")" -eq 2 &&
 	objects_snapshot >after &&
 	test_cmp before after &&
@@ -163,7 +165,7 @@ test_expect_success 'a reader cannot push: the server answers 403, git-lfs fails
 		git commit -q -m "reader change" &&
 		test_must_fail git push origin main 2>../rita-push.err
 	) &&
-	test "$(log_count "\"POST /private/secret.git/info/lfs/objects/batch\" 403 ")" -ge 1 &&
+	log_wait "\"POST /private/secret.git/info/lfs/objects/batch\" 403 " 1 &&
 	objects_snapshot >after &&
 	test_cmp before after &&
 	test_path_is_missing "$(obj_path "$DATA" "$(sha256_of private-rita/c.bin)")"
@@ -173,7 +175,7 @@ test_expect_success 'anonymous clone of a private repo: git-lfs asks for credent
 	GIT_LFS_SKIP_SMUDGE=1 git clone -q private.git private-anon &&
 	setup_clone private-anon private/secret &&
 	(cd private-anon && test_must_fail git lfs pull 2>../private-anon.err) &&
-	test "$(log_count "\"POST /private/secret.git/info/lfs/objects/batch\" 401 ")" -ge 1 &&
+	log_wait "\"POST /private/secret.git/info/lfs/objects/batch\" 401 " 1 &&
 	git -C private-anon cat-file -p HEAD:a.bin >ptr.expect &&
 	cmp ptr.expect private-anon/a.bin
 '
@@ -182,7 +184,7 @@ test_expect_success 'a stranger with the real git-lfs: the private repo is "not 
 	GIT_LFS_SKIP_SMUDGE=1 git clone -q private.git private-sam &&
 	setup_clone private-sam private/secret sam &&
 	(cd private-sam && test_must_fail git lfs pull 2>../sam.err) &&
-	test "$(log_count "\"POST /private/secret.git/info/lfs/objects/batch\" 404 ")" -ge 1
+	log_wait "\"POST /private/secret.git/info/lfs/objects/batch\" 404 " 1
 '
 
 test_expect_success 'a stranger gets the same answer for a private repo as for a missing one' '
@@ -234,7 +236,7 @@ test_expect_success 'a reader may list locks but a lock attempt gets 403' '
 
 test_expect_success 'a reader'"'"'s git lfs lock fails' '
 	(cd private-rita && test_must_fail git lfs lock a.bin 2>../rita-lock.err) &&
-	test "$(log_count "\"POST /private/secret.git/info/lfs/locks\" 403 ")" -ge 2
+	log_wait "\"POST /private/secret.git/info/lfs/locks\" 403 " 2
 '
 
 test_expect_success 'a user added to the users file while the server runs is picked up' '

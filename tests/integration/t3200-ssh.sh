@@ -80,7 +80,7 @@ test_expect_success 'a writer pushes through ssh: git-lfs-authenticate, then HTT
 		cmp work/$f "$(obj_path "$DATA" "$(sha256_of work/$f)")" || return 1
 	done &&
 	grep -q "^alice git@fakehost git-lfs-authenticate /tock/libtock-c upload$" ssh.log &&
-	test "$(log_count "\"POST /tock/libtock-c/info/lfs/objects/batch\" 200 ")" -ge 1 &&
+	log_wait "\"POST /tock/libtock-c/info/lfs/objects/batch\" 200 " 1 &&
 	test "$(log_count "\"PUT /tock/libtock-c/info/lfs/objects/")" -eq 2 &&
 	test "$(log_count "\" 401 ")" -eq 0 &&
 	test "$(sqlite3 "$DATA/meta.db" "SELECT DISTINCT user FROM journal")" = alice

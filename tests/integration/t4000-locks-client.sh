@@ -71,7 +71,7 @@ test_expect_success 'a first push (locksverify unset) asks the server and learns
 	(cd alice && git push origin main >../push.err 2>&1) &&
 	cat push.err &&
 	grep -q "Locking support detected" push.err &&
-	test "$(log_count "\"POST /tock/game.git/info/lfs/locks/verify\" 200 ")" -ge 1 &&
+	log_wait "\"POST /tock/game.git/info/lfs/locks/verify\" 200 " 1 &&
 	test "$(git -C alice config --get "lfs.$LFS_ENDPOINT.locksverify" || echo unset)" = unset &&
 	git --git-dir=origin.git rev-parse --verify refs/heads/main
 '
@@ -103,7 +103,7 @@ test_expect_success 'git lfs locks lists the lock, with --json and --path' '
 test_expect_success 'git lfs locks --verify marks alice'\''s own lock as ours' '
 	(cd alice && git lfs locks --verify) >verify.out &&
 	grep -q "^O a.bin" verify.out &&
-	test "$(log_count "\"POST /tock/game.git/info/lfs/locks/verify\" 200 ")" -ge 2
+	log_wait "\"POST /tock/game.git/info/lfs/locks/verify\" 200 " 2
 '
 
 test_expect_success 'alice pushes a change to the file she holds, with locksverify on' '
