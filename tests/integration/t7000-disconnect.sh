@@ -102,7 +102,7 @@ test_expect_success 'a download cut off midway: the server serves on, the object
 	head -c 100000 <&3 >part.bin &&
 	exec 3>&- 3<&- &&
 	grep -q "^HTTP/1.1 200 " part.bin &&
-	# Its line says "aborted" only when the close beat the kernel's socket
+	# Its line says "aborted" only when the close beat the kernel socket
 	# buffers; on loopback they can hold all 4 MiB, so wait for the line,
 	# whatever it says.
 	test_poll grep -q "\"GET /r/info/lfs/objects/$OID\" 200 " "$LFS_LOG" &&
