@@ -136,6 +136,9 @@ static int open_state(struct server *srv, struct err *err)
 		return -1;
 	if (meta_open_configured(&srv->meta, cfg, META_POOL, err) < 0)
 		return -1;
+	/* Servers sharing the metadata share the failed-login counts too. */
+	if (meta_shared_by_servers(srv->meta))
+		auth_share_throttle(srv->auth, srv->meta);
 	/* A repo newly marked mirrored puts its existing objects in the feed. */
 	if (meta_feed_catch_up(srv->meta, repo_mirrored, srv->auth, &added, err) < 0) {
 		if (err->code != ERR_NOSPACE)

@@ -94,6 +94,11 @@ void auth_free(struct auth *a)
 	free(a);
 }
 
+void auth_share_throttle(struct auth *a, struct meta *m)
+{
+	throttle_share(a->throttle, m);
+}
+
 bool auth_enabled(const struct auth *a)
 {
 	return a && a->enabled;

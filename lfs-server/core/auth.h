@@ -27,6 +27,11 @@ enum auth_result {
 int auth_new(struct auth **out, const struct config *cfg, struct err *err) __attribute__((warn_unused_result));
 void auth_free(struct auth *a);
 bool auth_enabled(const struct auth *a);
+/* Keeps the failed-login throttle's counts in m from now on (borrowed:
+ * m must outlive a): for lfs-cgi and for servers sharing one metadata
+ * store (throttle.h). */
+struct meta;
+void auth_share_throttle(struct auth *a, struct meta *m);
 
 /* Checks the base64 part of a Basic Authorization header from peer (the
  * client address).  On AUTH_OK, user_out (usz bytes) gets the name; on

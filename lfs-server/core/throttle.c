@@ -2,6 +2,9 @@
  * throttle.h). */
 #include "core/throttle.h"
 
+#include "log.h"
+#include "meta/meta.h"
+
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,14 +16,12 @@
 
 struct addr_slot {
 	char key[KEY_MAX];  /* "" = free */
-	int failures;
-	time_t window_start, locked_until, last;
+	long long failures, window_start, locked_until, last; /* unix seconds */
 };
 
 struct user_slot {
 	char name[USER_MAX]; /* "" = free */
-	int failures;
-	time_t last;
+	long long failures, last;
 };
 
 struct throttle {
@@ -29,6 +30,7 @@ struct throttle {
 	struct addr_slot addrs[THROTTLE_ADDR_SLOTS];
 	struct addr_slot overflow; /* shared by addresses that found no slot */
 	struct user_slot users[THROTTLE_USER_SLOTS];
+	struct meta *shared; /* set: the counts live there, not above */
 };
 
 int throttle_new(struct throttle **out, long long failures, long long window,
@@ -113,6 +115,98 @@ static struct addr_slot *find_addr(struct throttle *t, const char *key, time_t n
 	return victim;
 }
 
+/* --- the rules, on one entry's counters (memory or a metadata row) --- */
+
+/* A failed login from the entry's address; true when it locks it now. */
+static bool addr_fail_rule(const struct throttle *t, long long *failures, long long *window_start,
+			   long long *locked_until, long long *last, time_t now)
+{
+	*last = now;
+	if (now - *window_start >= t->window) {
+		*window_start = now;
+		*failures = 0;
+	}
+	if (++*failures >= t->max_failures) {
+		*locked_until = now + t->lockout;
+		*failures = 0;
+		*window_start = now;
+		return true;
+	}
+	return false;
+}
+
+/* A failed login against the entry's user: her count after it. */
+static long long user_fail_rule(const struct throttle *t, long long *failures, long long *last,
+				time_t now)
+{
+	if (now - *last >= t->window)
+		*failures = 0;
+	*last = now;
+	if (*failures < 1000)
+		++*failures;
+	return *failures;
+}
+
+static long long user_delay_ms(long long n)
+{
+	if (n <= THROTTLE_USER_FREE)
+		return 0;
+	if (n - THROTTLE_USER_FREE - 1 >= 8)
+		return THROTTLE_USER_DELAY_MAX_MS;
+	n = (long long)THROTTLE_USER_DELAY_BASE_MS << (n - THROTTLE_USER_FREE - 1);
+	return n < THROTTLE_USER_DELAY_MAX_MS ? n : THROTTLE_USER_DELAY_MAX_MS;
+}
+
+/* --- shared: the counts in the metadata store --- */
+
+void throttle_share(struct throttle *t, struct meta *m)
+{
+	t->shared = m;
+}
+
+struct shared_op {
+	const struct throttle *t;
+	time_t now;
+	enum { OP_ADDR_FAIL, OP_USER_FAIL, OP_USER_OK } op;
+	long long result;
+};
+
+static bool shared_update(struct meta_throttle_row *row, void *arg)
+{
+	struct shared_op *o = arg;
+
+	switch (o->op) {
+	case OP_ADDR_FAIL:
+		o->result = addr_fail_rule(o->t, &row->failures, &row->window_start,
+					   &row->locked_until, &row->last, o->now);
+		return true;
+	case OP_USER_FAIL:
+		o->result = user_fail_rule(o->t, &row->failures, &row->last, o->now);
+		return true;
+	case OP_USER_OK:
+		if (!row->failures)
+			return false;
+		row->failures = 0;
+		return true;
+	}
+	return false;
+}
+
+/* One shared read-modify-write; false (logged) when the store failed. */
+static bool shared_run(struct throttle *t, char kind, const char *key, struct shared_op *o,
+		       struct meta_throttle_row *row)
+{
+	struct err err = ERR_INIT;
+	/* Rows older than a window and a lockout hold nothing that counts. */
+	long long prune = o && o->op != OP_USER_OK ? (long long)o->now - t->window - t->lockout - 1 : 0;
+
+	if (meta_throttle_update(t->shared, kind, key, prune, o ? shared_update : NULL, o, row,
+				 &err) == 0)
+		return true;
+	log_warn("login throttle: %s", err.msg);
+	return false;
+}
+
 long long throttle_check(struct throttle *t, const char *addr, time_t now)
 {
 	char key[KEY_MAX];
@@ -121,6 +215,12 @@ long long throttle_check(struct throttle *t, const char *addr, time_t now)
 	long long wait = 0;
 
 	throttle_addr_key(key, sizeof(key), addr);
+	if (t->shared) {
+		struct meta_throttle_row row;
+		if (!shared_run(t, 'a', key, NULL, &row))
+			return 0;
+		return row.locked_until > now ? row.locked_until - (long long)now : 0;
+	}
 	pthread_mutex_lock(&t->mu);
 	s = find_addr(t, key, now, false, &overflows);
 	if (!s && overflows)
@@ -138,19 +238,13 @@ bool throttle_fail(struct throttle *t, const char *addr, time_t now)
 	bool locked = false;
 
 	throttle_addr_key(key, sizeof(key), addr);
+	if (t->shared) {
+		struct shared_op o = { .t = t, .now = now, .op = OP_ADDR_FAIL };
+		return shared_run(t, 'a', key, &o, NULL) && o.result;
+	}
 	pthread_mutex_lock(&t->mu);
 	s = find_addr(t, key, now, true, NULL);
-	s->last = now;
-	if (now - s->window_start >= t->window) {
-		s->window_start = now;
-		s->failures = 0;
-	}
-	if (++s->failures >= t->max_failures) {
-		s->locked_until = now + t->lockout;
-		s->failures = 0;
-		s->window_start = now;
-		locked = true;
-	}
+	locked = addr_fail_rule(t, &s->failures, &s->window_start, &s->locked_until, &s->last, now);
 	pthread_mutex_unlock(&t->mu);
 	return locked;
 }
@@ -176,31 +270,34 @@ static struct user_slot *find_user(struct throttle *t, const char *user, bool cr
 long long throttle_user_fail(struct throttle *t, const char *user, time_t now)
 {
 	struct user_slot *s;
-	int n;
+	long long n;
 
 	if (!user[0])
 		return 0;
+	if (t->shared) {
+		struct shared_op o = { .t = t, .now = now, .op = OP_USER_FAIL };
+		return shared_run(t, 'u', user, &o, NULL) ? user_delay_ms(o.result) : 0;
+	}
 	pthread_mutex_lock(&t->mu);
 	s = find_user(t, user, true);
-	if (now - s->last >= t->window)
-		s->failures = 0;
-	s->last = now;
-	if (s->failures < 1000)
-		s->failures++;
-	n = s->failures;
+	n = user_fail_rule(t, &s->failures, &s->last, now);
 	pthread_mutex_unlock(&t->mu);
-	if (n <= THROTTLE_USER_FREE)
-		return 0;
-	if (n - THROTTLE_USER_FREE - 1 >= 8)
-		return THROTTLE_USER_DELAY_MAX_MS;
-	n = THROTTLE_USER_DELAY_BASE_MS << (n - THROTTLE_USER_FREE - 1);
-	return n < THROTTLE_USER_DELAY_MAX_MS ? n : THROTTLE_USER_DELAY_MAX_MS;
+	return user_delay_ms(n);
 }
 
 void throttle_user_ok(struct throttle *t, const char *user)
 {
 	struct user_slot *s;
 
+	if (t->shared) {
+		/* Read first: most logins have nothing to clear, and a read
+		 * takes no write lock. */
+		struct shared_op o = { .t = t, .now = time(NULL), .op = OP_USER_OK };
+		struct meta_throttle_row row;
+		if (shared_run(t, 'u', user, NULL, &row) && row.failures)
+			shared_run(t, 'u', user, &o, NULL);
+		return;
+	}
 	pthread_mutex_lock(&t->mu);
 	s = find_user(t, user, false);
 	if (s)

@@ -16,7 +16,16 @@
  * new address takes a free entry, else the unlocked entry idle longest.
  * When every entry holds a locked address, addresses not in the table
  * share one overflow entry (their failures add up, and its lockout
- * applies to all of them) until entries free up. */
+ * applies to all of them) until entries free up.
+ *
+ * Shared (throttle_share): the same rules, with the counts kept in the
+ * metadata store instead (meta_throttle_update), for when no one process
+ * sees every login: lfs-cgi runs a process per request, and several
+ * servers on one PostgreSQL would otherwise allow N times the guesses.
+ * No table size applies there: rows are pruned by age.  When the store
+ * cannot be reached the check lets the login through to the password
+ * check (logged): the request needs the store anyway, and failing closed
+ * would turn a database outage into a lockout of everyone. */
 #ifndef LFS_THROTTLE_H
 #define LFS_THROTTLE_H
 
@@ -40,6 +49,9 @@ struct throttle;
 int throttle_new(struct throttle **out, long long failures, long long window,
 		 long long lockout, struct err *err) __attribute__((warn_unused_result));
 void throttle_free(struct throttle *t);
+/* From now on t keeps its counts in m (borrowed: it must outlive t). */
+struct meta;
+void throttle_share(struct throttle *t, struct meta *m);
 
 /* The key an address is counted under, as text ("192.0.2.1",
  * "2001:db8:1:2::/64"); unparsable addresses count as themselves. */

@@ -35,6 +35,11 @@ void meta_close(struct meta *m)
 		m->ops->close(m);
 }
 
+bool meta_shared_by_servers(const struct meta *m)
+{
+	return m->ops->shared_by_servers;
+}
+
 int meta_repo_sizes(struct meta *m, const char *repo, const char *const *oids, size_t n,
 		    long long *sizes_out, long long *seqs_out, struct err *err)
 {
@@ -133,4 +138,11 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 		     struct err *err)
 {
 	return m->ops->mcheck_each(m, mirror, since, fn, arg, err);
+}
+
+int meta_throttle_update(struct meta *m, char kind, const char *key, long long prune_before,
+			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			 struct meta_throttle_row *out, struct err *err)
+{
+	return m->ops->throttle_update(m, kind, key, prune_before, update, arg, out, err);
 }

@@ -34,6 +34,8 @@ int meta_open(struct meta **out, const char *path, int pool_size, struct err *er
 /* The schema version meta_open migrates to. */
 int meta_schema_version(void);
 void meta_close(struct meta *m);
+/* Whether several servers may share m (meta_ops.shared_by_servers). */
+bool meta_shared_by_servers(const struct meta *m);
 
 /* For each of n oids, sizes_out[i] = the size recorded for it in repo, or
  * -1 when the repo does not hold it; when seqs_out is not NULL,
@@ -167,15 +169,36 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 			       void *arg), void *arg, struct err *err)
 	__attribute__((warn_unused_result));
 
+/* --- login throttle ----------------------------------------------------------
+ * Failed-login counts for modes where no one process sees every login
+ * (lfs-cgi: a process per request; several servers on one PostgreSQL);
+ * core/throttle.h keeps the rules.  One row per (kind, key): kind 'a' =
+ * a client address key, 'u' = a user name. */
+struct meta_throttle_row {
+	long long failures;
+	long long window_start, locked_until, last; /* unix seconds, 0 = never */
+};
+/* In one transaction (concurrent processes and servers serialise on the
+ * row): reads the row of (kind, key), all zero when there is none, calls
+ * update (may be NULL: read only, no write lock) on it and stores the row
+ * when update returned true; *out (may be NULL) gets the row as it is
+ * now.  Rows whose last is before prune_before are deleted on the way
+ * (any key; 0 prunes nothing). */
+int meta_throttle_update(struct meta *m, char kind, const char *key, long long prune_before,
+			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			 struct meta_throttle_row *out, struct err *err)
+	__attribute__((warn_unused_result));
+
 /* --- backends --------------------------------------------------------------
  * Every function above (but meta_open and meta_schema_version, which are
  * the SQLite backend's own) is one indirect call through struct
  * meta_ops; a backend's struct meta starts with the member below.  The
  * contract above (invariants, one transaction per write, any thread) is
  * every backend's.  "sqlite" (sqlite.c) is the first; meta.type chooses.
- * The state that is not here: the login throttle (core/throttle.h) lives
- * in the server process's memory, so one-process-per-request modes or
- * several servers do not share it yet; a shared throttle belongs here. */
+ * A backend that several servers can share sets shared_by_servers: the
+ * daemon then keeps its login throttle here too (meta_throttle_update)
+ * instead of in its memory, so N servers do not allow N times the
+ * guesses. */
 
 struct config;
 
@@ -185,6 +208,7 @@ struct meta {
 
 struct meta_ops {
 	const char *name; /* the meta.type value */
+	bool shared_by_servers;
 	/* Opens the backend with its own settings from cfg (sqlite:
 	 * DATA/meta.db), migrating its schema. */
 	int (*open)(struct meta **out, const struct config *cfg, int pool_size, struct err *err);
@@ -225,6 +249,9 @@ struct meta_ops {
 	int (*mcheck_each)(struct meta *m, const char *mirror, long long since,
 			   int (*fn)(const struct mirror_check *c, void *arg), void *arg,
 			   struct err *err);
+	int (*throttle_update)(struct meta *m, char kind, const char *key, long long prune_before,
+			       bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			       struct meta_throttle_row *out, struct err *err);
 };
 
 extern const struct meta_ops meta_sqlite_ops;

@@ -106,6 +106,16 @@ static const char *const migrations[] = {
 	"  error TEXT NOT NULL DEFAULT '',"
 	"  PRIMARY KEY (mirror, seq));"
 	"CREATE INDEX mirror_checks_by_time ON mirror_checks (mirror, checked_at);",
+	/* 4 -> 5: the shared login throttle (meta_throttle_update) */
+	"CREATE TABLE throttle ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  window_start INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  PRIMARY KEY (kind, key));"
+	"CREATE INDEX throttle_by_last ON throttle (last);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -865,6 +875,90 @@ out:
 	return rc;
 }
 
+/* --- login throttle ---------------------------------------------------------- */
+
+static int throttle_read(struct conn *c, char kind, const char *key,
+			 struct meta_throttle_row *row, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char k[2] = { kind, '\0' };
+	int rc = 0, step;
+
+	memset(row, 0, sizeof(*row));
+	if (sqlite3_prepare_v2(c->db, "SELECT failures, window_start, locked_until, last "
+			       "FROM throttle WHERE kind = ?1 AND key = ?2", -1, &st, NULL) != SQLITE_OK)
+		return db_err(err, c->db, "prepare");
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		row->failures = sqlite3_column_int64(st, 0);
+		row->window_start = sqlite3_column_int64(st, 1);
+		row->locked_until = sqlite3_column_int64(st, 2);
+		row->last = sqlite3_column_int64(st, 3);
+	} else if (step != SQLITE_DONE) {
+		rc = db_err(err, c->db, "throttle read");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int throttle_write(struct conn *c, char kind, const char *key,
+			  const struct meta_throttle_row *row, long long prune_before, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	char k[2] = { kind, '\0' };
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "INSERT OR REPLACE INTO throttle (kind, key, failures, "
+			       "window_start, locked_until, last) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return db_err(err, c->db, "prepare");
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, row->failures);
+	sqlite3_bind_int64(st, 4, row->window_start);
+	sqlite3_bind_int64(st, 5, row->locked_until);
+	sqlite3_bind_int64(st, 6, row->last);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(err, c->db, "throttle write");
+	sqlite3_finalize(st);
+	if (rc < 0 || prune_before <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, "DELETE FROM throttle WHERE last < ?1", -1, &st, NULL) != SQLITE_OK)
+		return db_err(err, c->db, "prepare");
+	sqlite3_bind_int64(st, 1, prune_before);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_err(err, c->db, "throttle prune");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int sq_throttle_update(struct meta *base, char kind, const char *key, long long prune_before,
+			      bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			      struct meta_throttle_row *out, struct err *err)
+{
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
+	struct conn *c = acquire(m);
+	struct meta_throttle_row row;
+	int rc;
+
+	if (!update) {
+		rc = throttle_read(c, kind, key, &row, err);
+		goto out;
+	}
+	if ((rc = txn_begin(c, err)) < 0)
+		goto out;
+	if ((rc = throttle_read(c, kind, key, &row, err)) < 0 ||
+	    (update(&row, arg) && (rc = throttle_write(c, kind, key, &row, prune_before, err)) < 0)) {
+		txn_rollback(c);
+		goto out;
+	}
+	rc = txn_commit(c, err);
+out:
+	release(m, c);
+	if (rc == 0 && out)
+		*out = row;
+	return rc;
+}
+
 static int sq_open(struct meta **out, const struct config *cfg, int pool_size, struct err *err)
 {
 	char path[4096];
@@ -893,6 +987,7 @@ const struct meta_ops meta_sqlite_ops = {
 	.mcheck_due = sq_mcheck_due,
 	.mcheck_record = sq_mcheck_record,
 	.mcheck_each = sq_mcheck_each,
+	.throttle_update = sq_throttle_update,
 };
 
 /* --- read-only access for the tools (meta.h) ------------------------------ */
