@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sha256.h"
 #include "store/sigv4.h"
 #include "tap.h"
 
@@ -510,10 +511,31 @@ static int object_url(const char *endpoint, const char *bucket, const char *key,
 	return 0;
 }
 
+static int payload_hash(const char *payload, char hash[OID_HEX_LEN + 1], struct err *err)
+{
+	struct sha256 *h = NULL;
+	int rc;
+
+	if (strcmp(payload, SIGV4_UNSIGNED_PAYLOAD) == 0) {
+		snprintf(hash, OID_HEX_LEN + 1, "%s", payload);
+		return 0;
+	}
+	if (strncmp(payload, "body:", 5) != 0)
+		return err_set(err, ERR_INVALID, "payload must be UNSIGNED-PAYLOAD or body:TEXT");
+	rc = sha256_new(&h, err);
+	if (rc == 0)
+		rc = sha256_update(h, payload + 5, strlen(payload + 5), err);
+	if (rc == 0)
+		rc = sha256_final_hex(h, hash, err);
+	sha256_free(h);
+	return rc;
+}
+
 /* Rows (tab-separated):
  *   presign AKID SECRET REGION METHOD URL NOW EXPIRES
  *   object  AKID SECRET REGION METHOD ENDPOINT BUCKET KEY path|virtual NOW EXPIRES
- *   headers AKID SECRET REGION METHOD URL NOW PAYLOAD_HASH [NAME=VALUE|NAME=VALUE...]
+ *   headers AKID SECRET REGION METHOD URL NOW PAYLOAD [NAME=VALUE|NAME=VALUE...]
+ * PAYLOAD is UNSIGNED-PAYLOAD or body:TEXT (TEXT's SHA-256 is signed).
  * Output, one line per row: the URL; for headers the canonical request
  * (newlines as \n) TAB the Authorization value; "ERROR code" on failure. */
 static int driver(void)
@@ -547,6 +569,7 @@ static int driver(void)
 			struct sigv4_parts p;
 			size_t nh = 0;
 			char *list = n > 8 ? f[8] : NULL;
+			char hash[OID_HEX_LEN + 1];
 
 			while (list && *list && nh < 16) {
 				char *bar = strchr(list, '|');
@@ -561,8 +584,10 @@ static int driver(void)
 				}
 				list = bar ? bar + 1 : NULL;
 			}
-			rc = sigv4_sign_headers(s, f[4], f[5], h, nh, f[7], (time_t)atoll(f[6]), &p,
-						&err);
+			rc = payload_hash(f[7], hash, &err);
+			if (rc == 0)
+				rc = sigv4_sign_headers(s, f[4], f[5], h, nh, hash, (time_t)atoll(f[6]),
+							&p, &err);
 			if (rc == 0) {
 				print_escaped(p.canonical_request);
 				printf("\t%s\n", p.authorization);
