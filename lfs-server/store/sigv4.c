@@ -34,6 +34,7 @@ struct sigv4_cache {
 
 struct sigv4_signer {
 	char *access_key_id;
+	char *access_key_id_enc; /* as the X-Amz-Credential query value carries it */
 	char *region;
 	char *service;
 	unsigned char *secret; /* "AWS4" + secret: the key of the first HMAC */
@@ -150,6 +151,7 @@ void sigv4_signer_free(struct sigv4_signer *s)
 	EVP_MAC_CTX_free(s->hmac);
 	EVP_MD_free(s->sha256);
 	free(s->access_key_id);
+	free(s->access_key_id_enc);
 	free(s->region);
 	free(s->service);
 	free(s);
@@ -166,7 +168,7 @@ int sigv4_signer_new(struct sigv4_signer **out, const char *access_key_id, const
 	*out = NULL;
 	if (!access_key_id || !valid_access_key_id(access_key_id))
 		return err_set(err, ERR_INVALID,
-			       "sigv4: access key id must be 1 to %d printable characters without '/'",
+			       "sigv4: access key id must be 1 to %d printable characters, no space or '/'",
 			       AKID_MAX);
 	if (!secret || !*secret || strlen(secret) > SECRET_MAX)
 		return err_set(err, ERR_INVALID, "sigv4: secret key must be 1 to %d bytes", SECRET_MAX);
@@ -203,6 +205,11 @@ int sigv4_signer_new(struct sigv4_signer **out, const char *access_key_id, const
 		return err_set(err, ERR_IO, "sigv4: cannot create a mutex");
 	}
 	s->cache->day = -1;
+	if (sigv4_uri_encode(access_key_id, strlen(access_key_id), false, &s->access_key_id_enc,
+			     err) < 0) {
+		sigv4_signer_free(s);
+		return ERR_NOMEM;
+	}
 	/* Fetched once: a fetch per signature would take OpenSSL's global
 	 * provider lock on every URL. */
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -501,7 +508,6 @@ int sigv4_presign_parts(const struct sigv4_signer *s, const char *method, const 
 {
 	struct buf query, cr, sts, res;
 	char amz_date[17], signature[65];
-	char *akid = NULL;
 	struct url u;
 	int rc;
 
@@ -514,9 +520,6 @@ int sigv4_presign_parts(const struct sigv4_signer *s, const char *method, const 
 	if (expires < SIGV4_EXPIRES_MIN || expires > SIGV4_EXPIRES_MAX)
 		return err_set(err, ERR_INVALID, "sigv4: expiry must be %lld to %lld seconds",
 			       SIGV4_EXPIRES_MIN, SIGV4_EXPIRES_MAX);
-	rc = sigv4_uri_encode(s->access_key_id, strlen(s->access_key_id), false, &akid, err);
-	if (rc < 0)
-		return rc;
 	buf_init(&query, URL_MAX);
 	buf_init(&cr, TEXT_MAX);
 	buf_init(&sts, TEXT_MAX);
@@ -526,7 +529,7 @@ int sigv4_presign_parts(const struct sigv4_signer *s, const char *method, const 
 	rc = buf_appendf(&query, err,
 			 "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=%s%%2F%.8s%%2F%s%%2F%s"
 			 "%%2Faws4_request&X-Amz-Date=%s&X-Amz-Expires=%lld&X-Amz-SignedHeaders=host",
-			 akid, amz_date, s->region, s->service, amz_date, expires);
+			 s->access_key_id_enc, amz_date, s->region, s->service, amz_date, expires);
 	if (rc == 0)
 		rc = buf_appendf(&cr, err, "%s\n%.*s\n%s\nhost:%s\n\nhost\n" SIGV4_UNSIGNED_PAYLOAD,
 				 method, (int)u.path_len, u.path, query.data, u.host);
@@ -555,7 +558,6 @@ int sigv4_presign_parts(const struct sigv4_signer *s, const char *method, const 
 			rc = err_set(err, ERR_NOMEM, "out of memory");
 		}
 	}
-	free(akid);
 	buf_release(&query);
 	buf_release(&cr);
 	buf_release(&sts);

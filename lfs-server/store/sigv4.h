@@ -32,7 +32,7 @@ struct sigv4_signer;
 /* A signer for one set of credentials, region and service ("s3").
  * ERR_INVALID when a part is empty or holds characters the credential
  * scope cannot carry (region and service: letters, digits, '-', '_', '.';
- * access key id: printable ASCII without '/').  Free with
+ * access key id: printable ASCII, no space or '/').  Free with
  * sigv4_signer_free. */
 int sigv4_signer_new(struct sigv4_signer **out, const char *access_key_id,
 		     const char *secret, const char *region, const char *service,
