@@ -48,6 +48,8 @@ test|bench)
 	/usr/bin/python3 -c "import prometheus_client.parser" 2>/dev/null || need="$need python3-prometheus-client"
 	have_cmd chromium || need="$need chromium"
 	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
+	# SigV4 signatures are compared with botocore's (t9050).
+	/usr/bin/python3 -c "import botocore.auth" 2>/dev/null || need="$need python3-botocore"
 	;;
 esac
 case "${1:-build}" in
