@@ -154,12 +154,13 @@ PROVE_JOBS ?= 3
 PROVE_FLAGS = --timer -j$(PROVE_JOBS) --state=slow,save --statefile=build/.prove
 
 integration: $(BINS) build/.deps-test
-	prove $(PROVE_FLAGS) tests/integration/t[0-9]*.sh
+	tests/services/with.sh prove $(PROVE_FLAGS) tests/integration/t[0-9]*.sh
 # t9050 runs the sigv4 unit test binary as its driver (sigv4.t --driver).
 integration: build/tests/unit/sigv4.t
 
+# Services several tests share (S3, PostgreSQL) start once around the run.
 test: $(BINS) $(UNIT_TESTS) build/.deps-test
-	prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh
+	tests/services/with.sh prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh
 
 # `make run LISTEN=127.0.0.1:9000 LFS_DATA=/some/dir` picks another port or
 # data directory.  The data directory is private (0700): it holds the
