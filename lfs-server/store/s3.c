@@ -36,6 +36,7 @@
 #include "core/config.h"
 #include "log.h"
 #include "sha256.h"
+#include "store/s3.h"
 #include "store/sigv4.h"
 
 /* S3's smallest part but the last: five of these per 8 concurrent
@@ -380,7 +381,7 @@ static int read_secret(char **out, const char *path, struct err *err)
 	return 0;
 }
 
-static int s3_open(struct store **out, const struct config *cfg, const char *holder, struct err *err)
+int store_s3_connect(struct store **out, const struct config *cfg, struct err *err)
 {
 	struct s3 *s = calloc(1, sizeof(*s));
 	const char *key = cfg->s3_access_key_id, *region = cfg->s3_region ? cfg->s3_region : "us-east-1";
@@ -446,11 +447,6 @@ static int s3_open(struct store **out, const struct config *cfg, const char *hol
 		goto fail;
 	memset(secret, 0, strlen(secret));
 	free(secret);
-	secret = NULL;
-	/* DATA keeps its lock (one daemon per data dir) whatever holds the
-	 * objects. */
-	if ((rc = store_open_daemon(&s->data, cfg->data, holder, err)) < 0)
-		goto fail;
 	*out = &s->base;
 	return 0;
 fail:
@@ -460,6 +456,23 @@ fail:
 	}
 	s3_close(&s->base);
 	return rc;
+}
+
+static int s3_open(struct store **out, const struct config *cfg, const char *holder, struct err *err)
+{
+	struct store *st = NULL;
+	int rc;
+
+	if ((rc = store_s3_connect(&st, cfg, err)) < 0)
+		return rc;
+	/* DATA keeps its lock (one daemon per data dir) whatever holds the
+	 * objects. */
+	if ((rc = store_open_daemon(&s3_of(st)->data, cfg->data, holder, err)) < 0) {
+		s3_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
 }
 
 /* --- uploads --------------------------------------------------------------- */

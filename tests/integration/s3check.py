@@ -5,6 +5,7 @@
 #   s3check.py ls BUCKET [PREFIX]   "KEY SIZE" per object, sorted
 #   s3check.py get BUCKET KEY FILE  the object's bytes into FILE
 #   s3check.py put BUCKET KEY FILE  FILE's bytes under KEY
+#   s3check.py rm BUCKET KEY        delete an object
 # Endpoint and credentials from S3_ENDPOINT, S3_ACCESS_KEY_ID,
 # S3_SECRET_ACCESS_KEY.
 import os
@@ -37,6 +38,8 @@ def main():
         c.download_file(bucket, sys.argv[3], sys.argv[4])
     elif cmd == "put":
         c.upload_file(sys.argv[4], bucket, sys.argv[3])
+    elif cmd == "rm":
+        c.delete_object(Bucket=bucket, Key=sys.argv[3])
     else:
         sys.exit("unknown command " + cmd)
 
