@@ -155,6 +155,8 @@ PROVE_FLAGS = --timer -j$(PROVE_JOBS) --state=slow,save --statefile=build/.prove
 
 integration: $(BINS) build/.deps-test
 	prove $(PROVE_FLAGS) tests/integration/t[0-9]*.sh
+# t9050 runs the sigv4 unit test binary as its driver (sigv4.t --driver).
+integration: build/tests/unit/sigv4.t
 
 test: $(BINS) $(UNIT_TESTS) build/.deps-test
 	prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh

@@ -52,6 +52,8 @@ test|bench)
 	have_cmd node || need="$need nodejs"
 	have_cmd npm || need="$need npm"
 	/usr/bin/python3 -c "import boto3" 2>/dev/null || need="$need python3-boto3"
+	# SigV4 signatures are compared with botocore's (t9050).
+	/usr/bin/python3 -c "import botocore.auth" 2>/dev/null || need="$need python3-botocore"
 	;;
 esac
 case "${1:-build}" in
