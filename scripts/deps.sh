@@ -48,6 +48,10 @@ test|bench)
 	/usr/bin/python3 -c "import prometheus_client.parser" 2>/dev/null || need="$need python3-prometheus-client"
 	have_cmd chromium || need="$need chromium"
 	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
+	# The S3 tests: s3rver (pinned, from npm) and an independent client.
+	have_cmd node || need="$need nodejs"
+	have_cmd npm || need="$need npm"
+	/usr/bin/python3 -c "import boto3" 2>/dev/null || need="$need python3-boto3"
 	# SigV4 signatures are compared with botocore's (t9050).
 	/usr/bin/python3 -c "import botocore.auth" 2>/dev/null || need="$need python3-botocore"
 	;;

@@ -68,6 +68,15 @@ int admin_backup(const char *data_dir, const char *dest, FILE *out, struct admin
  * integrity_check.  Prints one line per finding, then a summary;
  * *problems gets the number of real problems. */
 int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err) __attribute__((warn_unused_result));
+/* admin_fsck with the objects in store (an S3 bucket: storage.type = s3)
+ * instead of DATA/objects: every row's object is checked for presence and
+ * size in the store's listing (store_each), orphans listed the same way;
+ * objects are not re-hashed (that would download the bucket: the server
+ * proves each hash before an object becomes visible).  store NULL: the
+ * local store, as admin_fsck. */
+struct store;
+int admin_fsck_store(const char *data_dir, struct store *store, FILE *out, long long *problems,
+		     struct err *err) __attribute__((warn_unused_result));
 
 /* Prints which [repo] section applies to repo (canonical) under cfg's
  * rules, who may read, write and administer it (the implications

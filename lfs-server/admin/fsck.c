@@ -21,14 +21,37 @@
 #include "core/mirror_verify.h"
 #include "meta/meta.h"
 #include "oid.h"
+#include "store/store.h"
 
 struct oidset {
 	char (*v)[OID_HEX_LEN + 1];
 	size_t n, cap;
 };
 
+/* The objects of a store listed by store_each (S3), sorted by oid. */
+struct sized {
+	char oid[OID_HEX_LEN + 1];
+	long long size;
+};
+
+struct sizedset {
+	struct sized *v;
+	size_t n, cap;
+};
+
+/* A row waiting for the listing (S3: rows are read first, see above). */
+struct pending {
+	char what[120];
+	char oid[OID_HEX_LEN + 1];
+	long long size;
+};
+
 struct fsck {
 	const char *data;
+	struct store *store;   /* NULL: DATA/objects */
+	struct sizedset listed;
+	struct pending *pend;
+	size_t npend, cappend;
 	FILE *out;
 	int objects_fd;
 	struct meta_reader *db;
@@ -83,6 +106,21 @@ static int check_row(struct fsck *f, const char *what, const char *oid, long lon
 
 	if (!oid_valid(oid)) {
 		problem(f, "bad row: %s: invalid oid '%.80s'", what, oid ? oid : "(null)");
+		return 0;
+	}
+	if (f->store) {
+		/* Checked once the store is listed (check_pending). */
+		if (f->npend == f->cappend) {
+			size_t cap = f->cappend ? f->cappend * 2 : 256;
+			struct pending *p = realloc(f->pend, cap * sizeof(*p));
+			if (!p)
+				return err_set(err, ERR_NOMEM, "out of memory");
+			f->pend = p;
+			f->cappend = cap;
+		}
+		snprintf(f->pend[f->npend].what, sizeof(f->pend[f->npend].what), "%s", what);
+		memcpy(f->pend[f->npend].oid, oid, OID_HEX_LEN + 1);
+		f->pend[f->npend++].size = size;
 		return 0;
 	}
 	oid_path(path, oid);
@@ -181,6 +219,53 @@ static int report_orphans(struct fsck *f, long long *orphans, struct err *err)
 	return rc;
 }
 
+static int sized_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct sized *)a)->oid, ((const struct sized *)b)->oid, OID_HEX_LEN);
+}
+
+static int listed_object(const char *oid, long long size, void *arg)
+{
+	struct fsck *f = arg;
+	struct sizedset *s = &f->listed;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		struct sized *p = realloc(s->v, cap * sizeof(*p));
+		if (!p)
+			return ERR_NOMEM;
+		s->v = p;
+		s->cap = cap;
+	}
+	memcpy(s->v[s->n].oid, oid, OID_HEX_LEN + 1);
+	s->v[s->n++].size = size;
+	f->objects++;
+	f->bytes += size;
+	if (!oidset_has(&f->rows, oid))
+		return oidset_add(&f->orphans, oid, NULL) < 0 ? ERR_NOMEM : 0;
+	return 0;
+}
+
+/* The rows read first, against the store's listing made after them. */
+static void check_pending(struct fsck *f)
+{
+	qsort(f->listed.v, f->listed.n, sizeof(*f->listed.v), sized_cmp);
+	for (size_t i = 0; i < f->npend; i++) {
+		struct sized key, *hit;
+		const struct pending *p = &f->pend[i];
+		char path[OID_PATH_LEN];
+
+		memcpy(key.oid, p->oid, OID_HEX_LEN + 1);
+		hit = f->listed.n ? bsearch(&key, f->listed.v, f->listed.n, sizeof(key), sized_cmp) : NULL;
+		oid_path(path, p->oid);
+		if (!hit)
+			problem(f, "missing: %s: objects/%s is not in the store", p->what, path);
+		else if (hit->size != p->size)
+			problem(f, "wrong size: %s: objects/%s has %lld bytes, the row says %lld", p->what,
+				path, hit->size, p->size);
+	}
+}
+
 static int integrity_problem(const char *msg, void *arg)
 {
 	problem(arg, "meta.db: %s", msg);
@@ -194,6 +279,12 @@ static int integrity(struct fsck *f, struct err *err)
 
 int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err *err)
 {
+	return admin_fsck_store(data_dir, NULL, out, problems, err);
+}
+
+int admin_fsck_store(const char *data_dir, struct store *store, FILE *out, long long *problems,
+		     struct err *err)
+{
 	struct fsck f;
 	char path[4096];
 	long long orphans = 0;
@@ -202,6 +293,7 @@ int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err 
 	memset(&f, 0, sizeof(f));
 	f.data = data_dir;
 	f.out = out;
+	f.store = store;
 	f.objects_fd = -1;
 	if ((rc = meta_reader_open(&f.db, data_dir, err)) < 0)
 		return rc;
@@ -213,7 +305,14 @@ int admin_fsck(const char *data_dir, FILE *out, long long *problems, struct err 
 	}
 	if ((rc = integrity(&f, err)) < 0 || (rc = check_rows(&f, err)) < 0)
 		goto out;
-	if ((rc = mirror_verify_walk(data_dir, true, check_file, &f, err)) < 0) {
+	if (store) {
+		if ((rc = store_each(store, listed_object, &f, err)) < 0) {
+			if (rc == ERR_NOMEM)
+				err_set(err, rc, "out of memory");
+			goto out;
+		}
+		check_pending(&f);
+	} else if ((rc = mirror_verify_walk(data_dir, true, check_file, &f, err)) < 0) {
 		if (rc == ERR_NOMEM)
 			err_set(err, rc, "out of memory");
 		goto out;
@@ -230,5 +329,7 @@ out:
 	meta_reader_close(f.db, NULL);
 	free(f.rows.v);
 	free(f.orphans.v);
+	free(f.listed.v);
+	free(f.pend);
 	return rc;
 }

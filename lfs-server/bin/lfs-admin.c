@@ -7,13 +7,15 @@
  *   lfs-admin --data DIR backup DEST
  *   lfs-admin --config FILE access REPO
  *   lfs-admin --config FILE verify-mirrors [--mirror NAME]
+ *   lfs-admin --config FILE migrate-store --to s3
  *
  * --config FILE reads the data dir (and the rules) from the server's
  * config; --data DIR, if also given, wins.
  *
  * Safe beside a running server: meta.db is opened read-only (WAL lets
  * readers in while the server writes) and nothing in DIR is changed
- * (verify-mirrors records its verdicts; backup writes only into DEST).
+ * (verify-mirrors records its verdicts; backup writes only into DEST;
+ * migrate-store writes only into the bucket).
  * Exit 0 success, 1 runtime error or (fsck) a problem found, 2 usage. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -24,10 +26,12 @@
 
 #include "cli.h"
 #include "admin/admin.h"
+#include "admin/migrate.h"
 #include "core/config.h"
 #include "core/mirrors.h"
 #include "core/route.h"
 #include "meta/meta.h"
+#include "store/s3.h"
 #include "version.h"
 
 static const char usage[] =
@@ -37,7 +41,8 @@ static const char usage[] =
 	"   or: lfs-admin [--config FILE | --data DIR] repos\n"
 	"   or: lfs-admin [--config FILE | --data DIR] backup DEST\n"
 	"   or: lfs-admin --config FILE access REPO\n"
-	"   or: lfs-admin --config FILE verify-mirrors [--mirror NAME]\n";
+	"   or: lfs-admin --config FILE verify-mirrors [--mirror NAME]\n"
+	"   or: lfs-admin --config FILE migrate-store --to s3\n";
 
 static const char help[] =
 	"\n"
@@ -69,6 +74,12 @@ static const char help[] =
 	"         or a mirror does not answer.  Writes verdicts only (safe beside a\n"
 	"         running server); fit for cron.\n"
 	"  --mirror NAME  only this mirror\n"
+	"migrate-store --to s3  copy the local store (DATA/objects) into the bucket\n"
+	"         of the config's s3.* keys, each object hash-checked on the way and\n"
+	"         visible there only when proven.  Resumable and idempotent: objects\n"
+	"         the bucket holds are skipped, none is replaced.  Then set\n"
+	"         storage.type = s3 and restart.  Exit 1 if an object is corrupt\n"
+	"         here or of another size there.\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
 	"\nEverything else only reads DIR: it is safe while the server runs.\n";
@@ -126,14 +137,27 @@ static int cmd_uploads(const char *data, int argc, char **argv)
 	return finish();
 }
 
-static int cmd_fsck(const char *data, int argc, char **argv)
+static int cmd_fsck(struct config *cfg, const char *data, int argc, char **argv)
 {
 	struct err err = ERR_INIT;
+	struct store *s3 = NULL;
 	long long problems = 0;
+	int rc;
 
 	if (argc > 1)
 		return usage_error("fsck takes no arguments");
-	if (admin_fsck(data, stdout, &problems, &err) < 0)
+	/* storage.type = s3: the rows are checked against the bucket. */
+	if (cfg->path && cfg->storage_type && strcmp(cfg->storage_type, "s3") == 0) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+			fprintf(stderr, "lfs-admin: cannot initialise libcurl\n");
+			return 1;
+		}
+		if (store_s3_connect(&s3, cfg, &err) < 0)
+			return fail(&err);
+	}
+	rc = admin_fsck_store(data, s3, stdout, &problems, &err);
+	store_close(s3);
+	if (rc < 0)
 		return fail(&err);
 	if (finish() != 0)
 		return 1;
@@ -259,6 +283,50 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 	return rc;
 }
 
+static int cmd_migrate_store(struct config *cfg, const char *data, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct admin_migrate_result r;
+	struct err err = ERR_INIT;
+	const char *to = NULL;
+	int c, rc = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': to = optarg; break;
+		default: return usage_error("migrate-store: unknown option or missing argument");
+		}
+	}
+	if (optind < argc || !to)
+		return usage_error("migrate-store takes --to s3 and nothing else");
+	if (strcmp(to, "s3") != 0)
+		return usage_error("migrate-store: --to s3 is the only target");
+	if (!cfg->path)
+		return usage_error("migrate-store needs --config FILE (the s3.* keys live there)");
+	if (config_set_str(&cfg->data, data, &err) < 0)
+		return fail(&err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "lfs-admin: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (admin_migrate_to_s3(cfg, stdout, &r, &err) < 0)
+		rc = fail(&err);
+	else
+		printf("migrate-store: %lld objects copied (%lld bytes), %lld already there, %lld problems\n",
+		       r.copied, r.copied_bytes, r.present, r.problems);
+	if (rc == 0 && finish() != 0)
+		rc = 1;
+	if (rc == 0 && r.problems) {
+		fprintf(stderr, "lfs-admin: migrate-store: %lld problem%s\n", r.problems, r.problems == 1 ? "" : "s");
+		rc = 1;
+	}
+	curl_global_cleanup();
+	return rc;
+}
+
 static int run(struct config *cfg, const char *config, const char *data, int argc, char **argv)
 {
 	struct err err = ERR_INIT;
@@ -281,7 +349,7 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 	if (strcmp(cmd, "uploads") == 0)
 		return cmd_uploads(data, argc, argv);
 	if (strcmp(cmd, "fsck") == 0)
-		return cmd_fsck(data, argc, argv);
+		return cmd_fsck(cfg, data, argc, argv);
 	if (strcmp(cmd, "stats") == 0)
 		return cmd_stats(data, argc, argv);
 	if (strcmp(cmd, "repos") == 0)
@@ -290,6 +358,8 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 		return cmd_backup(data, argc, argv);
 	if (strcmp(cmd, "verify-mirrors") == 0)
 		return cmd_verify_mirrors(cfg, data, argc, argv);
+	if (strcmp(cmd, "migrate-store") == 0)
+		return cmd_migrate_store(cfg, data, argc, argv);
 	fprintf(stderr, "lfs-admin: unknown command '%s'\n", cmd);
 	return usage_error(NULL);
 }

@@ -317,6 +317,24 @@ static json_t *answer_one(const struct batch_req *req, const struct batch_item *
 	if (req->op == BATCH_DOWNLOAD && seq >= 0 && ctx->mirror_href &&
 	    ctx->mirror_href(ctx->mirror_arg, seq, it->oid, href, sizeof(href)) == 0)
 		return with_action(object_head(it), "download", href_action(href, empty));
+	if (req->op == BATCH_DOWNLOAD && ctx->store_href) {
+		long long expires_in = 0;
+		int rc = ctx->store_href(ctx->store_arg, it->oid, ctx->public_read, href, sizeof(href),
+					 &expires_in, err);
+		if (rc == 0) {
+			act = href_action(href, empty);
+			if (act && expires_in > 0 &&
+			    json_object_set_new_nocheck(act, "expires_in", json_integer(expires_in)) < 0) {
+				json_decref(act);
+				act = NULL;
+			}
+			return with_action(object_head(it), "download", act);
+		}
+		if (rc != ERR_NOTFOUND)
+			return NULL;
+		if (err)
+			err_clear(err);
+	}
 	if (req->op == BATCH_DOWNLOAD && ctx->public_read) {
 		if (batch_object_href(href, sizeof(href), ctx->base_url, ctx->repo, it->oid) < 0) {
 			err_set(err, ERR_INVALID, "href too long");

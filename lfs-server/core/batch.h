@@ -65,6 +65,13 @@ struct batch_ctx {
 	const long long *seqs;
 	int (*mirror_href)(void *arg, long long seq, const char *oid, char *out, size_t outsz);
 	void *mirror_arg;
+	/* Optional: a download href on the object store itself (S3: a
+	 * presigned URL), consulted after mirror_href: 0 with the URL in out
+	 * and its lifetime in *expires_in (0: no end), ERR_NOTFOUND for "none,
+	 * use the server's", another negative code to fail the answer. */
+	int (*store_href)(void *arg, const char *oid, bool public_read, char *out, size_t outsz,
+			  long long *expires_in, struct err *err);
+	void *store_arg;
 };
 
 /* stored[i] is the size the repo holds for items[i], or -1.  Returns a new

@@ -77,16 +77,16 @@ static const struct key {
 	{ "mirror.*.url", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "mirror.*.weight", K_INT, NOFIELD, 0, 1000000, NULL, NULL },
 	{ "journal.readers", K_LIST, F(journal_readers), 0, 0, NULL, NULL },
-	{ "storage.type", K_CHOICE, F(storage_type), 0, 0, "local", "s3" },
-	{ "s3.endpoint", K_URL, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.bucket", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.region", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.prefix", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.path-style", K_BOOL, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.access-key-id", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.secret-key-file", K_STR, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.public-url", K_URL, NOFIELD, 0, 0, NULL, NULL },
-	{ "s3.presign-ttl", K_NUM, NOFIELD, 1, 7 * DAY, NULL, NULL },
+	{ "storage.type", K_CHOICE, F(storage_type), 0, 0, "local|s3", NULL },
+	{ "s3.endpoint", K_URL, F(s3_endpoint), 0, 0, NULL, NULL },
+	{ "s3.bucket", K_STR, F(s3_bucket), 0, 0, NULL, NULL },
+	{ "s3.region", K_STR, F(s3_region), 0, 0, NULL, NULL },
+	{ "s3.prefix", K_STR, F(s3_prefix), 0, 0, NULL, NULL },
+	{ "s3.path-style", K_BOOL, F(s3_path_style), 0, 0, NULL, NULL },
+	{ "s3.access-key-id", K_STR, F(s3_access_key_id), 0, 0, NULL, NULL },
+	{ "s3.secret-key-file", K_STR, F(s3_secret_key_file), 0, 0, NULL, NULL },
+	{ "s3.public-url", K_URL, F(s3_public_url), 0, 0, NULL, NULL },
+	{ "s3.presign-ttl", K_NUM, F(s3_presign_ttl), 1, 7 * DAY, NULL, NULL },
 	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite", "postgresql" },
 	{ "meta.url", K_STR, NOFIELD, 0, 0, NULL, NULL },
 	{ "metrics.readers", K_LIST, F(metrics_readers), 0, 0, NULL, NULL },
@@ -137,6 +137,9 @@ int config_init(struct config *cfg, struct err *err)
 	/* A week: rot or tampering on a static host is caught within days,
 	 * and a 10 GB store costs a mirror 10 GB of reads a week. */
 	cfg->mirror_recheck_interval = 7 * DAY;
+	/* Ten minutes: a presigned URL cannot be revoked, and git-lfs asks
+	 * for a fresh one when an action has expired. */
+	cfg->s3_presign_ttl = 600;
 	if (config_set_str(&cfg->listen, "127.0.0.1:8080", err) < 0 ||
 	    config_set_str(&cfg->data, "./lfs-data", err) < 0 ||
 	    config_set_str(&cfg->anonymous_owner, "anonymous", err) < 0)
@@ -463,8 +466,10 @@ static bool value_ok(const struct key *k, const char *v, char *why, size_t whysz
 			return true;
 		if (in_list(k->unbuilt, v))
 			snprintf(why, whysz, "'%.100s' is not supported by this build (only %s)", v, k->choices);
-		else
+		else if (k->unbuilt)
 			snprintf(why, whysz, "'%.100s' is not one of %s|%s", v, k->choices, k->unbuilt);
+		else
+			snprintf(why, whysz, "'%.100s' is not one of %s", v, k->choices);
 		return false;
 	}
 	if (*num < k->min || *num > k->max) {
@@ -617,6 +622,14 @@ static int read_text(char **out, const char *path, struct err *err)
 	return 0;
 }
 
+static void trim_slashes(char *url)
+{
+	size_t n = url ? strlen(url) : 0;
+
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+}
+
 int config_load(struct config *cfg, const char *path, struct err *err)
 {
 	struct load_ctx c = { .cfg = cfg, .err = err, .rc = 0 };
@@ -662,11 +675,12 @@ int config_load(struct config *cfg, const char *path, struct err *err)
 	acl_free(acl);
 	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
 		return fail_at(cfg, 0, err, "server.tls-cert and server.tls-key go together");
-	if (cfg->public_url) {
-		size_t n = strlen(cfg->public_url);
-		while (n > 0 && cfg->public_url[n - 1] == '/')
-			cfg->public_url[--n] = '\0';
-	}
+	trim_slashes(cfg->public_url);
+	trim_slashes(cfg->s3_endpoint);
+	trim_slashes(cfg->s3_public_url);
+	if (cfg->storage_type && strcmp(cfg->storage_type, "s3") == 0 && (!cfg->s3_endpoint || !cfg->s3_bucket))
+		return fail_at(cfg, line_of(cfg->locs, "storage.type"), err,
+			       "storage.type = s3 needs s3.endpoint and s3.bucket");
 	return 0;
 }
 
@@ -697,6 +711,13 @@ void config_release(struct config *cfg)
 	free(cfg->metrics_readers);
 	free(cfg->access_log);
 	free(cfg->storage_type);
+	free(cfg->s3_endpoint);
+	free(cfg->s3_bucket);
+	free(cfg->s3_region);
+	free(cfg->s3_prefix);
+	free(cfg->s3_access_key_id);
+	free(cfg->s3_secret_key_file);
+	free(cfg->s3_public_url);
 	free(cfg->meta_type);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);

@@ -33,6 +33,11 @@ struct config {
 	bool insecure_anonymous;
 	char *access_log;    /* server.access-log; NULL = the request lines go to stderr */
 	char *storage_type;  /* storage.type: the store backend; NULL = local */
+	/* s3.*: read by store/s3.c when storage.type = s3 */
+	char *s3_endpoint, *s3_bucket, *s3_region, *s3_prefix;
+	bool s3_path_style;
+	char *s3_access_key_id, *s3_secret_key_file, *s3_public_url;
+	long long s3_presign_ttl;
 	char *meta_type;     /* meta.type: the metadata backend; NULL = sqlite */
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */

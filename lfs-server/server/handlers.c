@@ -129,6 +129,12 @@ static int mirror_href(void *arg, long long seq, const char *oid, char *out, siz
 	return mirrors_href(arg, seq, oid, out, outsz);
 }
 
+static int store_href_cb(void *arg, const char *oid, bool public_read, char *out, size_t outsz,
+			 long long *expires_in, struct err *err)
+{
+	return store_href(arg, oid, public_read, out, outsz, expires_in, err);
+}
+
 static enum MHD_Result batch_end(struct req *r)
 {
 	struct server *srv = r->srv;
@@ -178,6 +184,7 @@ static enum MHD_Result batch_end(struct req *r)
 	ctx = (struct batch_ctx){ .base_url = base, .repo = r->route.repo, .user = r->user,
 				  .key = &srv->key, .now = time(NULL), .ttl = srv->cfg->token_ttl,
 				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors,
+				  .store_href = srv->store->ops->href ? store_href_cb : NULL, .store_arg = srv->store,
 				  .public_read = (auth_rights(srv->auth, NULL, r->route.repo) & RIGHT_READ) != 0 };
 	answer = batch_response(&req, stored, &ctx, &err);
 	rc = answer ? http_reply_json(r, 200, answer) : http_reply_err(r, &err);

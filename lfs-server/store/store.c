@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 
-static const struct store_ops *const backends[] = { &store_local_ops };
+static const struct store_ops *const backends[] = { &store_local_ops, &store_s3_ops };
 
 const struct store_ops *store_backend(const char *type)
 {
@@ -76,4 +76,12 @@ int store_each(struct store *s, int (*fn)(const char *oid, long long size, void 
 	       struct err *err)
 {
 	return s->ops->each(s, fn, arg, err);
+}
+
+int store_href(struct store *s, const char *oid, bool public_read, char *out, size_t outsz,
+	       long long *expires_in, struct err *err)
+{
+	if (!s->ops->href)
+		return err_set(err, ERR_NOTFOUND, "the %s store has no download URLs of its own", s->ops->name);
+	return s->ops->href(s, oid, public_read, out, outsz, expires_in, err);
 }

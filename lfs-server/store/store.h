@@ -81,10 +81,15 @@ struct store_ops {
 	int (*exists)(struct store *s, const char *oid, long long *size_out, struct err *err);
 	int (*each)(struct store *s, int (*fn)(const char *oid, long long size, void *arg),
 		    void *arg, struct err *err);
+	/* Optional (NULL: the server serves its objects): a URL a client
+	 * downloads oid from without passing through the server. */
+	int (*href)(struct store *s, const char *oid, bool public_read, char *out, size_t outsz,
+		    long long *expires_in, struct err *err);
 	void (*close)(struct store *s);
 };
 
 extern const struct store_ops store_local_ops;
+extern const struct store_ops store_s3_ops;
 
 /* The backend named type (NULL: the default, "local"); NULL when no
  * backend of this build has that name. */
@@ -138,6 +143,14 @@ int store_exists(struct store *s, const char *oid, long long *size_out, struct e
  * value is returned). */
 int store_each(struct store *s, int (*fn)(const char *oid, long long size, void *arg), void *arg,
 	       struct err *err) __attribute__((warn_unused_result));
+
+/* For a batch download action: a URL on the store itself (S3: presigned,
+ * valid *expires_in seconds; 0 = no end), into out.  ERR_NOTFOUND when the
+ * backend has none (local: the href is the server's object endpoint).
+ * public_read: anonymous may read the repo.  Does not check that the
+ * store holds oid (the caller knows from the metadata). */
+int store_href(struct store *s, const char *oid, bool public_read, char *out, size_t outsz,
+	       long long *expires_in, struct err *err) __attribute__((warn_unused_result));
 
 /* The data directory (borrowed; valid until store_close). */
 const char *store_root(const struct store *s);

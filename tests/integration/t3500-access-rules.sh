@@ -217,7 +217,8 @@ cat >errors.txt <<'EOF'
 [repo "a/*"]\n\tread = alice\n\tmirror = true\n|bad.cfg:3: repo.a/*.mirror: mirror = true needs read = *
 [repo "a/*"]\n\tread = *\n[repo "a/p-*"]\n\tmirror = true\n|bad.cfg:4: repo.a/p-*.mirror
 [repo "a/*.git"]\n\tread = *\n|bad.cfg:2: repo.a/*.git.read
-[storage]\n\ttype = s3\n|bad.cfg:2: bad value for 'storage.type': 's3' is not supported by this build
+[storage]\n\ttype = s3\n|bad.cfg:2: storage.type = s3 needs s3.endpoint and s3.bucket
+[storage]\n\ttype = s4\n|bad.cfg:2: bad value for 'storage.type': 's4' is not one of local|s3
 EOF
 while IFS='|' read -r text want; do
 	test_expect_success "refused with one line: $want" '

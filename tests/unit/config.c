@@ -45,7 +45,9 @@ static const struct bad {
 	{ "[server]\n\tdata\n", ":2: bad value for 'server.data'", "needs a value", "a key without a value" },
 	{ "[mirror \"a\"]\n\turl = https://x\n\tweight = 2k\n", ":3: bad value for 'mirror.a.weight'", "whole number", "weight with a suffix" },
 	{ "[mirror \"a\"]\n\tweight = 2\n", ":2: 'mirror.a.weight' set but 'mirror.a.url' missing", "", "mirror without url" },
-	{ "[storage]\n\ttype = s3\n", ":2: bad value for 'storage.type'", "not supported by this build", "s3 storage unbuilt" },
+	{ "[storage]\n\ttype = s3\n", ":2: storage.type = s3 needs s3.endpoint and s3.bucket", "", "s3 without endpoint and bucket" },
+	{ "[storage]\n\ttype = s4\n", ":2: bad value for 'storage.type'", "not one of local|s3", "unknown storage type" },
+	{ "[s3]\n\tpresign-ttl = 0\n", ":2: bad value for 's3.presign-ttl'", "outside 1..604800", "presign ttl out of range" },
 	{ "[meta]\n\ttype = postgresql\n", ":2: bad value for 'meta.type'", "not supported by this build", "postgresql unbuilt" },
 	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql'", "unknown meta type" },
 	{ "[server]\n\ttls-cert = c.pem\n", "tls-key go together", "", "tls cert without key" },
@@ -73,6 +75,7 @@ int main(void)
 	is_int(cfg.max_object_size, 0, "default no size limit");
 	is_int(cfg.token_ttl, 3600, "default token ttl");
 	is_str(cfg.anonymous_owner, "anonymous", "default lock owner");
+	is_int(cfg.s3_presign_ttl, 600, "default presign ttl");
 	ok(cfg.users == NULL && cfg.public_url == NULL, "auth off and no public url by default");
 	config_release(&cfg);
 
@@ -106,6 +109,12 @@ int main(void)
 	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
 	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0 &&
 	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0, "and lands in its field");
+	ok(cfg.s3_endpoint && strcmp(cfg.s3_endpoint, "http://127.0.0.1:4568") == 0 && cfg.s3_bucket &&
+	   strcmp(cfg.s3_bucket, "b") == 0 && cfg.s3_region && strcmp(cfg.s3_region, "r") == 0 &&
+	   cfg.s3_prefix && strcmp(cfg.s3_prefix, "p") == 0 && cfg.s3_path_style &&
+	   cfg.s3_access_key_id && strcmp(cfg.s3_access_key_id, "i") == 0 && cfg.s3_secret_key_file &&
+	   strcmp(cfg.s3_secret_key_file, "f") == 0 && cfg.s3_public_url &&
+	   strcmp(cfg.s3_public_url, "https://b") == 0 && cfg.s3_presign_ttl == 600, "s3 keys land in their fields");
 	ok(config_section_line(&cfg, "repo", "a/*") == 23, "section line of [repo \"a/*\"] is 23 (%d)",
 	   config_section_line(&cfg, "repo", "a/*"));
 	config_release(&cfg);

@@ -78,7 +78,14 @@ static void seam(struct store *s)
 
 	ok(store_backend(NULL) == &store_local_ops && store_backend("local") == &store_local_ops,
 	   "local is the default backend");
-	ok(store_backend("s3") == NULL, "no s3 backend in this build");
+	ok(store_backend("s3") == &store_s3_ops, "s3 is a backend of this build");
+	ok(store_backend("s4") == NULL, "no s4 backend");
+	{
+		char href[64];
+		long long exp = -1;
+		is_int(store_href(s, hello_oid, true, href, sizeof(href), &exp, &err), ERR_NOTFOUND,
+		       "href: the local store has no URLs of its own");
+	}
 	is_int(store_exists(s, hello_oid, &size, &err), 0, "exists");
 	is_int(size, 6, "exists: size");
 	is_int(store_exists(s, absent, NULL, &err), ERR_NOTFOUND, "exists: absent");
