@@ -24,6 +24,7 @@ have_pc libgit2 || need="$need libgit2-dev"
 have_pc sqlite3 || need="$need libsqlite3-dev"
 have_pc libcurl || need="$need libcurl4-openssl-dev"
 have_pc libxcrypt || need="$need libcrypt-dev"
+have_pc libpq || need="$need libpq-dev"
 have_pc libsystemd || need="$need libsystemd-dev"
 case "${1:-build}" in
 test|bench)
@@ -48,6 +49,8 @@ test|bench)
 	/usr/bin/python3 -c "import prometheus_client.parser" 2>/dev/null || need="$need python3-prometheus-client"
 	have_cmd chromium || need="$need chromium"
 	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
+	# tests/services/postgres.sh starts a throwaway cluster with these.
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 	;;
 esac
 case "${1:-build}" in

@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 
-static const struct meta_ops *const backends[] = { &meta_sqlite_ops };
+static const struct meta_ops *const backends[] = { &meta_sqlite_ops, &meta_postgresql_ops };
 
 const struct meta_ops *meta_backend(const char *type)
 {
@@ -133,4 +133,13 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 		     struct err *err)
 {
 	return m->ops->mcheck_each(m, mirror, since, fn, arg, err);
+}
+
+int meta_throttle_update(struct meta *m, char kind, const char *key, long long prune_before,
+			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			 struct meta_throttle_row *out, struct err *err)
+{
+	if (!m->ops->throttle_update)
+		return err_set(err, ERR_IO, "the %s metadata backend has no login throttle", m->ops->name);
+	return m->ops->throttle_update(m, kind, key, prune_before, update, arg, out, err);
 }

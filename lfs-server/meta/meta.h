@@ -167,6 +167,23 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 			       void *arg), void *arg, struct err *err)
 	__attribute__((warn_unused_result));
 
+/* --- login throttle --------------------------------------------------------
+ * Failed-login counts for modes where no one process sees every login
+ * (CGI: a process per request; several servers on one PostgreSQL).  One
+ * row per (kind, key): kind 'a' = a client address key, 'u' = a user. */
+struct meta_throttle_row {
+	long long failures;
+	long long window_start, locked_until, last; /* unix seconds, 0 = never */
+};
+/* In one transaction (concurrent processes and servers serialise on the
+ * row): reads the row of (kind, key), all zero when there is none, calls
+ * update (may be NULL: read only) on it and stores the row when update
+ * returned true; *out (may be NULL) gets the row as it is now.  Rows
+ * whose last is before prune_before are deleted on the way (any key). */
+int meta_throttle_update(struct meta *m, char kind, const char *key, long long prune_before,
+			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
+			 struct meta_throttle_row *out, struct err *err);
+
 /* --- backends --------------------------------------------------------------
  * Every function above (but meta_open and meta_schema_version, which are
  * the SQLite backend's own) is one indirect call through struct
@@ -225,9 +242,14 @@ struct meta_ops {
 	int (*mcheck_each)(struct meta *m, const char *mirror, long long since,
 			   int (*fn)(const struct mirror_check *c, void *arg), void *arg,
 			   struct err *err);
+	int (*throttle_update)(struct meta *m, char kind, const char *key,
+			       long long prune_before, bool (*update)(struct meta_throttle_row *, void *),
+			       void *arg, struct meta_throttle_row *out, struct err *err);
 };
 
 extern const struct meta_ops meta_sqlite_ops;
+/* "postgresql" (postgresql.c): meta.url, shared by several servers. */
+extern const struct meta_ops meta_postgresql_ops;
 
 /* The backend named type (NULL: the default, "sqlite"); NULL when this
  * build has none of that name. */
