@@ -145,13 +145,12 @@ struct pg_meta {
 
 /* --- errors ---------------------------------------------------------------- */
 
-/* Copies a libpq message without its trailing newline. */
+/* Keeps the first line of a libpq message (the rest are hints and
+ * detail, tab-indented). */
 static int pg_fail(struct err *err, int code, const char *what, const char *msg)
 {
-	size_t n = strlen(msg);
+	size_t n = strcspn(msg, "\n");
 
-	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-		n--;
 	return err_set(err, code, "%s: %.*s", what, (int)n, msg);
 }
 
@@ -241,12 +240,14 @@ static int prepare_all(struct conn *c, struct err *err)
 }
 
 /* Makes c usable: a session the server ended (restart, idle kill) is
- * noticed here without a round trip (PQconsumeInput reads what is
- * pending, EOF included) and reset; statements are prepared again. */
+ * noticed here without a round trip and reset; statements are prepared
+ * again.  PQconsumeInput reads what is pending without blocking: the
+ * server's goodbye message first, its EOF on the second call. */
 static int conn_ready(struct conn *c, struct err *err)
 {
 	if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) == PQTRANS_IDLE &&
-	    PQconsumeInput(c->pg) == 1 && PQstatus(c->pg) == CONNECTION_OK)
+	    PQconsumeInput(c->pg) == 1 && PQconsumeInput(c->pg) == 1 &&
+	    PQstatus(c->pg) == CONNECTION_OK)
 		return c->prepared ? 0 : prepare_all(c, err);
 	c->prepared = false;
 	PQreset(c->pg);
