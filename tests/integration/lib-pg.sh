@@ -35,7 +35,7 @@ pg_stop() {
 }
 
 pg_psql() {
-	"$LFS_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$LFS_PG_HOST" -p "$LFS_PG_PORT" \
+	PGOPTIONS="-c client_min_messages=warning" "$LFS_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -At -h "$LFS_PG_HOST" -p "$LFS_PG_PORT" \
 		-U "$LFS_PG_USER" -d "$1" -c "$2"
 }
 
