@@ -139,6 +139,7 @@ build/bin/lfs-server: BIN_LIBS = $(SYSTEMD_LIBS)
 build/obj/lfs-server/server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
 build/obj/lfs-server/meta/postgresql.o: ALL_CFLAGS += $(PQ_CFLAGS)
 build/san/lfs-server/meta/postgresql.o: SAN_CFLAGS += $(PQ_CFLAGS)
+build/san/tests/unit/meta_pg.o: SAN_CFLAGS += $(PQ_CFLAGS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
