@@ -87,8 +87,8 @@ static const struct key {
 	{ "s3.secret-key-file", K_STR, F(s3_secret_key_file), 0, 0, NULL, NULL },
 	{ "s3.public-url", K_URL, F(s3_public_url), 0, 0, NULL, NULL },
 	{ "s3.presign-ttl", K_NUM, F(s3_presign_ttl), 1, 7 * DAY, NULL, NULL },
-	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite", "postgresql" },
-	{ "meta.url", K_STR, NOFIELD, 0, 0, NULL, NULL },
+	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite|postgresql", NULL },
+	{ "meta.url", K_STR, F(meta_url), 0, 0, NULL, NULL },
 	{ "metrics.readers", K_LIST, F(metrics_readers), 0, 0, NULL, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -719,6 +719,7 @@ void config_release(struct config *cfg)
 	free(cfg->s3_secret_key_file);
 	free(cfg->s3_public_url);
 	free(cfg->meta_type);
+	free(cfg->meta_url);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);
 	memset(cfg, 0, sizeof(*cfg));

@@ -39,6 +39,7 @@ struct config {
 	char *s3_access_key_id, *s3_secret_key_file, *s3_public_url;
 	long long s3_presign_ttl;
 	char *meta_type;     /* meta.type: the metadata backend; NULL = sqlite */
+	char *meta_url;      /* meta.url: libpq connection string (postgresql) */
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 	struct config_locs *locs; /* where each key and section is in the file */

@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 
-static const struct meta_ops *const backends[] = { &meta_sqlite_ops };
+static const struct meta_ops *const backends[] = { &meta_sqlite_ops, &meta_postgresql_ops };
 
 const struct meta_ops *meta_backend(const char *type)
 {
@@ -144,5 +144,7 @@ int meta_throttle_update(struct meta *m, char kind, const char *key, long long p
 			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
 			 struct meta_throttle_row *out, struct err *err)
 {
+	if (!m->ops->throttle_update)
+		return err_set(err, ERR_IO, "the %s metadata backend has no login throttle", m->ops->name);
 	return m->ops->throttle_update(m, kind, key, prune_before, update, arg, out, err);
 }
