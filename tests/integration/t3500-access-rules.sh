@@ -219,6 +219,7 @@ cat >errors.txt <<'EOF'
 [repo "a/*.git"]\n\tread = *\n|bad.cfg:2: repo.a/*.git.read
 [storage]\n\ttype = s3\n|bad.cfg:2: storage.type = s3 needs s3.endpoint and s3.bucket
 [storage]\n\ttype = s4\n|bad.cfg:2: bad value for 'storage.type': 's4' is not one of local|s3
+[meta]\n\ttype = mysql\n|bad.cfg:2: bad value for 'meta.type': 'mysql' is not one of sqlite|postgresql
 EOF
 while IFS='|' read -r text want; do
 	test_expect_success "refused with one line: $want" '

@@ -110,6 +110,22 @@ test_expect_success 'a re-upload changes nothing; another repo gets its own jour
 	test "$(feed_seqs)" = "1 2 "
 '
 
+for cmd in stats uploads repos fsck "backup bk"; do
+	test_expect_success "lfs-admin $cmd refuses a postgresql config in one clear line" '
+		test_expect_code 1 "$BIN/lfs-admin" --config server.cfg $cmd >out 2>err &&
+		test_must_be_empty out &&
+		test "$(wc -l <err)" = 1 &&
+		grep -F "reads SQLite metadata (DATA/meta.db) only" err &&
+		grep -F "meta.type = postgresql" err &&
+		test_path_is_missing bk
+	'
+done
+
+test_expect_success 'lfs-admin verify-mirrors works on the postgresql metadata' '
+	"$BIN/lfs-admin" --config server.cfg verify-mirrors >out 2>err ||
+	{ cat out err; false; }
+'
+
 stop_rc
 start_lfs_server --config server.cfg
 
