@@ -1153,6 +1153,7 @@ out:
 
 const struct meta_ops meta_postgresql_ops = {
 	.name = "postgresql",
+	.shared_by_servers = true,
 	.open = pg_open,
 	.close = pg_close,
 	.repo_sizes = pg_repo_sizes,
