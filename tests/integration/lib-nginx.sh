@@ -6,6 +6,14 @@
 #                            request, with status and bytes).  NAME keeps
 #                            several apart; PORT restarts on a known port
 #                            (same URL), otherwise a free one is picked.
+#   start_nginx_upstream NAME ADDR...
+#                            a load balancer instead: proxies everything to
+#                            an `upstream` of the HOST:PORTs given (round
+#                            robin, the next one on an error or a 502/503),
+#                            sets the same variables, and NGINX_UPSTREAM_LOG
+#                            (each request with the upstream(s) that served
+#                            it and their statuses: "A, B 502, 200" when A
+#                            failed and B answered).
 #   stop_nginx               stops it (QUIT, then waits, bounded: it may
 #                            have been started in another shell)
 # Ready means our nginx answered a request of its own: a probe with a
@@ -42,9 +50,10 @@ start_nginx() {
 			    sendfile on;
 			    types { application/json json; }
 			    default_type application/octet-stream;
+			    ${NGINX_HTTP_CONF:-}
 			    server {
 			        listen 127.0.0.1:$port;
-			        root $dir;
+			        ${NGINX_SERVER_CONF:-root $dir;}
 			    }
 			}
 			EOC
@@ -70,6 +79,38 @@ start_nginx() {
 	done
 	echo "start_nginx: no free port found" >&2
 	return 1
+}
+
+# start_nginx_upstream NAME ADDR...: nginx as the load balancer of the
+# servers at ADDR (HOST:PORT each).  Request bodies are buffered whole
+# (nginx's default), so an upload whose server dies can be sent again to
+# the next one; PUT is idempotent for nginx, a batch POST is not (the
+# client retries it).  No size limit and generous timeouts: a proxied
+# upload waits while the server streams it on to its store.
+start_nginx_upstream() {
+	local name="$1" a ups="" base="$TRASH/$1"
+	shift
+	for a in "$@"; do
+		ups="$ups server $a max_fails=1 fail_timeout=30s;"
+	done
+	NGINX_HTTP_CONF="log_format up '\$request_method \$uri \$status [\$upstream_addr] [\$upstream_status]';
+	    upstream lfs { $ups }" \
+	NGINX_SERVER_CONF="access_log $base/access.log lfs;
+	        access_log $base/upstream.log up;
+	        client_max_body_size 0;
+	        location / {
+	            proxy_pass http://lfs;
+	            proxy_set_header Host \$http_host;
+	            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+	            proxy_http_version 1.1;
+	            proxy_set_header Connection \"\";
+	            proxy_next_upstream error timeout http_502 http_503;
+	            proxy_read_timeout 120s;
+	            proxy_send_timeout 120s;
+	        }" \
+	start_nginx /nonexistent "$name" || return 1
+	NGINX_UPSTREAM_LOG="$base/upstream.log"
+	export NGINX_UPSTREAM_LOG
 }
 
 # nginx_wait_ready PID PORT ACCESS_LOG: succeeds once the nginx PID
