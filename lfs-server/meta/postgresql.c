@@ -29,8 +29,12 @@
 
 /* The advisory lock key of schema migrations ("lfs-meta" in ASCII). */
 #define MIGRATE_LOCK_KEY "7812726633312122977"
-/* Seconds to wait for a connection unless meta.url says otherwise. */
+/* Defaults meta.url may override: seconds to wait for a connection, and
+ * how soon a dead peer (no RST: a partition, a host gone) fails a query
+ * instead of holding a pooled connection for the kernel's 15 minutes. */
 #define CONNECT_TIMEOUT "5"
+#define TCP_USER_TIMEOUT_MS "20000"
+#define KEEPALIVES_IDLE "30"
 
 #define NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -197,9 +201,11 @@ static void quiet(void *arg, const char *msg)
  * string may override (expand_dbname: its keywords win). */
 static PGconn *pg_connect(const char *url)
 {
-	const char *const keys[] = { "connect_timeout", "client_encoding", "application_name",
-				     "dbname", NULL };
-	const char *const vals[] = { CONNECT_TIMEOUT, "UTF8", "lfs-server", url, NULL };
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout", "keepalives_idle",
+				     "keepalives_interval", "keepalives_count", "client_encoding",
+				     "application_name", "dbname", NULL };
+	const char *const vals[] = { CONNECT_TIMEOUT, TCP_USER_TIMEOUT_MS, KEEPALIVES_IDLE, "5", "3",
+				     "UTF8", "lfs-server", url, NULL };
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
 
 	if (pg)
