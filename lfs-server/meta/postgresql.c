@@ -35,6 +35,8 @@
 #define CONNECT_TIMEOUT "5"
 #define TCP_USER_TIMEOUT_MS "20000"
 #define KEEPALIVES_IDLE "30"
+/* Seconds between reconnect attempts of one pooled connection. */
+#define RECONNECT_INTERVAL 1
 
 #define NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -134,6 +136,8 @@ static const char *const migrations[] = {
 struct conn {
 	PGconn *pg;
 	bool prepared; /* the statements exist on this session */
+	time_t failed_at; /* the last failed reconnect, 0 = none */
+	char failure[160]; /* and why */
 	struct conn *next;
 };
 
@@ -256,9 +260,18 @@ static int conn_ready(struct conn *c, struct err *err)
 	    PQstatus(c->pg) == CONNECTION_OK)
 		return c->prepared ? 0 : prepare_all(c, err);
 	c->prepared = false;
+	/* While the database is away, one attempt per connection and second:
+	 * requests fail fast instead of each waiting out connect_timeout. */
+	if (c->failed_at && time(NULL) - c->failed_at < RECONNECT_INTERVAL)
+		return err_set(err, ERR_BUSY, "metadata database unavailable: %s", c->failure);
 	PQreset(c->pg);
-	if (PQstatus(c->pg) != CONNECTION_OK)
-		return pg_fail(err, ERR_BUSY, "metadata database unavailable", PQerrorMessage(c->pg));
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(c->pg);
+		c->failed_at = time(NULL);
+		snprintf(c->failure, sizeof(c->failure), "%.*s", (int)strcspn(msg, "\n"), msg);
+		return pg_fail(err, ERR_BUSY, "metadata database unavailable", msg);
+	}
+	c->failed_at = 0;
 	PQsetNoticeProcessor(c->pg, quiet, NULL);
 	log_info("metadata database: reconnected");
 	return prepare_all(c, err);
@@ -403,7 +416,7 @@ static int migrate(struct conn *c, struct err *err)
 {
 	struct err why = ERR_INIT;
 	char bump[80];
-	int v = -1, from, rc;
+	int v = -1, from, to = 0, rc;
 
 	/* Current already: nothing is written (and no lock taken). */
 	if ((rc = read_version(c, &v, err)) < 0)
@@ -412,7 +425,8 @@ static int migrate(struct conn *c, struct err *err)
 		return 0;
 	if (v > SCHEMA_VERSION)
 		goto newer;
-	from = v < 0 ? 0 : v;
+	/* The steps this server applied (others may have done some). */
+	from = -1;
 	for (;;) {
 		if ((rc = txn_begin(c, err)) < 0)
 			return rc;
@@ -445,9 +459,13 @@ static int migrate(struct conn *c, struct err *err)
 		}
 		if ((rc = txn_commit(c, err)) < 0)
 			return rc;
+		if (from < 0)
+			from = v;
+		to = v + 1;
 	}
-	if (from > 0 && v > from)
-		log_info("metadata database: schema migrated from version %d to %d", from, v);
+	/* A new database is no news; an upgraded one is. */
+	if (from > 0)
+		log_info("metadata database: schema migrated from version %d to %d", from, to);
 	return 0;
 fail:
 	txn_rollback(c);
