@@ -259,6 +259,13 @@ int main(void)
 	ok(seqs[0] == -1 && seqs[1] == 1 && seqs[2] == -1, "seqs: the feed seq");
 	is_int(meta_repo_sizes(m, "priv/a", oids, 1, sizes, NULL, &err), 0, "repo_sizes without seqs");
 	is_int(sizes[0], 10, "size in the private repo");
+	{
+		const char *odd[6] = { "", "NULL", "a\"b", "c\\d,{e}", oid(2), oid(2) };
+		long long sz[6], sq[6];
+		is_int(meta_repo_sizes(m, "pub/b", odd, 6, sz, sq, &err), 0, "repo_sizes: odd strings in the batch");
+		ok(sz[0] == -1 && sz[1] == -1 && sz[2] == -1 && sz[3] == -1 && sz[4] == 20 && sz[5] == 20 &&
+		   sq[4] == 1 && sq[5] == 1, "none of them matches; a repeated oid is answered twice");
+	}
 
 	/* catch-up: a repo turned mirrored */
 	is_int(meta_feed_catch_up(m, only_pub, NULL, &added, &err), 0, "catch-up, nothing new");
