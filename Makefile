@@ -28,6 +28,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lpthread
 # tools and the libraries they share never need it.
 SYSTEMD_CFLAGS = $(shell pkg-config --cflags libsystemd)
 SYSTEMD_LIBS = $(shell pkg-config --libs libsystemd)
+# libpq (the postgresql metadata backend, meta/postgresql.c) goes into the
+# server's programs, never into lfs-hooks.
+PQ_CFLAGS = $(shell pkg-config --cflags libpq)
+PQ_LIBS = $(shell pkg-config --libs libpq)
 
 WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
        -Wformat=2 -Wvla -Wno-unused-parameter
@@ -129,10 +133,13 @@ PROGRAM_LIBS_git-lfs-authenticate = build/lib/libauthenticate.a
 .SECONDEXPANSION:
 $(SERVER_BINS): build/bin/%: build/obj/lfs-server/bin/%.o $$(PROGRAM_LIBS_$$*) build/lib/libcore.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(BIN_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(PKG_LIBS) $(PQ_LIBS) $(BIN_LIBS)
 build/bin/lfs-server: build/obj/lfs-server/server/notify.o
 build/bin/lfs-server: BIN_LIBS = $(SYSTEMD_LIBS)
 build/obj/lfs-server/server/notify.o: ALL_CFLAGS += $(SYSTEMD_CFLAGS)
+build/obj/lfs-server/meta/postgresql.o: ALL_CFLAGS += $(PQ_CFLAGS)
+build/san/lfs-server/meta/postgresql.o: SAN_CFLAGS += $(PQ_CFLAGS)
+build/san/tests/unit/meta_pg.o: SAN_CFLAGS += $(PQ_CFLAGS)
 $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a build/lib/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -141,7 +148,7 @@ $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a bui
 # ASan and UBSan.
 build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o $(patsubst %,build/lib/san-lib%.a,$(filter-out core,$(SERVER_LIBS)) core) build/lib/san-libhooks.a build/lib/san-libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN) -o $@ $^ $(PKG_LIBS) $(PQ_LIBS)
 
 unit: $(UNIT_TESTS)
 	prove build/tests/unit/
@@ -185,7 +192,7 @@ FUZZ_SRC = tests/fuzz/fuzz_parsers.c $(COMMON_SRC) $(SERVER_SRC) $(HOOKS_SRC)
 build/fuzz/fuzz_parsers: $(FUZZ_SRC) $(wildcard common/*.h lfs-server/*/*.h git-hooks/*.h) | build/.deps-fuzz
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_GNU_SOURCE $(WARN) -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
-		-Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) -o $@ $(FUZZ_SRC) $(PKG_LIBS)
+		-Icommon -Ilfs-server -Igit-hooks $(PKG_CFLAGS) $(PQ_CFLAGS) -o $@ $(FUZZ_SRC) $(PKG_LIBS) $(PQ_LIBS)
 build/.deps-fuzz: build/.deps-build
 	@scripts/deps.sh fuzz
 	@touch $@

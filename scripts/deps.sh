@@ -24,6 +24,7 @@ have_pc libgit2 || need="$need libgit2-dev"
 have_pc sqlite3 || need="$need libsqlite3-dev"
 have_pc libcurl || need="$need libcurl4-openssl-dev"
 have_pc libxcrypt || need="$need libcrypt-dev"
+have_pc libpq || need="$need libpq-dev"
 have_pc libsystemd || need="$need libsystemd-dev"
 case "${1:-build}" in
 test|bench)
@@ -50,6 +51,8 @@ test|bench)
 	/usr/bin/python3 -c "import yaml" 2>/dev/null || need="$need python3-yaml"
 	# SigV4 signatures are compared with botocore's (t9050).
 	/usr/bin/python3 -c "import botocore.auth" 2>/dev/null || need="$need python3-botocore"
+	# tests/services/postgres.sh starts a throwaway cluster with these.
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 	;;
 esac
 case "${1:-build}" in

@@ -221,6 +221,8 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 	struct err err = ERR_INIT;
 	long long problems = 0;
 	int c, rc = 0;
+	/* The verdicts live in the server's metadata, wherever that is. */
+	bool pg = cfg->meta_type && strcmp(cfg->meta_type, "postgresql") == 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -234,7 +236,7 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 		return usage_error("verify-mirrors needs --config FILE (the mirrors live there)");
 	if (snprintf(path, sizeof(path), "%s/meta.db", data) >= (int)sizeof(path))
 		return usage_error("data dir path too long");
-	if (access(path, F_OK) != 0) {
+	if (!pg && access(path, F_OK) != 0) {
 		fprintf(stderr, "lfs-admin: no data dir at '%s' (no meta.db)\n", data);
 		return 1;
 	}
@@ -243,7 +245,7 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 		return 1;
 	}
 	if (mirrors_new(&ms, cfg->git, cfg->mirror_check_interval, &err) < 0 ||
-	    meta_open(&meta, path, 1, &err) < 0 ||
+	    (pg ? meta_open_configured(&meta, cfg, 1, &err) : meta_open(&meta, path, 1, &err)) < 0 ||
 	    mirrors_verify_now(ms, meta, only, stdout, &problems, &err) < 0)
 		rc = fail(&err);
 	else if (finish() != 0)
@@ -276,6 +278,16 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 	optind = 1;
 	if (strcmp(cmd, "access") == 0)
 		return cmd_access(cfg, argc, argv);
+	/* The read-only metadata walks (meta.h) are SQLite's: say so rather
+	 * than report an empty or missing DATA/meta.db. */
+	if (config && cfg->meta_type && strcmp(cfg->meta_type, "sqlite") != 0 &&
+	    (strcmp(cmd, "uploads") == 0 || strcmp(cmd, "fsck") == 0 || strcmp(cmd, "stats") == 0 ||
+	     strcmp(cmd, "repos") == 0 || strcmp(cmd, "backup") == 0)) {
+		fprintf(stderr, "lfs-admin: %s reads SQLite metadata (DATA/meta.db) only, and %s has "
+			"meta.type = %s: query the database itself (docs/scale-out.md)\n", cmd, config,
+			cfg->meta_type);
+		return 1;
+	}
 	if (!data || !*data)
 		return usage_error("--data DIR or --config FILE is required");
 	if (strcmp(cmd, "uploads") == 0)

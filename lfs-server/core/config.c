@@ -87,8 +87,8 @@ static const struct key {
 	{ "s3.secret-key-file", K_STR, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.public-url", K_URL, NOFIELD, 0, 0, NULL, NULL },
 	{ "s3.presign-ttl", K_NUM, NOFIELD, 1, 7 * DAY, NULL, NULL },
-	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite", "postgresql" },
-	{ "meta.url", K_STR, NOFIELD, 0, 0, NULL, NULL },
+	{ "meta.type", K_CHOICE, F(meta_type), 0, 0, "sqlite|postgresql", NULL },
+	{ "meta.url", K_STR, F(meta_url), 0, 0, NULL, NULL },
 	{ "metrics.readers", K_LIST, F(metrics_readers), 0, 0, NULL, NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(*keys))
@@ -464,7 +464,8 @@ static bool value_ok(const struct key *k, const char *v, char *why, size_t whysz
 		if (in_list(k->unbuilt, v))
 			snprintf(why, whysz, "'%.100s' is not supported by this build (only %s)", v, k->choices);
 		else
-			snprintf(why, whysz, "'%.100s' is not one of %s|%s", v, k->choices, k->unbuilt);
+			snprintf(why, whysz, "'%.100s' is not one of %s%s%s", v, k->choices,
+				 k->unbuilt ? "|" : "", k->unbuilt ? k->unbuilt : "");
 		return false;
 	}
 	if (*num < k->min || *num > k->max) {
@@ -698,6 +699,7 @@ void config_release(struct config *cfg)
 	free(cfg->access_log);
 	free(cfg->storage_type);
 	free(cfg->meta_type);
+	free(cfg->meta_url);
 	git_config_free(cfg->git);
 	locs_free(cfg->locs);
 	memset(cfg, 0, sizeof(*cfg));

@@ -34,6 +34,7 @@ struct config {
 	char *access_log;    /* server.access-log; NULL = the request lines go to stderr */
 	char *storage_type;  /* storage.type: the store backend; NULL = local */
 	char *meta_type;     /* meta.type: the metadata backend; NULL = sqlite */
+	char *meta_url;      /* meta.url: libpq connection string (postgresql) */
 	bool behind_proxy;   /* take the client address from X-Forwarded-For */
 	struct git_config *git; /* the parsed file, for section queries; may be NULL */
 	struct config_locs *locs; /* where each key and section is in the file */

@@ -6,7 +6,7 @@
 
 #include "core/config.h"
 
-static const struct meta_ops *const backends[] = { &meta_sqlite_ops };
+static const struct meta_ops *const backends[] = { &meta_sqlite_ops, &meta_postgresql_ops };
 
 const struct meta_ops *meta_backend(const char *type)
 {

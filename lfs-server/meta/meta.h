@@ -255,6 +255,8 @@ struct meta_ops {
 };
 
 extern const struct meta_ops meta_sqlite_ops;
+/* "postgresql" (postgresql.c): meta.url, shared by several servers. */
+extern const struct meta_ops meta_postgresql_ops;
 
 /* The backend named type (NULL: the default, "sqlite"); NULL when this
  * build has none of that name. */

@@ -218,6 +218,7 @@ cat >errors.txt <<'EOF'
 [repo "a/*"]\n\tread = *\n[repo "a/p-*"]\n\tmirror = true\n|bad.cfg:4: repo.a/p-*.mirror
 [repo "a/*.git"]\n\tread = *\n|bad.cfg:2: repo.a/*.git.read
 [storage]\n\ttype = s3\n|bad.cfg:2: bad value for 'storage.type': 's3' is not supported by this build
+[meta]\n\ttype = mysql\n|bad.cfg:2: bad value for 'meta.type': 'mysql' is not one of sqlite|postgresql
 EOF
 while IFS='|' read -r text want; do
 	test_expect_success "refused with one line: $want" '

@@ -46,8 +46,7 @@ static const struct bad {
 	{ "[mirror \"a\"]\n\turl = https://x\n\tweight = 2k\n", ":3: bad value for 'mirror.a.weight'", "whole number", "weight with a suffix" },
 	{ "[mirror \"a\"]\n\tweight = 2\n", ":2: 'mirror.a.weight' set but 'mirror.a.url' missing", "", "mirror without url" },
 	{ "[storage]\n\ttype = s3\n", ":2: bad value for 'storage.type'", "not supported by this build", "s3 storage unbuilt" },
-	{ "[meta]\n\ttype = postgresql\n", ":2: bad value for 'meta.type'", "not supported by this build", "postgresql unbuilt" },
-	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql'", "unknown meta type" },
+	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql' is not one of sqlite|postgresql", "unknown meta type" },
 	{ "[server]\n\ttls-cert = c.pem\n", "tls-key go together", "", "tls cert without key" },
 	{ "[repo \"a/*\"]\n\tread = alice\n\tmirror = true\n", ":3: repo.a/*.mirror", "needs read = *", "mirror without read = *" },
 	{ "[repo \"a/*.git\"]\n\tread = *\n", ":2: repo.a/*.git.read", ".git", "pattern ending in .git" },
@@ -105,9 +104,19 @@ int main(void)
 	ok(config_load(&cfg, path, &err) == 0, "every contract key loads (%s)", err.msg);
 	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
 	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0 &&
-	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0, "and lands in its field");
+	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0 &&
+	   strcmp(cfg.meta_type, "sqlite") == 0 && strcmp(cfg.meta_url, "host=x") == 0,
+	   "and lands in its field");
 	ok(config_section_line(&cfg, "repo", "a/*") == 23, "section line of [repo \"a/*\"] is 23 (%d)",
 	   config_section_line(&cfg, "repo", "a/*"));
+	config_release(&cfg);
+
+	path = write_cfg("[meta]\n\ttype = postgresql\n\turl = postgresql://lfs@db/lfs\n");
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
+	ok(config_load(&cfg, path, &err) == 0 && strcmp(cfg.meta_type, "postgresql") == 0 &&
+	   strcmp(cfg.meta_url, "postgresql://lfs@db/lfs") == 0, "meta.type = postgresql and its url load (%s)",
+	   err.msg);
 	config_release(&cfg);
 
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {

@@ -104,7 +104,8 @@ int main(void)
 
 	ok(meta_backend(NULL) == &meta_sqlite_ops && meta_backend("sqlite") == &meta_sqlite_ops,
 	   "sqlite is the default metadata backend");
-	ok(meta_backend("postgresql") == NULL, "no postgresql backend in this build");
+	ok(meta_backend("postgresql") == &meta_postgresql_ops, "postgresql is a backend of this build");
+	ok(meta_backend("mysql") == NULL, "an unknown backend is none");
 
 	db_path(path, sizeof(path), "fresh.db");
 	check_usable(path, "a new file gets the newest schema");
