@@ -29,8 +29,14 @@
 
 /* The advisory lock key of schema migrations ("lfs-meta" in ASCII). */
 #define MIGRATE_LOCK_KEY "7812726633312122977"
-/* Seconds to wait for a connection unless meta.url says otherwise. */
+/* Defaults meta.url may override: seconds to wait for a connection, and
+ * how soon a dead peer (no RST: a partition, a host gone) fails a query
+ * instead of holding a pooled connection for the kernel's 15 minutes. */
 #define CONNECT_TIMEOUT "5"
+#define TCP_USER_TIMEOUT_MS "20000"
+#define KEEPALIVES_IDLE "30"
+/* Seconds between reconnect attempts of one pooled connection. */
+#define RECONNECT_INTERVAL 1
 
 #define NOW "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -43,8 +49,10 @@ enum {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_LOOKUP] = "SELECT j.size, f.seq FROM journal j LEFT JOIN feed f ON f.oid = j.oid "
-		      "WHERE j.repo = $1 AND j.oid = $2",
+	/* Every oid of a batch at once: the rows held, by position. */
+	[ST_LOOKUP] = "SELECT o.i, j.size, f.seq FROM unnest($2::text[]) WITH ORDINALITY AS o(oid, i) "
+		      "JOIN journal j ON j.repo = $1 AND j.oid = o.oid "
+		      "LEFT JOIN feed f ON f.oid = j.oid",
 	[ST_EXISTS] = "SELECT 1 FROM journal WHERE repo = $1 AND oid = $2",
 	/* Both lock the counter row to the end of the transaction: numbers
 	 * are handed out in commit order. */
@@ -130,6 +138,8 @@ static const char *const migrations[] = {
 struct conn {
 	PGconn *pg;
 	bool prepared; /* the statements exist on this session */
+	time_t failed_at; /* the last failed reconnect, 0 = none */
+	char failure[160]; /* and why */
 	struct conn *next;
 };
 
@@ -197,9 +207,11 @@ static void quiet(void *arg, const char *msg)
  * string may override (expand_dbname: its keywords win). */
 static PGconn *pg_connect(const char *url)
 {
-	const char *const keys[] = { "connect_timeout", "client_encoding", "application_name",
-				     "dbname", NULL };
-	const char *const vals[] = { CONNECT_TIMEOUT, "UTF8", "lfs-server", url, NULL };
+	const char *const keys[] = { "connect_timeout", "tcp_user_timeout", "keepalives_idle",
+				     "keepalives_interval", "keepalives_count", "client_encoding",
+				     "application_name", "dbname", NULL };
+	const char *const vals[] = { CONNECT_TIMEOUT, TCP_USER_TIMEOUT_MS, KEEPALIVES_IDLE, "5", "3",
+				     "UTF8", "lfs-server", url, NULL };
 	PGconn *pg = PQconnectdbParams(keys, vals, 1);
 
 	if (pg)
@@ -250,9 +262,18 @@ static int conn_ready(struct conn *c, struct err *err)
 	    PQstatus(c->pg) == CONNECTION_OK)
 		return c->prepared ? 0 : prepare_all(c, err);
 	c->prepared = false;
+	/* While the database is away, one attempt per connection and second:
+	 * requests fail fast instead of each waiting out connect_timeout. */
+	if (c->failed_at && time(NULL) - c->failed_at < RECONNECT_INTERVAL)
+		return err_set(err, ERR_BUSY, "metadata database unavailable: %s", c->failure);
 	PQreset(c->pg);
-	if (PQstatus(c->pg) != CONNECTION_OK)
-		return pg_fail(err, ERR_BUSY, "metadata database unavailable", PQerrorMessage(c->pg));
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(c->pg);
+		c->failed_at = time(NULL);
+		snprintf(c->failure, sizeof(c->failure), "%.*s", (int)strcspn(msg, "\n"), msg);
+		return pg_fail(err, ERR_BUSY, "metadata database unavailable", msg);
+	}
+	c->failed_at = 0;
 	PQsetNoticeProcessor(c->pg, quiet, NULL);
 	log_info("metadata database: reconnected");
 	return prepare_all(c, err);
@@ -397,7 +418,7 @@ static int migrate(struct conn *c, struct err *err)
 {
 	struct err why = ERR_INIT;
 	char bump[80];
-	int v = -1, from, rc;
+	int v = -1, from, to = 0, rc;
 
 	/* Current already: nothing is written (and no lock taken). */
 	if ((rc = read_version(c, &v, err)) < 0)
@@ -406,7 +427,8 @@ static int migrate(struct conn *c, struct err *err)
 		return 0;
 	if (v > SCHEMA_VERSION)
 		goto newer;
-	from = v < 0 ? 0 : v;
+	/* The steps this server applied (others may have done some). */
+	from = -1;
 	for (;;) {
 		if ((rc = txn_begin(c, err)) < 0)
 			return rc;
@@ -439,9 +461,13 @@ static int migrate(struct conn *c, struct err *err)
 		}
 		if ((rc = txn_commit(c, err)) < 0)
 			return rc;
+		if (from < 0)
+			from = v;
+		to = v + 1;
 	}
-	if (from > 0 && v > from)
-		log_info("metadata database: schema migrated from version %d to %d", from, v);
+	/* A new database is no news; an upgraded one is. */
+	if (from > 0)
+		log_info("metadata database: schema migrated from version %d to %d", from, to);
 	return 0;
 fail:
 	txn_rollback(c);
@@ -524,11 +550,42 @@ fail:
 
 /* --- membership and journal ----------------------------------------------------- */
 
+/* A text[] literal of the n strings: {"a","b"}, each quoted, with \ and
+ * " escaped (oids are hex, but the literal must hold whatever it gets). */
+static char *text_array(const char *const *v, size_t n)
+{
+	size_t len = 3;
+	char *out, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += 2 * strlen(v[i]) + 3;
+	if (!(out = malloc(len)))
+		return NULL;
+	p = out;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *s = v[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				*p++ = '\\';
+			*p++ = *s;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
 static int pg_repo_sizes(struct meta *base, const char *repo, const char *const *oids, size_t n,
 			 long long *sizes_out, long long *seqs_out, struct err *err)
 {
 	struct pg_meta *m = (struct pg_meta *)base;
 	struct conn *c = NULL;
+	PGresult *res = NULL;
+	char *arr;
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -536,22 +593,30 @@ static int pg_repo_sizes(struct meta *base, const char *repo, const char *const 
 		if (seqs_out)
 			seqs_out[i] = -1;
 	}
-	if ((rc = get_conn(m, &c, err)) < 0)
+	if (n == 0)
+		return 0;
+	if (!(arr = text_array(oids, n)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	if ((rc = get_conn(m, &c, err)) < 0) {
+		free(arr);
 		return rc;
-	/* Pipelining these would save round trips; one statement per oid
-	 * keeps the same plan as SQLite and is cheap on a near database. */
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const char *p[2] = { repo, oids[i] };
-		PGresult *res = NULL;
-		if ((rc = run(c, ST_LOOKUP, 2, p, PGRES_TUPLES_OK, &res, "lookup", err)) < 0)
-			break;
-		if (PQntuples(res) > 0) {
-			sizes_out[i] = num(res, 0, 0);
-			if (seqs_out && !PQgetisnull(res, 0, 1))
-				seqs_out[i] = num(res, 0, 1);
-		}
-		PQclear(res);
 	}
+	/* One round trip for the whole batch, however far the database. */
+	{
+		const char *p[2] = { repo, arr };
+		if ((rc = run(c, ST_LOOKUP, 2, p, PGRES_TUPLES_OK, &res, "lookup", err)) == 0) {
+			for (int r = 0; r < PQntuples(res); r++) {
+				long long i = num(res, r, 0) - 1;
+				if (i < 0 || (size_t)i >= n)
+					continue;
+				sizes_out[i] = num(res, r, 1);
+				if (seqs_out && !PQgetisnull(res, r, 2))
+					seqs_out[i] = num(res, r, 2);
+			}
+		}
+	}
+	PQclear(res);
+	free(arr);
 	release(m, c);
 	return rc;
 }

@@ -110,6 +110,16 @@ test_expect_success 'a re-upload changes nothing; another repo gets its own jour
 	test "$(feed_seqs)" = "1 2 "
 '
 
+test_expect_success '/metrics and the status page read the database' '
+	curl -sS -f "$LFS_URL/metrics" >metrics &&
+	grep -x "lfs_objects_stored 2" metrics &&
+	grep -x "lfs_stored_bytes 305000" metrics &&
+	grep -x "lfs_feed_last_seq 2" metrics &&
+	curl -sS -f "$LFS_URL/_lfs/status" >status.html &&
+	grep -q "pub/tock" status.html &&
+	grep -q "priv/x" status.html
+'
+
 for cmd in stats uploads repos fsck "backup bk"; do
 	test_expect_success "lfs-admin $cmd refuses a postgresql config in one clear line" '
 		test_expect_code 1 "$BIN/lfs-admin" --config server.cfg $cmd >out 2>err &&

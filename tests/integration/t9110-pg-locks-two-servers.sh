@@ -31,16 +31,22 @@ cat >server.cfg <<EOF || { echo "Bail out! cannot write the config"; exit 1; }
 	admin = carol
 EOF
 
-DATA=$TRASH/data-a start_lfs_server --config server.cfg
-URL_A=$LFS_URL PID_A=$LFS_PID LOG_A=$LFS_LOG
-DATA=$TRASH/data-b start_lfs_server --config server.cfg
-URL_B=$LFS_URL PID_B=$LFS_PID LOG_B=$LFS_LOG
+# Both start at once on the empty database: one creates the schema, the
+# other waits for it (a second run of a step would fail its CREATE TABLE).
+for s in a b; do
+	(DATA=$TRASH/data-$s start_lfs_server --config server.cfg &&
+		echo "$LFS_URL $LFS_PID $LFS_LOG" >"server-$s.env") &
+done
+wait
+read -r URL_A PID_A LOG_A <server-a.env
+read -r URL_B PID_B LOG_B <server-b.env
 SERVERS=("$URL_A" "$URL_B")
 USERS=(bob alice)
 
-test_expect_success 'both servers run, each on its own data dir' '
+test_expect_success 'both servers started together, each on its own data dir; the schema was made once' '
 	test -n "$PID_A" && test -n "$PID_B" && test "$URL_A" != "$URL_B" &&
-	test -d data-a && test -d data-b
+	test -d data-a && test -d data-b &&
+	test "$(pg_psql "$DB" "SELECT count(*), max(version) FROM schema_version")" = "1|5"
 '
 
 # race DIR: runs "client I DIR" for I in 1..N, all released at once (a

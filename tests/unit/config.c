@@ -48,8 +48,7 @@ static const struct bad {
 	{ "[storage]\n\ttype = s3\n", ":2: storage.type = s3 needs s3.endpoint and s3.bucket", "", "s3 without endpoint and bucket" },
 	{ "[storage]\n\ttype = s4\n", ":2: bad value for 'storage.type'", "not one of local|s3", "unknown storage type" },
 	{ "[s3]\n\tpresign-ttl = 0\n", ":2: bad value for 's3.presign-ttl'", "outside 1..604800", "presign ttl out of range" },
-	{ "[meta]\n\ttype = postgresql\n", ":2: bad value for 'meta.type'", "not supported by this build", "postgresql unbuilt" },
-	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql'", "unknown meta type" },
+	{ "[meta]\n\ttype = mysql\n", "'meta.type'", "'mysql' is not one of sqlite|postgresql", "unknown meta type" },
 	{ "[server]\n\ttls-cert = c.pem\n", "tls-key go together", "", "tls cert without key" },
 	{ "[repo \"a/*\"]\n\tread = alice\n\tmirror = true\n", ":3: repo.a/*.mirror", "needs read = *", "mirror without read = *" },
 	{ "[repo \"a/*.git\"]\n\tread = *\n", ":2: repo.a/*.git.read", ".git", "pattern ending in .git" },
@@ -108,7 +107,9 @@ int main(void)
 	ok(config_load(&cfg, path, &err) == 0, "every contract key loads (%s)", err.msg);
 	ok(cfg.behind_proxy && cfg.max_object_size == 4LL << 30 && cfg.mirror_check_interval == 2 &&
 	   strcmp(cfg.listen, "[::1]:0") == 0 && strcmp(cfg.journal_readers, "*") == 0 &&
-	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0, "and lands in its field");
+	   cfg.metrics_readers && strcmp(cfg.metrics_readers, "ops") == 0 &&
+	   strcmp(cfg.meta_type, "sqlite") == 0 && strcmp(cfg.meta_url, "host=x") == 0,
+	   "and lands in its field");
 	ok(cfg.s3_endpoint && strcmp(cfg.s3_endpoint, "http://127.0.0.1:4568") == 0 && cfg.s3_bucket &&
 	   strcmp(cfg.s3_bucket, "b") == 0 && cfg.s3_region && strcmp(cfg.s3_region, "r") == 0 &&
 	   cfg.s3_prefix && strcmp(cfg.s3_prefix, "p") == 0 && cfg.s3_path_style &&
@@ -117,6 +118,14 @@ int main(void)
 	   strcmp(cfg.s3_public_url, "https://b") == 0 && cfg.s3_presign_ttl == 600, "s3 keys land in their fields");
 	ok(config_section_line(&cfg, "repo", "a/*") == 23, "section line of [repo \"a/*\"] is 23 (%d)",
 	   config_section_line(&cfg, "repo", "a/*"));
+	config_release(&cfg);
+
+	path = write_cfg("[meta]\n\ttype = postgresql\n\turl = postgresql://lfs@db/lfs\n");
+	if (config_init(&cfg, &err) < 0)
+		abort(); /* setup: nothing to test without it */
+	ok(config_load(&cfg, path, &err) == 0 && strcmp(cfg.meta_type, "postgresql") == 0 &&
+	   strcmp(cfg.meta_url, "postgresql://lfs@db/lfs") == 0, "meta.type = postgresql and its url load (%s)",
+	   err.msg);
 	config_release(&cfg);
 
 	for (size_t i = 0; i < sizeof(bads) / sizeof(*bads); i++) {

@@ -80,6 +80,57 @@ static int collect_check(const struct mirror_check *c, void *arg)
 }
 #define ok tap_ok
 
+/* --- servers starting together ------------------------------------------- */
+
+#define OPENERS 6
+
+struct opener {
+	const struct config *cfg;
+	pthread_barrier_t *go;
+	struct meta *m;
+	int rc;
+	struct err err;
+};
+
+static void *open_one(void *p)
+{
+	struct opener *o = p;
+
+	pthread_barrier_wait(o->go);
+	o->rc = meta_open_configured(&o->m, o->cfg, 1, &o->err);
+	return NULL;
+}
+
+/* OPENERS instances open the empty database at once: the migrations run
+ * once (each step is a CREATE TABLE: a second run would fail). */
+static void race_open(const struct config *cfg)
+{
+	struct opener o[OPENERS];
+	pthread_t t[OPENERS];
+	pthread_barrier_t go;
+	int opened = 0;
+
+	pthread_barrier_init(&go, NULL, OPENERS);
+	for (int i = 0; i < OPENERS; i++) {
+		o[i] = (struct opener){ .cfg = cfg, .go = &go, .err = ERR_INIT };
+		if (pthread_create(&t[i], NULL, open_one, &o[i]) != 0)
+			abort(); /* setup: nothing to test without it */
+	}
+	for (int i = 0; i < OPENERS; i++) {
+		pthread_join(t[i], NULL);
+		if (o[i].rc == 0)
+			opened++;
+		else
+			printf("# open %d: %s\n", i, o[i].err.msg);
+		meta_close(o[i].m);
+	}
+	pthread_barrier_destroy(&go);
+	is_int(opened, OPENERS, "instances opening an empty database at once all succeed");
+	is_int(sql_int("SELECT count(*) FROM schema_version"), 1, "one schema_version row");
+	is_int(sql_int("SELECT version FROM schema_version"), 5, "at version 5");
+	is_int(sql_int("SELECT count(*) FROM counters"), 2, "the first migration ran once");
+}
+
 /* --- the throttle -------------------------------------------------------- */
 
 struct bump_arg {
@@ -186,6 +237,7 @@ int main(void)
 	ok(strstr(err.msg, "meta.url") != NULL, "the error names meta.url: %s", err.msg);
 	if (config_set_str(&cfg.meta_url, url, &err) < 0)
 		return 1;
+	race_open(&cfg);
 	if (!ok(meta_open_configured(&m, &cfg, 3, &err) == 0, "opens (%s)", err.msg))
 		return tap_done();
 	is_int(sql_int("SELECT version FROM schema_version"), 5, "schema version 5");
@@ -207,6 +259,13 @@ int main(void)
 	ok(seqs[0] == -1 && seqs[1] == 1 && seqs[2] == -1, "seqs: the feed seq");
 	is_int(meta_repo_sizes(m, "priv/a", oids, 1, sizes, NULL, &err), 0, "repo_sizes without seqs");
 	is_int(sizes[0], 10, "size in the private repo");
+	{
+		const char *odd[6] = { "", "NULL", "a\"b", "c\\d,{e}", oid(2), oid(2) };
+		long long sz[6], sq[6];
+		is_int(meta_repo_sizes(m, "pub/b", odd, 6, sz, sq, &err), 0, "repo_sizes: odd strings in the batch");
+		ok(sz[0] == -1 && sz[1] == -1 && sz[2] == -1 && sz[3] == -1 && sz[4] == 20 && sz[5] == 20 &&
+		   sq[4] == 1 && sq[5] == 1, "none of them matches; a repeated oid is answered twice");
+	}
 
 	/* catch-up: a repo turned mirrored */
 	is_int(meta_feed_catch_up(m, only_pub, NULL, &added, &err), 0, "catch-up, nothing new");
