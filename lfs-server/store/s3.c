@@ -52,6 +52,8 @@ struct s3 {
 	char *endpoint;     /* scheme://host[:port][/path], no trailing slash */
 	char *bucket;
 	char *prefix;       /* "" or "…/" */
+	char *objects;      /* the URL of PREFIX/objects/ (objects_url) */
+	size_t objects_len;
 	bool path_style;
 	char *userpwd;      /* "KEY:SECRET" for libcurl; secret */
 	char sigv4[256];    /* "aws:amz:REGION:s3" */
@@ -112,20 +114,31 @@ static int bucket_url(const struct s3 *s, struct buf *b, struct err *err)
 	return buf_appendf(b, err, "%.*s%s.%s", (int)(host - s->endpoint), s->endpoint, s->bucket, host);
 }
 
-/* The URL of oid's object (malloc'd into *out). */
-static int object_url(const struct s3 *s, const char *oid, char **out, struct err *err)
+/* ".../PREFIX/objects/": made once, every URL of a batch starts so. */
+static int objects_url(struct s3 *s, struct err *err)
 {
 	struct buf b;
 	int rc;
 
 	buf_init(&b, 8192);
 	if ((rc = bucket_url(s, &b, err)) < 0 || (rc = buf_append(&b, "/", 1, err)) < 0 ||
-	    (rc = encode(&b, s->prefix, true, err)) < 0 ||
-	    (rc = buf_appendf(&b, err, "objects/%.2s/%.2s/%s", oid, oid + 2, oid)) < 0) {
+	    (rc = encode(&b, s->prefix, true, err)) < 0 || (rc = buf_appendf(&b, err, "objects/")) < 0) {
 		buf_release(&b);
 		return rc;
 	}
-	*out = b.data;
+	s->objects = b.data;
+	s->objects_len = b.len;
+	return 0;
+}
+
+/* The URL of oid's object (malloc'd into *out). */
+static int object_url(const struct s3 *s, const char *oid, char **out, struct err *err)
+{
+	size_t n = s->objects_len + 6 + OID_HEX_LEN + 1;
+
+	if (!(*out = malloc(n)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	snprintf(*out, n, "%s%.2s/%.2s/%s", s->objects, oid, oid + 2, oid);
 	return 0;
 }
 
@@ -315,6 +328,10 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 		return err_set(err, ERR_NOTFOUND, "not in the object store");
 	if (c->status == 412 && c->if_none_match)
 		return err_set(err, ERR_EXISTS, "already in the object store");
+	/* Two conditional writes of one key at once: the loser retries
+	 * (and then finds the object there). */
+	if (c->status == 409 && c->if_none_match)
+		return err_set(err, ERR_BUSY, "object store: a concurrent write of the same object, retry");
 	{
 		char code[64] = "";
 		if (c->answer.data)
@@ -357,6 +374,7 @@ static void s3_close(struct store *st)
 	free(s->endpoint);
 	free(s->bucket);
 	free(s->prefix);
+	free(s->objects);
 	free(s);
 }
 
@@ -443,7 +461,8 @@ int store_s3_connect(struct store **out, const struct config *cfg, struct err *e
 		rc = err_set(err, ERR_INVALID, "s3.region is too long");
 		goto fail;
 	}
-	if ((rc = sigv4_signer_new(&s->signer, key, secret, region, "s3", err)) < 0)
+	if ((rc = sigv4_signer_new(&s->signer, key, secret, region, "s3", err)) < 0 ||
+	    (rc = objects_url(s, err)) < 0)
 		goto fail;
 	memset(secret, 0, strlen(secret));
 	free(secret);
