@@ -1020,6 +1020,14 @@ static int s3_publish(struct store *st, const char *oid, struct err *err)
 		err_clear(err);
 		rc = 0;
 	}
+	if (rc < 0 && rc != ERR_BUSY && rc != ERR_NOMEM) {
+		/* Refused (CopyObject's 5 GiB limit, a policy): the object's
+		 * hrefs stay presigned, which is never wrong. */
+		log_warn("s3: %s not copied to the public location: %s", oid, err->msg);
+		err_clear(err);
+		rc = 0;
+		goto out;
+	}
 	if (rc < 0)
 		goto out;
 done:
