@@ -114,6 +114,11 @@ static int copy_one(struct mirror_local *l, struct store *store, const struct mi
 
 	oid_path(path, e->oid);
 	fd = openat(l->objects_fd, path, O_RDONLY | O_CLOEXEC);
+	/* --from DATA_DIR reads the local store only: a server with
+	 * storage.type = s3 has its objects in the bucket, not here. */
+	if (fd < 0 && errno == ENOENT)
+		return err_set(err, ERR_IO, "%s: not in '%s/objects' (--from DATA_DIR reads the local store only; "
+			       "for a server with storage.type = s3, sync from its URL)", e->oid, l->data);
 	if (fd < 0)
 		return err_set_errno(err, ERR_IO, "%s: cannot open '%s/objects/%s'", e->oid, l->data, path);
 	if ((rc = store_put_begin(&put, store, e->oid, e->size, &serr)) < 0)

@@ -238,6 +238,11 @@ static enum MHD_Result put_end(struct req *r)
 		return http_reply_error(r, 500, "upload state lost");
 	if (store_put_commit(p, &size, &err) < 0)
 		return http_reply_err(r, &err);
+	/* A publicly readable repo's object is also put where the public
+	 * reads (s3.public-url) before the repo lists it. */
+	if ((auth_rights(srv->auth, NULL, r->route.repo) & RIGHT_READ) &&
+	    store_publish(srv->store, r->route.oid, &err) < 0)
+		return http_reply_err(r, &err);
 	if (meta_add_object(srv->meta, r->route.repo, r->route.oid, size, r->user,
 			    acl_mirrored(auth_acl(srv->auth), r->route.repo), &err) < 0)
 		return http_reply_err(r, &err);

@@ -26,6 +26,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,30 @@ struct s3 {
 	char *endpoint;     /* scheme://host[:port][/path], no trailing slash */
 	char *bucket;
 	char *prefix;       /* "" or "…/" */
+	char *objects;      /* the URL of PREFIX/objects/ (objects_url) */
+	size_t objects_len;
 	bool path_style;
 	char *userpwd;      /* "KEY:SECRET" for libcurl; secret */
 	char sigv4[256];    /* "aws:amz:REGION:s3" */
 	long long ttl;
 	struct sigv4_signer *signer;
+	/* s3.public-url: where publicly readable repos' objects are also
+	 * written (a bucket or prefix on the same endpoint), and the cache of
+	 * oids known to be there; all NULL without it. */
+	char *pub_url;      /* the public base, for plain hrefs */
+	char *pub_bucket;
+	char *pub_objects;  /* the S3 URL of its objects/ (writes, HEAD) */
+	struct pub_cache *pub_cache;
+};
+
+/* Oids known to be in the public location: direct-mapped (a collision
+ * forgets the older one), so a batch answer HEADs an object at most
+ * once per eviction instead of once per answer. */
+#define PUB_CACHE_SLOTS 65536
+struct pub_cache {
+	pthread_mutex_t lock;
+	unsigned char oid[PUB_CACHE_SLOTS][OID_HEX_LEN / 2];
+	bool used[PUB_CACHE_SLOTS];
 };
 
 struct s3_put {
@@ -112,21 +132,139 @@ static int bucket_url(const struct s3 *s, struct buf *b, struct err *err)
 	return buf_appendf(b, err, "%.*s%s.%s", (int)(host - s->endpoint), s->endpoint, s->bucket, host);
 }
 
-/* The URL of oid's object (malloc'd into *out). */
-static int object_url(const struct s3 *s, const char *oid, char **out, struct err *err)
+/* ".../PREFIX/objects/": made once, every URL of a batch starts so. */
+static int objects_url(struct s3 *s, struct err *err)
 {
 	struct buf b;
 	int rc;
 
 	buf_init(&b, 8192);
 	if ((rc = bucket_url(s, &b, err)) < 0 || (rc = buf_append(&b, "/", 1, err)) < 0 ||
-	    (rc = encode(&b, s->prefix, true, err)) < 0 ||
-	    (rc = buf_appendf(&b, err, "objects/%.2s/%.2s/%s", oid, oid + 2, oid)) < 0) {
+	    (rc = encode(&b, s->prefix, true, err)) < 0 || (rc = buf_appendf(&b, err, "objects/")) < 0) {
 		buf_release(&b);
 		return rc;
 	}
-	*out = b.data;
+	s->objects = b.data;
+	s->objects_len = b.len;
 	return 0;
+}
+
+/* The URL of oid's object (malloc'd into *out). */
+static int object_url(const struct s3 *s, const char *oid, char **out, struct err *err)
+{
+	size_t n = s->objects_len + 6 + OID_HEX_LEN + 1;
+
+	if (!(*out = malloc(n)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	snprintf(*out, n, "%s%.2s/%.2s/%s", s->objects, oid, oid + 2, oid);
+	return 0;
+}
+
+/* s3.public-url names a bucket (or a prefix of one) on s3.endpoint, in
+ * either addressing style: ENDPOINT/BUCKET[/PREFIX] or
+ * SCHEME://BUCKET.HOST[/PREFIX].  It must not overlap the main objects:
+ * a public view of them would publish private repos' objects. */
+static int public_location(struct s3 *s, const char *pub, struct err *err)
+{
+	const char *host = strstr(s->endpoint, "://") + 3, *rest = NULL, *slash;
+	size_t elen = strlen(s->endpoint), hlen = strlen(host), plen;
+	char *bucket = NULL, *prefix = NULL;
+	struct buf b;
+	int rc;
+
+	if (strncmp(pub, s->endpoint, elen) == 0 && pub[elen] == '/' && pub[elen + 1]) {
+		rest = pub + elen + 1; /* BUCKET[/PREFIX] */
+		slash = strchr(rest, '/');
+		bucket = slash ? strndup(rest, (size_t)(slash - rest)) : strdup(rest);
+		prefix = strdup(slash ? slash + 1 : "");
+	} else if (strncmp(pub, s->endpoint, (size_t)(host - s->endpoint)) == 0) {
+		const char *h = pub + (host - s->endpoint), *dot = strchr(h, '.');
+		if (dot && strncmp(dot + 1, host, hlen) == 0 && (dot[1 + hlen] == '/' || !dot[1 + hlen])) {
+			bucket = strndup(h, (size_t)(dot - h));
+			prefix = strdup(dot[1 + hlen] ? dot + 2 + hlen : "");
+		}
+	}
+	if (!bucket || !prefix || !*bucket || strchr(bucket, '/')) {
+		free(bucket);
+		free(prefix);
+		return err_set(err, ERR_INVALID, "s3.public-url must name a bucket on s3.endpoint: "
+			       "%s/BUCKET[/PREFIX] or BUCKET.HOST[/PREFIX]", s->endpoint);
+	}
+	plen = strlen(prefix);
+	while (plen > 0 && prefix[plen - 1] == '/')
+		prefix[--plen] = '\0';
+	/* Same bucket: the two objects/ trees must be apart. */
+	if (strcmp(bucket, s->bucket) == 0) {
+		char a[4200], m[4200];
+		snprintf(a, sizeof(a), "%s%sobjects/", prefix, plen ? "/" : "");
+		snprintf(m, sizeof(m), "%sobjects/", s->prefix);
+		if (strncmp(a, m, strlen(a)) == 0 || strncmp(a, m, strlen(m)) == 0 || !plen) {
+			free(bucket);
+			free(prefix);
+			return err_set(err, ERR_INVALID, "s3.public-url would show the private objects: "
+				       "use another bucket, or a prefix apart from s3.prefix");
+		}
+	}
+	buf_init(&b, 8192);
+	if (s->path_style)
+		rc = buf_appendf(&b, err, "%s/%s/", s->endpoint, bucket);
+	else
+		rc = buf_appendf(&b, err, "%.*s%s.%s/", (int)(host - s->endpoint), s->endpoint, bucket, host);
+	if (rc == 0 && plen)
+		rc = encode(&b, prefix, true, err) < 0 ? ERR_NOMEM : buf_append(&b, "/", 1, err);
+	if (rc == 0)
+		rc = buf_appendf(&b, err, "objects/");
+	free(prefix);
+	if (rc < 0 || !(s->pub_url = strdup(pub)) || !(s->pub_cache = calloc(1, sizeof(*s->pub_cache)))) {
+		free(bucket);
+		buf_release(&b);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	pthread_mutex_init(&s->pub_cache->lock, NULL);
+	s->pub_bucket = bucket;
+	s->pub_objects = b.data;
+	return 0;
+}
+
+static size_t pub_slot(const unsigned char *bin)
+{
+	return ((size_t)bin[0] << 8 | bin[1]) % PUB_CACHE_SLOTS;
+}
+
+static void oid_bin(const char *oid, unsigned char out[OID_HEX_LEN / 2])
+{
+	for (size_t i = 0; i < OID_HEX_LEN / 2; i++) {
+		unsigned v = 0;
+		sscanf(oid + 2 * i, "%2x", &v);
+		out[i] = (unsigned char)v;
+	}
+}
+
+static bool pub_known(struct s3 *s, const char *oid)
+{
+	unsigned char bin[OID_HEX_LEN / 2];
+	size_t i;
+	bool hit;
+
+	oid_bin(oid, bin);
+	i = pub_slot(bin);
+	pthread_mutex_lock(&s->pub_cache->lock);
+	hit = s->pub_cache->used[i] && memcmp(s->pub_cache->oid[i], bin, sizeof(bin)) == 0;
+	pthread_mutex_unlock(&s->pub_cache->lock);
+	return hit;
+}
+
+static void pub_remember(struct s3 *s, const char *oid)
+{
+	unsigned char bin[OID_HEX_LEN / 2];
+	size_t i;
+
+	oid_bin(oid, bin);
+	i = pub_slot(bin);
+	pthread_mutex_lock(&s->pub_cache->lock);
+	memcpy(s->pub_cache->oid[i], bin, sizeof(bin));
+	s->pub_cache->used[i] = true;
+	pthread_mutex_unlock(&s->pub_cache->lock);
 }
 
 /* --- one request ----------------------------------------------------------- */
@@ -137,6 +275,7 @@ struct call {
 	const char *body;       /* PUT/POST body, or NULL */
 	size_t len, sent;
 	bool if_none_match;
+	const char *copy_source; /* x-amz-copy-source (CopyObject), or NULL */
 	long status;
 	struct buf answer;      /* the response body, capped */
 	char etag[S3_ETAG_MAX]; /* the ETag header, quotes kept */
@@ -233,8 +372,9 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 	struct curl_slist *hdrs = NULL, *grown;
 	char curl_err[CURL_ERROR_SIZE] = "";
 	CURLcode rc;
-	const char *extra[4] = { NULL, NULL, NULL, NULL };
+	const char *extra[5] = { NULL, NULL, NULL, NULL, NULL };
 	size_t nextra = 0;
+	char copy[2048];
 
 	c->status = 0;
 	c->length = -1;
@@ -279,6 +419,11 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 	extra[nextra++] = "x-amz-content-sha256: UNSIGNED-PAYLOAD";
 	if (c->if_none_match)
 		extra[nextra++] = "If-None-Match: *";
+	if (c->copy_source) {
+		if ((size_t)snprintf(copy, sizeof(copy), "x-amz-copy-source: %s", c->copy_source) >= sizeof(copy))
+			return err_set(err, ERR_INVALID, "copy source too long");
+		extra[nextra++] = copy;
+	}
 	for (size_t i = 0; i < nextra; i++) {
 		if (!(grown = curl_slist_append(hdrs, extra[i]))) {
 			curl_slist_free_all(hdrs);
@@ -315,6 +460,10 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 		return err_set(err, ERR_NOTFOUND, "not in the object store");
 	if (c->status == 412 && c->if_none_match)
 		return err_set(err, ERR_EXISTS, "already in the object store");
+	/* Two conditional writes of one key at once: the loser retries
+	 * (and then finds the object there). */
+	if (c->status == 409 && c->if_none_match)
+		return err_set(err, ERR_BUSY, "object store: a concurrent write of the same object, retry");
 	{
 		char code[64] = "";
 		if (c->answer.data)
@@ -357,6 +506,14 @@ static void s3_close(struct store *st)
 	free(s->endpoint);
 	free(s->bucket);
 	free(s->prefix);
+	free(s->objects);
+	free(s->pub_url);
+	free(s->pub_bucket);
+	free(s->pub_objects);
+	if (s->pub_cache) {
+		pthread_mutex_destroy(&s->pub_cache->lock);
+		free(s->pub_cache);
+	}
 	free(s);
 }
 
@@ -398,12 +555,6 @@ int store_s3_connect(struct store **out, const struct config *cfg, struct err *e
 		rc = err_set(err, ERR_INVALID, "storage.type = s3 needs s3.endpoint and s3.bucket");
 		goto fail;
 	}
-	if (cfg->s3_public_url) {
-		/* Writing public repos' objects to a second location is not
-		 * built yet: plain hrefs there would point at nothing. */
-		rc = err_set(err, ERR_INVALID, "s3.public-url is not supported by this build yet");
-		goto fail;
-	}
 	n = strlen(cfg->s3_prefix ? cfg->s3_prefix : "");
 	if (!(s->endpoint = strdup(cfg->s3_endpoint)) || !(s->bucket = strdup(cfg->s3_bucket)) ||
 	    !(s->prefix = malloc(n + 2))) {
@@ -443,7 +594,8 @@ int store_s3_connect(struct store **out, const struct config *cfg, struct err *e
 		rc = err_set(err, ERR_INVALID, "s3.region is too long");
 		goto fail;
 	}
-	if ((rc = sigv4_signer_new(&s->signer, key, secret, region, "s3", err)) < 0)
+	if ((rc = sigv4_signer_new(&s->signer, key, secret, region, "s3", err)) < 0 ||
+	    (rc = objects_url(s, err)) < 0 || (cfg->s3_public_url && (rc = public_location(s, cfg->s3_public_url, err)) < 0))
 		goto fail;
 	memset(secret, 0, strlen(secret));
 	free(secret);
@@ -801,6 +953,93 @@ static int s3_get(struct store *st, const char *oid, struct store_object *out, s
 	return presign(s3_of(st), oid, &out->url, err);
 }
 
+/* The public copy's S3 URL (malloc'd). */
+static int pub_object_url(const struct s3 *s, const char *oid, char **out, struct err *err)
+{
+	size_t n = strlen(s->pub_objects) + 6 + OID_HEX_LEN + 1;
+
+	if (!(*out = malloc(n)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	snprintf(*out, n, "%s%.2s/%.2s/%s", s->pub_objects, oid, oid + 2, oid);
+	return 0;
+}
+
+/* Whether the public location holds oid: the cache, else one HEAD. */
+static bool pub_in_place(struct s3 *s, const char *oid)
+{
+	struct err err = ERR_INIT;
+	CURL *h;
+	char *url = NULL;
+	bool there = false;
+
+	if (pub_known(s, oid))
+		return true;
+	if (!(h = curl_easy_init()))
+		return false;
+	if (pub_object_url(s, oid, &url, &err) == 0 && call_once(s, h, "HEAD", url, NULL, &err) == 0) {
+		pub_remember(s, oid);
+		there = true;
+	}
+	free(url);
+	curl_easy_cleanup(h);
+	return there;
+}
+
+/* Copies a stored object into the public location (server side:
+ * CopyObject), unless it is there already. */
+static int s3_publish(struct store *st, const char *oid, struct err *err)
+{
+	struct s3 *s = s3_of(st);
+	struct call c = { .method = "PUT", .if_none_match = true };
+	struct buf src;
+	CURL *h;
+	char *url = NULL;
+	int rc;
+
+	if (!s->pub_url || pub_known(s, oid))
+		return 0;
+	if (!(h = curl_easy_init()))
+		return err_set(err, ERR_NOMEM, "cannot start a libcurl handle");
+	buf_init(&src, 8192);
+	buf_init(&c.answer, S3_ANSWER_MAX);
+	if ((rc = pub_object_url(s, oid, &url, err)) < 0)
+		goto out;
+	rc = call_once(s, h, "HEAD", url, NULL, err);
+	if (rc == 0)
+		goto done;
+	if (rc != ERR_NOTFOUND)
+		goto out;
+	err_clear(err);
+	if ((rc = buf_appendf(&src, err, "/%s/", s->bucket)) < 0 || (rc = encode(&src, s->prefix, true, err)) < 0 ||
+	    (rc = buf_appendf(&src, err, "objects/%.2s/%.2s/%s", oid, oid + 2, oid)) < 0)
+		goto out;
+	c.url = url;
+	c.copy_source = src.data;
+	rc = call_run(s, h, &c, err);
+	if (rc == ERR_EXISTS) {
+		err_clear(err);
+		rc = 0;
+	}
+	if (rc < 0 && rc != ERR_BUSY && rc != ERR_NOMEM) {
+		/* Refused (CopyObject's 5 GiB limit, a policy): the object's
+		 * hrefs stay presigned, which is never wrong. */
+		log_warn("s3: %s not copied to the public location: %s", oid, err->msg);
+		err_clear(err);
+		rc = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto out;
+done:
+	pub_remember(s, oid);
+out:
+	buf_release(&c.answer);
+	buf_release(&src);
+	free(url);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
 static int s3_href(struct store *st, const char *oid, bool public_read, char *out, size_t outsz,
 		   long long *expires_in, struct err *err)
 {
@@ -808,7 +1047,15 @@ static int s3_href(struct store *st, const char *oid, bool public_read, char *ou
 	char *url = NULL;
 	int rc;
 
-	(void)public_read;
+	/* A public repo's object known to be in the public location: a
+	 * plain URL there, which never expires.  Anything else (not there,
+	 * the store unreachable for the check) gets a presigned URL. */
+	if (public_read && s->pub_url && pub_in_place(s, oid)) {
+		if ((size_t)snprintf(out, outsz, "%s/objects/%.2s/%.2s/%s", s->pub_url, oid, oid + 2, oid) >= outsz)
+			return err_set(err, ERR_INVALID, "public URL too long");
+		*expires_in = 0;
+		return 0;
+	}
 	if ((rc = presign(s, oid, &url, err)) < 0)
 		return rc;
 	if (strlen(url) >= outsz) {
@@ -897,5 +1144,6 @@ const struct store_ops store_s3_ops = {
 	.exists = s3_exists,
 	.each = s3_each,
 	.href = s3_href,
+	.publish = s3_publish,
 	.close = s3_close,
 };

@@ -85,3 +85,8 @@ int store_href(struct store *s, const char *oid, bool public_read, char *out, si
 		return err_set(err, ERR_NOTFOUND, "the %s store has no download URLs of its own", s->ops->name);
 	return s->ops->href(s, oid, public_read, out, outsz, expires_in, err);
 }
+
+int store_publish(struct store *s, const char *oid, struct err *err)
+{
+	return s->ops->publish ? s->ops->publish(s, oid, err) : 0;
+}

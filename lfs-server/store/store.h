@@ -85,6 +85,9 @@ struct store_ops {
 	 * downloads oid from without passing through the server. */
 	int (*href)(struct store *s, const char *oid, bool public_read, char *out, size_t outsz,
 		    long long *expires_in, struct err *err);
+	/* Optional (NULL: nothing to do): also put a stored object where
+	 * the public can read it (S3: s3.public-url). */
+	int (*publish)(struct store *s, const char *oid, struct err *err);
 	void (*close)(struct store *s);
 };
 
@@ -151,6 +154,12 @@ int store_each(struct store *s, int (*fn)(const char *oid, long long size, void 
  * store holds oid (the caller knows from the metadata). */
 int store_href(struct store *s, const char *oid, bool public_read, char *out, size_t outsz,
 	       long long *expires_in, struct err *err) __attribute__((warn_unused_result));
+
+/* For an object that joins a publicly readable repo: copies it to the
+ * store's public location when it has one (s3.public-url), else does
+ * nothing.  0 when done (or nothing to do), a negative code otherwise
+ * (ERR_BUSY: the store is unreachable). */
+int store_publish(struct store *s, const char *oid, struct err *err) __attribute__((warn_unused_result));
 
 /* The data directory (borrowed; valid until store_close). */
 const char *store_root(const struct store *s);
