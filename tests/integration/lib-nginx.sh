@@ -13,7 +13,9 @@
 #                            sets the same variables, and NGINX_UPSTREAM_LOG
 #                            (each request with the upstream(s) that served
 #                            it and their statuses: "A, B 502, 200" when A
-#                            failed and B answered).
+#                            failed and B answered).  With
+#                            NGINX_REQUEST_BUFFERING=off, bodies stream
+#                            through instead (a cut upload is a 502).
 #   stop_nginx               stops it (QUIT, then waits, bounded: it may
 #                            have been started in another shell)
 # Ready means our nginx answered a request of its own: a probe with a
@@ -85,8 +87,10 @@ start_nginx() {
 # servers at ADDR (HOST:PORT each).  Request bodies are buffered whole
 # (nginx's default), so an upload whose server dies can be sent again to
 # the next one; PUT is idempotent for nginx, a batch POST is not (the
-# client retries it).  No size limit and generous timeouts: a proxied
-# upload waits while the server streams it on to its store.
+# client retries it).  NGINX_REQUEST_BUFFERING=off streams bodies
+# instead: then a cut upload is a 502 to the client.  No size limit and
+# generous timeouts: a proxied upload waits while the server streams it
+# on to its store.
 start_nginx_upstream() {
 	local name="$1" a ups="" base="$TRASH/$1"
 	shift
@@ -98,6 +102,7 @@ start_nginx_upstream() {
 	NGINX_SERVER_CONF="access_log $base/access.log lfs;
 	        access_log $base/upstream.log up;
 	        client_max_body_size 0;
+	        proxy_request_buffering ${NGINX_REQUEST_BUFFERING:-on};
 	        location / {
 	            proxy_pass http://lfs;
 	            proxy_set_header Host \$http_host;
