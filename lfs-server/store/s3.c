@@ -67,6 +67,23 @@ struct s3 {
 	char *pub_bucket;
 	char *pub_objects;  /* the S3 URL of its objects/ (writes, HEAD) */
 	struct pub_cache *pub_cache;
+	struct url_cache *url_cache;
+	long long window;   /* seconds a signing time is shared (url_cache) */
+};
+
+/* Presigned URLs, signed with a time rounded down to the window (so
+ * every answer within one window hands out the same URL for an object,
+ * which a CDN can cache too) and reused within it: direct-mapped, a
+ * collision forgets the older one.  A URL then lives between ttl - window
+ * and ttl seconds, and expires_in says which. */
+#define URL_CACHE_SLOTS 4096
+struct url_cache {
+	pthread_mutex_t lock;
+	struct url_slot {
+		unsigned char oid[OID_HEX_LEN / 2];
+		time_t signed_at; /* 0: empty */
+		char *url;
+	} slot[URL_CACHE_SLOTS];
 };
 
 /* Oids known to be in the public location: direct-mapped (a collision
@@ -231,13 +248,16 @@ static size_t pub_slot(const unsigned char *bin)
 	return ((size_t)bin[0] << 8 | bin[1]) % PUB_CACHE_SLOTS;
 }
 
+static unsigned hex_digit(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/* oid is valid (64 lowercase hex digits): every caller's oid is. */
 static void oid_bin(const char *oid, unsigned char out[OID_HEX_LEN / 2])
 {
-	for (size_t i = 0; i < OID_HEX_LEN / 2; i++) {
-		unsigned v = 0;
-		sscanf(oid + 2 * i, "%2x", &v);
-		out[i] = (unsigned char)v;
-	}
+	for (size_t i = 0; i < OID_HEX_LEN / 2; i++)
+		out[i] = (unsigned char)(hex_digit(oid[2 * i]) << 4 | hex_digit(oid[2 * i + 1]));
 }
 
 static bool pub_known(struct s3 *s, const char *oid)
@@ -510,6 +530,12 @@ static void s3_close(struct store *st)
 	free(s->pub_url);
 	free(s->pub_bucket);
 	free(s->pub_objects);
+	if (s->url_cache) {
+		for (size_t i = 0; i < URL_CACHE_SLOTS; i++)
+			free(s->url_cache->slot[i].url);
+		pthread_mutex_destroy(&s->url_cache->lock);
+		free(s->url_cache);
+	}
 	if (s->pub_cache) {
 		pthread_mutex_destroy(&s->pub_cache->lock);
 		free(s->pub_cache);
@@ -597,6 +623,13 @@ int store_s3_connect(struct store **out, const struct config *cfg, struct err *e
 	if ((rc = sigv4_signer_new(&s->signer, key, secret, region, "s3", err)) < 0 ||
 	    (rc = objects_url(s, err)) < 0 || (cfg->s3_public_url && (rc = public_location(s, cfg->s3_public_url, err)) < 0))
 		goto fail;
+	if (!(s->url_cache = calloc(1, sizeof(*s->url_cache)))) {
+		rc = err_set(err, ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&s->url_cache->lock, NULL);
+	/* A minute, or a tenth of a short ttl: a URL keeps >= 90% of it. */
+	s->window = s->ttl >= 600 ? 60 : s->ttl / 10 > 0 ? s->ttl / 10 : 1;
 	memset(secret, 0, strlen(secret));
 	free(secret);
 	*out = &s->base;
@@ -1056,16 +1089,45 @@ static int s3_href(struct store *st, const char *oid, bool public_read, char *ou
 		*expires_in = 0;
 		return 0;
 	}
-	if ((rc = presign(s, oid, &url, err)) < 0)
-		return rc;
-	if (strlen(url) >= outsz) {
-		free(url);
-		return err_set(err, ERR_INVALID, "presigned URL too long");
+	{
+		time_t now = time(NULL), at = now - now % s->window;
+		unsigned char bin[OID_HEX_LEN / 2];
+		struct url_slot *slot;
+		bool hit;
+
+		oid_bin(oid, bin);
+		slot = &s->url_cache->slot[((size_t)bin[0] << 8 | bin[1]) % URL_CACHE_SLOTS];
+		pthread_mutex_lock(&s->url_cache->lock);
+		hit = slot->signed_at == at && memcmp(slot->oid, bin, sizeof(bin)) == 0 && strlen(slot->url) < outsz;
+		if (hit)
+			memcpy(out, slot->url, strlen(slot->url) + 1);
+		pthread_mutex_unlock(&s->url_cache->lock);
+		*expires_in = s->ttl - (long long)(now - at);
+		if (hit)
+			return 0;
+		if ((rc = object_url(s, oid, &url, err)) < 0)
+			return rc;
+		{
+			char *signed_url = NULL;
+			rc = sigv4_presign(s->signer, "GET", url, at, s->ttl, &signed_url, err);
+			free(url);
+			if (rc < 0)
+				return rc;
+			url = signed_url;
+		}
+		if (strlen(url) >= outsz) {
+			free(url);
+			return err_set(err, ERR_INVALID, "presigned URL too long");
+		}
+		memcpy(out, url, strlen(url) + 1);
+		pthread_mutex_lock(&s->url_cache->lock);
+		free(slot->url);
+		slot->url = url; /* the cache owns it now */
+		slot->signed_at = at;
+		memcpy(slot->oid, bin, sizeof(bin));
+		pthread_mutex_unlock(&s->url_cache->lock);
+		return 0;
 	}
-	memcpy(out, url, strlen(url) + 1);
-	free(url);
-	*expires_in = s->ttl;
-	return 0;
 }
 
 /* Walks ListObjectsV2 pages under PREFIX/objects/; keys not of the
