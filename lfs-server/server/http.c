@@ -104,7 +104,7 @@ void http_base_url(struct req *r, char *out, size_t outsz)
 		snprintf(out, outsz, "%s", r->srv->listen_url);
 }
 
-enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp)
+static enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp)
 {
 	enum MHD_Result rc;
 
@@ -221,6 +221,71 @@ enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *cont
 	for (; extra && extra[0] && extra[1]; extra += 2)
 		MHD_add_response_header(resp, extra[0], extra[1]);
 	return http_reply(r, 200, resp);
+}
+
+enum MHD_Result http_reply_empty(struct req *r, int status, const char *const *extra)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+	if (!resp)
+		return MHD_NO;
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		if (MHD_add_response_header(resp, extra[0], extra[1]) != MHD_YES) {
+			MHD_destroy_response(resp);
+			return MHD_NO;
+		}
+	return http_reply(r, status, resp);
+}
+
+enum MHD_Result http_reply_fd(struct req *r, int status, int fd, long long offset, long long len,
+			      const char *const *extra)
+{
+	/* The library owns fd from here and closes it. */
+	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)offset);
+
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		MHD_add_response_header(resp, extra[0], extra[1]);
+	r->bytes_out = len;
+	return http_reply(r, status, resp);
+}
+
+const char *http_query_arg(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct each_header {
+	void (*fn)(const char *name, const char *value, void *arg);
+	void *arg;
+};
+
+static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct each_header *e = cls;
+
+	(void)kind;
+	if (key)
+		e->fn(key, value ? value : "", e->arg);
+	return MHD_YES;
+}
+
+void http_each_header(struct req *r, void (*fn)(const char *name, const char *value, void *arg),
+		      void *arg)
+{
+	struct each_header e = { fn, arg };
+
+	MHD_get_connection_values(r->c, MHD_HEADER_KIND, each_header, &e);
+}
+
+void http_upload_started(struct req *r)
+{
+	conns_clear_deadline(r->srv->conns, r->slot);
 }
 
 enum MHD_Result http_reply_err(struct req *r, const struct err *err)
