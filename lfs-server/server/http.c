@@ -30,7 +30,6 @@
 #include "server/metrics.h"
 #include "server/server.h"
 
-#define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 /* Bigger pieces per upload callback than the library's 32 KiB default
  * (16 KiB pieces: pitfalls.md measured uploads ~2x slower).  Not 1 MiB:
  * the library clears the pool between keep-alive requests, and at 1 MiB
@@ -59,46 +58,13 @@ const char *http_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, name);
 }
 
-long long http_content_length(struct req *r)
-{
-	long long n;
-
-	return util_parse_ll(http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH), 0, LLONG_MAX, &n) < 0 ? -1 : n;
-}
-
-bool http_is_json(struct req *r)
-{
-	const char *v = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	size_t n;
-
-	if (!v)
-		return false;
-	while (*v == ' ')
-		v++;
-	n = strcspn(v, "; \t");
-	return (n == strlen(LFS_MEDIA_TYPE) && strncasecmp(v, LFS_MEDIA_TYPE, n) == 0) ||
-	       (n == 16 && strncasecmp(v, "application/json", n) == 0);
-}
-
-static bool host_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > 255)
-		return false;
-	for (; *h; h++)
-		if (!isalnum((unsigned char)*h) && !strchr(".-:[]", *h))
-			return false;
-	return true;
-}
-
 void http_base_url(struct req *r, char *out, size_t outsz)
 {
 	const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
 
 	if (r->srv->cfg->public_url)
 		snprintf(out, outsz, "%s", r->srv->cfg->public_url);
-	else if (host && host_ok(host))
+	else if (host && http_host_ok(host))
 		snprintf(out, outsz, "%s://%s", r->srv->tls_cert_pem ? "https" : "http", host);
 	else
 		snprintf(out, outsz, "%s", r->srv->listen_url);

@@ -21,6 +21,8 @@
 #include "core/token.h"
 #include "err.h"
 
+#define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
+
 struct conn_slot;
 struct handler;
 struct server;
@@ -70,6 +72,8 @@ enum MHD_Result http_reply_err(struct req *r, const struct err *err);
 const char *http_header(struct req *r, const char *name);
 /* The base URL for hrefs: server.public-url, else scheme + Host header. */
 void http_base_url(struct req *r, char *out, size_t outsz);
+/* A Host header value fit to build hrefs from (no spaces, slashes, ...). */
+bool http_host_ok(const char *host);
 /* True when Content-Type's media type is one of the JSON types we accept. */
 bool http_is_json(struct req *r);
 /* Content-Length, or -1 when absent or not a number. */
