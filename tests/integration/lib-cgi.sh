@@ -17,6 +17,8 @@
 #         -q QUERY          QUERY_STRING
 #         -e VAR=VALUE      any other environment variable
 #   cgi_header NAME       a header of the last answer ("" when absent)
+#   CGI_OUT=PREFIX        (optional) PREFIX.headers, PREFIX.body instead of
+#                         $TRASH/cgi.*: for requests run side by side
 
 CGI_PUBLIC=${CGI_PUBLIC:-$TRASH/public_html/lfs}
 CGI_BASE=${CGI_BASE:-http://cgi.test/~alice/lfs}
@@ -47,15 +49,17 @@ cgi_request() {
 		shift 2
 	done
 	[ $# -eq 0 ] || { echo "cgi_request: $1 needs a value" >&2; return 2; }
-	env -i "${envs[@]}" "$BIN/lfs-cgi" --config "$CGI_CONFIG" <"$data" >"$TRASH/cgi.raw" 2>>"$TRASH/cgi.log" ||
+	local out=${CGI_OUT:-$TRASH/cgi}
+	env -i "${envs[@]}" "$BIN/lfs-cgi" --config "$CGI_CONFIG" <"$data" >"$out.raw" 2>>"$TRASH/cgi.log" ||
 		{ echo "lfs-cgi exited $?" >&2; return 1; }
-	cgi_split "$TRASH/cgi.raw"
+	cgi_split "$out.raw"
 }
 
-# cgi_split FILE: a CGI answer into cgi.headers (CR stripped) and cgi.body
-# (bytes as they are); prints the Status code.
+# cgi_split FILE: a CGI answer into PREFIX.headers (CR stripped) and
+# PREFIX.body (bytes as they are), PREFIX being CGI_OUT; prints the Status.
 cgi_split() {
-	python3 - "$1" "$TRASH/cgi.headers" "$TRASH/cgi.body" <<-'EOF' || return 1
+	local out=${CGI_OUT:-$TRASH/cgi}
+	python3 - "$1" "$out.headers" "$out.body" <<-'EOF' || return 1
 	import sys
 	raw = open(sys.argv[1], "rb").read()
 	head, sep, body = raw.partition(b"\r\n\r\n")
@@ -64,9 +68,9 @@ cgi_split() {
 	open(sys.argv[2], "wb").write(head.replace(b"\r", b"") + b"\n")
 	open(sys.argv[3], "wb").write(body)
 	EOF
-	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$TRASH/cgi.headers"
+	sed -n 's/^Status: \([0-9]*\).*/\1/p' "$out.headers"
 }
 
 cgi_header() {
-	sed -n "s/^$1: //Ip" "$TRASH/cgi.headers"
+	sed -n "s/^$1: //Ip" "${CGI_OUT:-$TRASH/cgi}.headers"
 }
