@@ -270,6 +270,12 @@ test_expect_success 'HTTPS and a non-default port show in the hrefs' '
 		"$TRASH/cgi.body"
 '
 
+test_expect_success 'the operators pages are not served by the CGI, even to loopback clients' '
+	[ "$(cgi_request GET /metrics)" = 404 ] &&
+	[ "$(cgi_request GET /_lfs/status)" = 404 ] &&
+	[ "$(curl -sS -o /dev/null -w "%{http_code}" "$LFS_URL/metrics")" = 200 ]
+'
+
 test_expect_success 'a query word cannot make the CGI run a subcommand' '
 	env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/healthz \
 		"$BIN/lfs-cgi" install --config "$CGI_CONFIG" </dev/null >raw 2>err &&
