@@ -45,7 +45,6 @@ static struct {
 	size_t body_len;
 	int fd;            /* -1, or the file to send len bytes of from off */
 	long long off, len;
-	struct publish *pub;
 	char *query;       /* the decoded QUERY_STRING, NUL-separated */
 	const char *args[QUERY_ARGS_MAX][2];
 	int nargs;
@@ -223,11 +222,8 @@ static enum MHD_Result queue_text(struct req *r, int status, char *text, const c
 
 enum MHD_Result http_reply_json(struct req *r, int status, json_t *body)
 {
-	char *text;
+	char *text = json_dumps(body, JSON_COMPACT);
 
-	if (status == 200 && r->route.kind == ROUTE_BATCH && out.pub)
-		cgi_static_batch(r, out.pub, body);
-	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	return text ? queue_text(r, status, text, NULL) : MHD_NO;
 }
@@ -543,7 +539,6 @@ int cgi_serve(struct server *srv, struct publish *pub)
 		cgi_refuse("out of memory");
 		return 1;
 	}
-	out.pub = pub;
 	req_init(r, srv);
 	begin(r);
 	if (!r->responded) {
@@ -560,6 +555,10 @@ int cgi_serve(struct server *srv, struct publish *pub)
 	if (r->responded && r->status == 200 && r->route.kind == ROUTE_OBJECT &&
 	    strcmp(r->method, "PUT") == 0 && pub)
 		cgi_static_upload(r, pub);
+	/* Whichever reply function the batch endpoint used, its answer is
+	 * the queued text. */
+	if (r->responded && r->status == 200 && r->route.kind == ROUTE_BATCH && pub && out.body)
+		cgi_static_batch(r, pub, &out.body, &out.body_len);
 flush:
 	if (!r->responded)
 		http_reply_error(r, 500, "internal error");

@@ -3,7 +3,10 @@
  * cacheable, Range for free. */
 #include "cgi/static.h"
 
+#include <jansson.h>
+
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cgi/publish.h"
@@ -30,15 +33,15 @@ static bool tree_url(struct req *r, char *out, size_t outsz)
 	return true;
 }
 
-void cgi_static_batch(struct req *r, struct publish *pub, json_t *answer)
+/* Points answer's download hrefs at the tree; true when one changed. */
+static bool rewrite(struct req *r, struct publish *pub, json_t *answer, const char *tree)
 {
-	char base[1024], tree[1024], own[2048], href[2048], rel[OID_PATH_LEN];
+	char base[1024], own[2048], href[2048], rel[OID_PATH_LEN];
 	json_t *objects = json_object_get(answer, "objects"), *o;
 	struct err err = ERR_INIT;
+	bool changed = false;
 	size_t i;
 
-	if (!json_is_array(objects) || !public_repo(r) || !tree_url(r, tree, sizeof(tree)))
-		return;
 	http_base_url(r, base, sizeof(base));
 	json_array_foreach(objects, i, o) {
 		json_t *dl = json_object_get(json_object_get(o, "actions"), "download");
@@ -55,8 +58,27 @@ void cgi_static_batch(struct req *r, struct publish *pub, json_t *answer)
 		}
 		oid_path(rel, oid);
 		snprintf(href, sizeof(href), "%s/objects/%s", tree, rel);
-		json_object_set_new(dl, "href", json_string(href));
+		changed |= json_object_set_new(dl, "href", json_string(href)) == 0;
 	}
+	return changed;
+}
+
+/* The batch endpoint answers with text (its own writer, or jansson's):
+ * parsed again here, which costs little next to starting a process. */
+void cgi_static_batch(struct req *r, struct publish *pub, char **text, size_t *len)
+{
+	char tree[1024], *fresh;
+	json_t *answer;
+
+	if (!public_repo(r) || !tree_url(r, tree, sizeof(tree)) ||
+	    !(answer = json_loadb(*text, *len, 0, NULL)))
+		return;
+	if (rewrite(r, pub, answer, tree) && (fresh = json_dumps(answer, JSON_COMPACT))) {
+		free(*text);
+		*text = fresh;
+		*len = strlen(fresh);
+	}
+	json_decref(answer);
 }
 
 void cgi_static_upload(struct req *r, struct publish *pub)
