@@ -143,8 +143,9 @@ $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a bui
 # libmicrohttpd, no libcurl), linked statically against everything but
 # glibc so that it runs on a web host of another distribution
 # (docs/architecture.md, "CGI mode").  cgi/mirrors.o replaces
-# core/mirrors.c (which needs libcurl): it comes before libcore.a, so the
-# archive's copy is never pulled in.
+# core/mirrors.c (which needs libcurl), and cgi/backends.o the backends
+# that need libcurl or libpq: they come before libcore.a, so the
+# archive's objects are never pulled in.
 CGI_SRC = $(wildcard lfs-server/cgi/*.c)
 ENDPOINT_SRC = $(addprefix lfs-server/server/,handlers.c transfer.c locks.c feed.c access.c \
 	metrics.c status.c http_common.c)

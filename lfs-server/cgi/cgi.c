@@ -157,8 +157,14 @@ static int open_server(struct server *srv, struct config *cfg, const char *publi
 			   which);
 		return -1;
 	}
+	/* The static tree links from DATA/objects, and a portable binary
+	 * links neither an HTTP client (S3) nor libpq (cgi/backends.c). */
 	if (cfg->storage_type && strcmp(cfg->storage_type, "local") != 0) {
 		cgi_refuse("storage.type '%s': the CGI mode serves local storage only", cfg->storage_type);
+		return -1;
+	}
+	if (cfg->meta_type && strcmp(cfg->meta_type, "sqlite") != 0) {
+		cgi_refuse("meta.type '%s': the CGI mode serves sqlite metadata only", cfg->meta_type);
 		return -1;
 	}
 	/* Without suexec a CGI runs as the web server's user, shared by every
