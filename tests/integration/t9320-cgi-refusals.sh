@@ -86,6 +86,19 @@ test_expect_success 'refused: a data dir owned by another user than the one the 
 	test_must_be_empty "$(ls -A private/theirs)"
 '
 
+# Until a build has those backends, the config itself refuses the value.
+test_expect_success 'refused: storage.type s3 and meta.type postgresql (not in the portable CGI)' '
+	conf "$TRASH/private/d2" &&
+	printf "[storage]\n\ttype = s3\n" >>"$CGI_CONFIG" &&
+	code=$(cgi_request GET /healthz "${WEB[@]}") &&
+	refused "storage.type.*s3.*(not supported by this build|the CGI mode serves local storage only)" &&
+	conf "$TRASH/private/d2" &&
+	printf "[meta]\n\ttype = postgresql\n" >>"$CGI_CONFIG" &&
+	code=$(cgi_request GET /healthz "${WEB[@]}") &&
+	refused "meta.type.*postgresql.*(not supported by this build|the CGI mode serves sqlite metadata only)" &&
+	test_path_is_missing private/d2
+'
+
 test_expect_success 'refused: no --config, and a config that does not exist' '
 	env -i GATEWAY_INTERFACE=CGI/1.1 REQUEST_METHOD=GET PATH_INFO=/healthz \
 		"$BIN/lfs-cgi" </dev/null >raw 2>err &&
