@@ -440,7 +440,7 @@ static void req_init(struct req *r, struct server *srv)
 		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
 	snprintf(r->method, sizeof(r->method), "%s", env("REQUEST_METHOD") ? env("REQUEST_METHOD") : "GET");
 	snprintf(r->version, sizeof(r->version), "%s", env("SERVER_PROTOCOL") ? env("SERVER_PROTOCOL") : "");
-	snprintf(r->path, sizeof(r->path), "%s", path ? path : "/");
+	snprintf(r->path, sizeof(r->path), "%s", path ? path : "/"); /* for logs: may be cut */
 	snprintf(r->peer, sizeof(r->peer), "%s", env("REMOTE_ADDR") ? env("REMOTE_ADDR") : "-");
 	buf_init(&r->body, (size_t)srv->cfg->max_json_bytes);
 	buf_init(&out.head, HEAD_MAX);
@@ -455,10 +455,6 @@ static void begin(struct req *r)
 	enum MHD_Result rc;
 	const char *path = env("PATH_INFO") ? env("PATH_INFO") : "/";
 
-	if (strlen(path) >= sizeof(r->path)) {
-		http_reply_error(r, 404, "not found: path too long");
-		return;
-	}
 	if (route_parse(&r->route, path, &err) < 0) {
 		http_reply_error(r, 404, "%s", err.msg);
 		return;

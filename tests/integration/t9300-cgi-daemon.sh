@@ -120,6 +120,7 @@ printf %s "$SIZE" >"size.$OID"
 printf %s "$PSIZE" >"size.$POID"
 B=info/lfs/objects/batch
 J="Content-Type: $LFS_TYPE"
+LONG=$(printf "r%.0s" $(seq 246))
 json() { printf '%s' "$2" >"$1"; }
 json up.json "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$OID\",\"size\":$SIZE}]}"
 json down.json "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$OID\",\"size\":$SIZE}]}"
@@ -157,6 +158,7 @@ batch: stranger on a private repo|404|POST|/priv/b.git/$B|-u bob:bob-pw -H "$J" 
 batch: reader asks to upload|403|POST|/pub/a.git/$B|-u bob:bob-pw -H "$J" -d up.json
 batch: wrong password|401|POST|/pub/a.git/$B|-u alice:nope -H "$J" -d up.json
 batch: unsupported scheme|401|POST|/pub/a.git/$B|-H "Authorization: Digest x" -H "$J" -d up.json
+batch: a repo path of 250 characters|200|POST|/pub/$LONG.git/$B|-H "$J" -d down.json
 batch: GET is not allowed|405|GET|/pub/a.git/$B|
 unknown path|404|GET|/pub/a.git/info/nothing|
 PUT: bytes hash to another oid|422|PUT|/pub/a/info/lfs/objects/$OID|-T upload -d wrong
