@@ -58,7 +58,8 @@ ADMIN_SRC = $(wildcard lfs-server/admin/*.c)
 AUTHENTICATE_SRC = $(wildcard lfs-server/authenticate/*.c)
 SERVER_SRC = $(CORE_SRC) $(DAEMON_SRC) $(MIRROR_SRC) $(ADMIN_SRC) $(AUTHENTICATE_SRC)
 HOOKS_SRC = $(wildcard git-hooks/*.c)
-SERVER_BINS = $(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c))
+# lfs-cgi has a link of its own (the `cgi` target below).
+SERVER_BINS = $(filter-out build/bin/lfs-cgi,$(patsubst lfs-server/bin/%.c,build/bin/%,$(wildcard lfs-server/bin/*.c)))
 HOOKS_BINS = $(patsubst git-hooks/bin/%.c,build/bin/%,$(wildcard git-hooks/bin/*.c))
 BINS = $(SERVER_BINS) $(HOOKS_BINS)
 UNIT_TESTS = $(patsubst tests/unit/%.c,build/tests/unit/%.t,$(filter-out tests/unit/tap.c,$(wildcard tests/unit/*.c)))
@@ -67,7 +68,7 @@ obj = $(patsubst %.c,build/obj/%.o,$(1))
 sanobj = $(patsubst %.c,build/san/%.o,$(1))
 
 .SECONDARY:
-.PHONY: all deps test-deps run test unit integration bench install clean fuzz help
+.PHONY: all deps test-deps run test unit integration bench install clean fuzz help cgi
 all: $(BINS)
 
 help:
@@ -75,6 +76,7 @@ help:
 	@echo "              LISTEN=HOST:PORT and LFS_DATA=DIR choose others)"
 	@echo "make test     build and run every test (unit + integration)"
 	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
+	@echo "make cgi      build build/bin/lfs-cgi, the portable CGI program (static but for glibc)"
 	@echo "make install  install binaries, man pages, the systemd unit and an example config"
 	@echo "              under \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
 
@@ -137,6 +139,23 @@ $(HOOKS_BINS): build/bin/%: build/obj/git-hooks/bin/%.o build/lib/libhooks.a bui
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# lfs-cgi: the endpoint code of server/ over cgi/'s http.h (no
+# libmicrohttpd, no libcurl), linked statically against everything but
+# glibc so that it runs on a web host of another distribution
+# (docs/architecture.md, "CGI mode").  cgi/mirrors.o replaces
+# core/mirrors.c (which needs libcurl): it comes before libcore.a, so the
+# archive's copy is never pulled in.
+CGI_SRC = $(wildcard lfs-server/cgi/*.c)
+ENDPOINT_SRC = $(addprefix lfs-server/server/,handlers.c transfer.c locks.c feed.c access.c \
+	metrics.c status.c http_common.c)
+CGI_PKGS = jansson libcrypto libgit2 sqlite3 libxcrypt
+CGI_LIBS = -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(CGI_PKGS) | sed 's/-l\(dl\|m\|rt\|pthread\)\b//g') \
+	-Wl,-Bdynamic -lpthread -ldl -lm -lrt
+build/bin/lfs-cgi: build/obj/lfs-server/bin/lfs-cgi.o $(call obj,$(CGI_SRC) $(ENDPOINT_SRC)) build/lib/libcore.a build/lib/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o,$^) $(filter %.a,$^) $(CGI_LIBS)
+cgi: build/bin/lfs-cgi
+
 # Unit tests link the sanitized libraries, so every pure module runs under
 # ASan and UBSan.
 build/tests/unit/%.t: build/san/tests/unit/%.o build/san/tests/unit/tap.o $(patsubst %,build/lib/san-lib%.a,$(filter-out core,$(SERVER_LIBS)) core) build/lib/san-libhooks.a build/lib/san-libcommon.a
@@ -153,10 +172,10 @@ PROVE_JOBS ?= 3
 # Slowest scripts first (timings kept in build/, not in a tracked .prove).
 PROVE_FLAGS = --timer -j$(PROVE_JOBS) --state=slow,save --statefile=build/.prove
 
-integration: $(BINS) build/.deps-test
+integration: $(BINS) build/bin/lfs-cgi build/.deps-test
 	prove $(PROVE_FLAGS) tests/integration/t[0-9]*.sh
 
-test: $(BINS) $(UNIT_TESTS) build/.deps-test
+test: $(BINS) build/bin/lfs-cgi $(UNIT_TESTS) build/.deps-test
 	prove $(PROVE_FLAGS) build/tests/unit/ tests/integration/t[0-9]*.sh
 
 # `make run LISTEN=127.0.0.1:9000 LFS_DATA=/some/dir` picks another port or

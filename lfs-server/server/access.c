@@ -46,13 +46,10 @@ static bool identify_bearer(struct req *r, const char *tok, enum MHD_Result *rc)
 	return true;
 }
 
-static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
-				 const char *value)
+static void last_xff(const char *key, const char *value, void *arg)
 {
-	(void)kind;
-	if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
-		*(const char **)cls = value;
-	return MHD_YES;
+	if (strcasecmp(key, "X-Forwarded-For") == 0)
+		*(const char **)arg = value;
 }
 
 /* The client's address for the failed-login throttle.  Behind a reverse
@@ -69,7 +66,7 @@ static const char *client_address(struct req *r, char *buf, size_t bufsz)
 
 	if (!r->srv->cfg->behind_proxy)
 		return r->peer;
-	MHD_get_connection_values(r->c, MHD_HEADER_KIND, last_xff, &xff);
+	http_each_header(r, last_xff, &xff);
 	if (!xff)
 		return r->peer;
 	last = strrchr(xff, ',');

@@ -43,8 +43,8 @@ static bool parse_num(const char *s, long long *out)
 
 static enum MHD_Result journal_end(struct req *r)
 {
-	const char *after_s = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "after");
-	const char *limit_s = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *after_s = http_query_arg(r, "after");
+	const char *limit_s = http_query_arg(r, "limit");
 	long long after = 0, limit = FEED_PAGE_DEFAULT;
 	struct feed_entry *page;
 	struct err err = ERR_INIT;

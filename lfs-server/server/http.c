@@ -30,7 +30,6 @@
 #include "server/metrics.h"
 #include "server/server.h"
 
-#define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 /* Bigger pieces per upload callback than the library's 32 KiB default
  * (16 KiB pieces: pitfalls.md measured uploads ~2x slower).  Not 1 MiB:
  * the library clears the pool between keep-alive requests, and at 1 MiB
@@ -59,52 +58,19 @@ const char *http_header(struct req *r, const char *name)
 	return MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, name);
 }
 
-long long http_content_length(struct req *r)
-{
-	long long n;
-
-	return util_parse_ll(http_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH), 0, LLONG_MAX, &n) < 0 ? -1 : n;
-}
-
-bool http_is_json(struct req *r)
-{
-	const char *v = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	size_t n;
-
-	if (!v)
-		return false;
-	while (*v == ' ')
-		v++;
-	n = strcspn(v, "; \t");
-	return (n == strlen(LFS_MEDIA_TYPE) && strncasecmp(v, LFS_MEDIA_TYPE, n) == 0) ||
-	       (n == 16 && strncasecmp(v, "application/json", n) == 0);
-}
-
-static bool host_ok(const char *h)
-{
-	size_t n = strlen(h);
-
-	if (n == 0 || n > 255)
-		return false;
-	for (; *h; h++)
-		if (!isalnum((unsigned char)*h) && !strchr(".-:[]", *h))
-			return false;
-	return true;
-}
-
 void http_base_url(struct req *r, char *out, size_t outsz)
 {
 	const char *host = http_header(r, MHD_HTTP_HEADER_HOST);
 
 	if (r->srv->cfg->public_url)
 		snprintf(out, outsz, "%s", r->srv->cfg->public_url);
-	else if (host && host_ok(host))
+	else if (host && http_host_ok(host))
 		snprintf(out, outsz, "%s://%s", r->srv->tls_cert_pem ? "https" : "http", host);
 	else
 		snprintf(out, outsz, "%s", r->srv->listen_url);
 }
 
-enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp)
+static enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp)
 {
 	enum MHD_Result rc;
 
@@ -221,6 +187,71 @@ enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *cont
 	for (; extra && extra[0] && extra[1]; extra += 2)
 		MHD_add_response_header(resp, extra[0], extra[1]);
 	return http_reply(r, 200, resp);
+}
+
+enum MHD_Result http_reply_empty(struct req *r, int status, const char *const *extra)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+	if (!resp)
+		return MHD_NO;
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		if (MHD_add_response_header(resp, extra[0], extra[1]) != MHD_YES) {
+			MHD_destroy_response(resp);
+			return MHD_NO;
+		}
+	return http_reply(r, status, resp);
+}
+
+enum MHD_Result http_reply_fd(struct req *r, int status, int fd, long long offset, long long len,
+			      const char *const *extra)
+{
+	/* The library owns fd from here and closes it. */
+	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)offset);
+
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	for (; extra && extra[0] && extra[1]; extra += 2)
+		MHD_add_response_header(resp, extra[0], extra[1]);
+	r->bytes_out = len;
+	return http_reply(r, status, resp);
+}
+
+const char *http_query_arg(struct req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct each_header {
+	void (*fn)(const char *name, const char *value, void *arg);
+	void *arg;
+};
+
+static enum MHD_Result each_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct each_header *e = cls;
+
+	(void)kind;
+	if (key)
+		e->fn(key, value ? value : "", e->arg);
+	return MHD_YES;
+}
+
+void http_each_header(struct req *r, void (*fn)(const char *name, const char *value, void *arg),
+		      void *arg)
+{
+	struct each_header e = { fn, arg };
+
+	MHD_get_connection_values(r->c, MHD_HEADER_KIND, each_header, &e);
+}
+
+void http_upload_started(struct req *r)
+{
+	conns_clear_deadline(r->srv->conns, r->slot);
 }
 
 enum MHD_Result http_reply_err(struct req *r, const struct err *err)

@@ -1,6 +1,11 @@
 /* http: the bottom layer of a request: its context (struct req) and the
  * replies.  Knows no endpoint: http.c dispatches through the endpoint
- * table (server/endpoint.h). */
+ * table (server/endpoint.h).  Two implementations: server/http.c for the
+ * daemon (libmicrohttpd) and cgi/http_cgi.c for lfs-cgi (environment,
+ * stdin, stdout); endpoints use only what is declared here, so the same
+ * endpoint code serves both.  <microhttpd.h> is included for enum
+ * MHD_Result and the header name macros only: lfs-cgi never links the
+ * library. */
 #ifndef LFS_HTTP_H
 #define LFS_HTTP_H
 
@@ -15,6 +20,8 @@
 #include "core/route.h"
 #include "core/token.h"
 #include "err.h"
+
+#define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 
 struct conn_slot;
 struct handler;
@@ -55,7 +62,6 @@ struct req {
 
 /* Responses.  Each queues exactly one response for r and returns what the
  * access handler must return. */
-enum MHD_Result http_reply(struct req *r, int status, struct MHD_Response *resp);
 enum MHD_Result http_reply_json(struct req *r, int status, json_t *body);
 enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -66,6 +72,8 @@ enum MHD_Result http_reply_err(struct req *r, const struct err *err);
 const char *http_header(struct req *r, const char *name);
 /* The base URL for hrefs: server.public-url, else scheme + Host header. */
 void http_base_url(struct req *r, char *out, size_t outsz);
+/* A Host header value fit to build hrefs from (no spaces, slashes, ...). */
+bool http_host_ok(const char *host);
 /* True when Content-Type's media type is one of the JSON types we accept. */
 bool http_is_json(struct req *r);
 /* Content-Length, or -1 when absent or not a number. */
@@ -83,6 +91,23 @@ enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *cont
 enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
 				      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* status with no body; extra: NULL, or name, value, ..., NULL. */
+enum MHD_Result http_reply_empty(struct req *r, int status, const char *const *extra);
+/* status with len bytes of fd from offset as application/octet-stream
+ * (sendfile where it can); the reply owns fd from the call on, and
+ * closes it on failure too.  extra as for http_reply_empty. */
+enum MHD_Result http_reply_fd(struct req *r, int status, int fd, long long offset, long long len,
+			      const char *const *extra);
+
+/* A query-string argument (decoded), or NULL; valid during the request. */
+const char *http_query_arg(struct req *r, const char *name);
+/* Calls fn for every request header, in the order they came. */
+void http_each_header(struct req *r, void (*fn)(const char *name, const char *value, void *arg),
+		      void *arg);
+/* An upload was accepted: from now on only the idle timeout bounds it,
+ * not the whole-request deadline (a no-op where there is none). */
+void http_upload_started(struct req *r);
 
 /* Records a failure found mid-body; end() reports it. */
 void http_fail(struct req *r, int status, const char *fmt, ...)

@@ -76,10 +76,10 @@ static bool page_args(const char *limit_s, const char *cursor, int *limit)
 
 static enum MHD_Result list_locks(struct req *r)
 {
-	const char *path = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "path");
-	const char *id = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "id");
-	const char *cursor = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "cursor");
-	const char *limit_s = MHD_lookup_connection_value(r->c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *path = http_query_arg(r, "path");
+	const char *id = http_query_arg(r, "id");
+	const char *cursor = http_query_arg(r, "cursor");
+	const char *limit_s = http_query_arg(r, "limit");
 	struct lock *page;
 	struct err err = ERR_INIT;
 	json_t *arr, *body;

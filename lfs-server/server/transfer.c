@@ -94,22 +94,19 @@ static enum MHD_Result get_object(struct req *r)
  * the bytes itself, Range and all. */
 static enum MHD_Result transfer_redirect(struct req *r, char *url)
 {
-	struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	const char *const extra[] = { MHD_HTTP_HEADER_LOCATION, url, NULL };
+	enum MHD_Result rc = http_reply_empty(r, 302, extra);
 
-	if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, url) != MHD_YES) {
-		MHD_destroy_response(resp);
-		resp = NULL;
-	}
 	free(url);
-	return http_reply(r, 302, resp);
+	return rc;
 }
 
 enum MHD_Result transfer_send_object(struct req *r, const char *oid)
 {
 	struct err err = ERR_INIT;
 	long long size, start = 0, len;
-	struct MHD_Response *resp;
 	char cr[96];
+	const char *extra[] = { MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes", NULL, NULL, NULL };
 	struct store_object obj;
 	int fd, status = 200;
 
@@ -137,24 +134,17 @@ enum MHD_Result transfer_send_object(struct req *r, const char *oid)
 	case RANGE_UNSATISFIABLE:
 		close(fd);
 		snprintf(cr, sizeof(cr), "bytes */%lld", size);
-		resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-		if (resp)
-			MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-		return http_reply(r, 416, resp);
+		extra[0] = MHD_HTTP_HEADER_CONTENT_RANGE;
+		extra[1] = cr;
+		return http_reply_empty(r, 416, extra);
 	}
-	/* The library owns fd from here and closes it. */
-	resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd, (uint64_t)start);
-	if (!resp) {
-		close(fd);
-		return MHD_NO;
+	if (status == 206) {
+		extra[2] = MHD_HTTP_HEADER_CONTENT_RANGE;
+		extra[3] = cr;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_ACCEPT_RANGES, "bytes");
-	if (status == 206)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_RANGE, cr);
-	r->bytes_out = len;
 	count_transfer(r);
-	return http_reply(r, status, resp);
+	/* The reply owns fd from here and closes it. */
+	return http_reply_fd(r, status, fd, start, len, extra);
 }
 
 static enum MHD_Result put_begin(struct req *r)
@@ -195,12 +185,12 @@ static enum MHD_Result put_begin(struct req *r)
 	if (stored >= 0) {
 		if (r->expected >= 0 && stored != r->expected)
 			return http_reply_error(r, 422, "size differs from the stored object (%lld)", stored);
-		return http_reply(r, 200, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+		return http_reply_empty(r, 200, NULL);
 	}
 	if (store_put_begin(&r->put, srv->store, r->route.oid, r->expected, &err) < 0)
 		return http_reply_err(r, &err);
 	/* Uploads may take long; the idle timeout still drops a stalled one. */
-	conns_clear_deadline(srv->conns, r->slot);
+	http_upload_started(r);
 	count_transfer(r);
 	return MHD_YES;
 }
@@ -241,7 +231,7 @@ static enum MHD_Result put_end(struct req *r)
 	if (meta_add_object(srv->meta, r->route.repo, r->route.oid, size, r->user,
 			    acl_mirrored(auth_acl(srv->auth), r->route.repo), &err) < 0)
 		return http_reply_err(r, &err);
-	return http_reply(r, 200, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+	return http_reply_empty(r, 200, NULL);
 }
 
 static enum MHD_Result object_begin(struct req *r)
