@@ -3,14 +3,10 @@
 #include "cgi/site.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -65,33 +61,8 @@ int cgi_site_read(const char *data, struct cgi_site *out, struct err *err)
 int cgi_site_replace_file(const char *path, const void *data, size_t len, unsigned mode,
 			  struct err *err)
 {
-	char tmp[4096], dir[4096];
-	int fd, dfd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path) >= (int)sizeof(tmp) ||
-	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return err_set(err, ERR_IO, "path too long: %s", path);
-	if ((fd = mkstemp(tmp)) < 0)
-		return err_set_errno(err, ERR_IO, "cannot create a temp file beside %s", path);
-	if (fchmod(fd, (mode_t)mode) < 0 || util_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		int rc = err_set_errno(err, ERR_IO, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		return rc;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int rc = err_set_errno(err, ERR_IO, "cannot put %s in place", path);
-		unlink(tmp);
-		return rc;
-	}
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return err_set_errno(err, ERR_IO, "cannot open the directory of %s", path);
-	if (fsync(dfd) < 0) {
-		int rc = err_set_errno(err, ERR_IO, "cannot sync the directory of %s", path);
-		close(dfd);
-		return rc;
-	}
-	close(dfd);
+	if (util_replace_file(path, data, len, mode) < 0)
+		return err_set_errno(err, ERR_IO, "cannot write %s", path);
 	return 0;
 }
 
