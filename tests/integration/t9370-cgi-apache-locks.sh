@@ -3,7 +3,7 @@ test_description='locks through lfs-cgi under Apache: git-lfs lock, locks, unloc
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 . "$TEST_ROOT/tests/integration/lib-apache.sh"
-. "$TEST_ROOT/tests/integration/lib-cgi.sh"
+. "$TEST_ROOT/tests/integration/lib-cgi-apache.sh"
 
 [ -x "$BIN/lfs-cgi" ] || { echo "Bail out! no $BIN/lfs-cgi (make cgi)"; exit 1; }
 git lfs install --skip-repo >/dev/null || { echo "Bail out! git lfs install failed"; exit 1; }

@@ -3,7 +3,7 @@ test_description='lfs-admin mirrors-check, the cron job of a CGI-hosted service:
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 . "$TEST_ROOT/tests/integration/lib-apache.sh"
-. "$TEST_ROOT/tests/integration/lib-cgi.sh"
+. "$TEST_ROOT/tests/integration/lib-cgi-apache.sh"
 
 [ -x "$BIN/lfs-cgi" ] || { echo "Bail out! no $BIN/lfs-cgi (make cgi)"; exit 1; }
 

@@ -1,4 +1,4 @@
-# lib-cgi.sh: the LFS service in CGI mode, installed with `lfs-cgi install`
+# lib-cgi-apache.sh: the LFS service in CGI mode, installed with `lfs-cgi install`
 # into ~tock/public_html/lfs and served by a real Apache (lib-apache.sh):
 # Debian's stock userdir block plus what a university that allows CGI
 # adds (Options +ExecCGI, AddHandler cgi-script .cgi), the CGI running as
