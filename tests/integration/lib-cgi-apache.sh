@@ -44,10 +44,10 @@ start_cgi_service() {
 		printf '%s\n' "$@"
 	} >"$CGI_CONF" || return 1
 	chown -R "$CGI_ACCOUNT" "$home" || return 1
-	APACHE_MODULES="cgi $APACHE_MODULES"
+	APACHE_MODULES="cgi ${APACHE_MODULES:-}"
 	APACHE_DIR_CONF="    Options +ExecCGI
     AddHandler cgi-script .cgi
-$APACHE_DIR_CONF"
+${APACHE_DIR_CONF:-}"
 	start_apache "FileInfo AuthConfig Limit Indexes" cgi-apache || return 1
 	CGI_BASE="$APACHE_URL/~tock/lfs"
 	CGI_URL="$CGI_BASE/lfs-server.cgi"
