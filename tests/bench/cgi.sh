@@ -182,7 +182,8 @@ per_exec() {
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" -v n="$EXECS" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'
 }
-export WORK_BATCH=$WORK/batch.json
+export WORK_BATCH=$WORK/batch.json WORK_TRACES=$WORK/traces
+mkdir -p "$WORK/traces" && chown "$CGI_ACCOUNT" "$WORK/traces"
 "$CGI_PRIV/lfs-cgi" --config "$CGI_CONF" <batch.json >/dev/null 2>&1 || true
 declare -A P
 for k in 1 2 3; do
@@ -201,7 +202,6 @@ done
 as_account bash -c '. "$1"; "$2" --config "$3" <"$WORK_BATCH"' _ "$WORK/cgi-env" "$CGI_PRIV/lfs-cgi" "$CGI_CONF" >answer.txt
 grep -q '^Status: 200' answer.txt || { head -5 answer.txt >&2; die "the direct CGI run did not answer 200"; }
 
-mkdir -p "$WORK/traces" && chown "$CGI_ACCOUNT" "$WORK/traces"
 # Phases of one request from strace timestamps (strace slows every
 # syscall, so these are shares, not absolute times).
 as_account bash -c '. "$1"; strace -f -ttt -o "$2" -e trace=execve,openat,write,exit_group "$3" --config "$4" <"$WORK_BATCH" >/dev/null' \
@@ -223,6 +223,18 @@ as_account bash -c '. "$1"; strace -c -f -o "$2" "$3" --config "$4" <"$WORK_BATC
 SYSCALLS=$(awk '$NF == "total" { print $4; exit }' traces/syscalls)
 TOPCALLS=$(awk 'NR > 2 && $1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF " " $4 }' traces/syscalls |
 	sort -k2 -nr | head -5 | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }')
+
+# Where the CPU goes, when perf may profile the account's processes.
+PROFILE="perf unavailable"
+if command -v perf >/dev/null 2>&1 &&
+	as_account bash -c '. "$1"; n=$2; shift 2
+		perf record -q -F 2000 -e cpu-clock:u -o "$WORK_TRACES/perf.data" -- bash -c "
+			for ((i = 0; i < $n; i++)); do \"\$@\" <\"$WORK_BATCH\" >/dev/null; done" _ "$@"' \
+		_ "$WORK/cgi-env" 30 "$CGI_PRIV/lfs-cgi" --config "$CGI_CONF" >/dev/null 2>&1; then
+	PROFILE=$(perf report -f -i "$WORK/traces/perf.data" --comm lfs-cgi --sort symbol --stdio 2>/dev/null |
+		awk '/^ *[0-9.]+%/ && n < 6 { printf "%s%s %s", (n++ ? ", " : ""), $3, $1 }') || true
+	[ -n "$PROFILE" ] || PROFILE="perf gave no samples"
+fi
 
 # --- 100 MB download: the static tree vs nginx -------------------------------
 say "uploading a $BIG_MIB MiB object through the CGI"
@@ -302,6 +314,7 @@ table=$(
 notes=$(
 	echo "One request's phases (strace -ttt): $PHASES."
 	echo "Its syscalls (strace -c): $SYSCALLS in all; most frequent: $TOPCALLS."
+	echo "Its user-space CPU by function (perf, 30 runs): $PROFILE."
 )
 echo
 echo "$table"
