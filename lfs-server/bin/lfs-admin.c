@@ -74,7 +74,7 @@ static const char help[] =
 	"mirrors-check  for lfs-cgi, from cron (it has no thread): polls every mirror\n"
 	"         once, checks the copies that are due at mirror.verify-rate, records\n"
 	"         the verdicts, and saves each mirror's state in DATA/mirror-health.json\n"
-	"         where the CGI reads it.  Same lines and exit status as verify-mirrors.\n"
+	"         for the CGI.  Same lines and exit status as verify-mirrors.\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
 	"\nEverything else only reads DIR: it is safe while the server runs.\n";

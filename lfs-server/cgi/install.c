@@ -280,9 +280,12 @@ static bool foreign(const char *dir, const struct file *f, const struct manifest
 
 	if (join(path, dir, f->rel, err) < 0)
 		return fprintf(stderr, "lfs-cgi: %s\n", err->msg) > 0;
-	if (lstat(path, &st) < 0)
-		return errno != ENOENT &&
-		       fprintf(stderr, "lfs-cgi: %s: %s\n", path, strerror(errno)) > 0;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return false;
+		fprintf(stderr, "lfs-cgi: %s: %s\n", path, strerror(errno));
+		return true;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		fprintf(stderr, "lfs-cgi: %s exists and is not a regular file\n", path);
 		return true;
@@ -406,6 +409,17 @@ static int check_config(const struct opts *o, struct plan *p, struct err *err)
 		rc = err_set(err, ERR_INVALID,
 			     "%s: auth.users is not set: the CGI mode needs it (there is no "
 			     "loopback to trust on a web host)", p->config);
+		goto out;
+	}
+	/* What lfs-cgi links: the local store and SQLite metadata. */
+	if (cfg.storage_type && strcmp(cfg.storage_type, "local") != 0) {
+		rc = err_set(err, ERR_INVALID, "%s: storage.type '%s': the CGI mode serves local "
+			     "storage only", p->config, cfg.storage_type);
+		goto out;
+	}
+	if (cfg.meta_type && strcmp(cfg.meta_type, "sqlite") != 0) {
+		rc = err_set(err, ERR_INVALID, "%s: meta.type '%s': the CGI mode keeps its metadata "
+			     "in SQLite only", p->config, cfg.meta_type);
 		goto out;
 	}
 	/* PUBLIC_DIR itself: created (one level) if missing. */

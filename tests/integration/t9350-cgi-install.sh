@@ -164,6 +164,7 @@ relative server.data|lfs-data|$PRIV/users||needs an absolute path
 server.data under public_html|$PH/data|$PRIV/users||under the web root
 auth.users under public_html|$PRIV/data|$PH/users||under the web root
 an unknown key|$PRIV/data|$PRIV/users|[server]\\n\\tcolour = blue|colour
+S3 storage|$PRIV/data|$PRIV/users|[storage]\\n\\ttype = s3\\n[s3]\\n\\tendpoint = http://127.0.0.1:1\\n\\tbucket = b|storage.type
 EOF
 
 test_expect_success 'refused: a config file under public_html' '
