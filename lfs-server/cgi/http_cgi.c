@@ -467,6 +467,13 @@ static void begin(struct req *r)
 		http_reply_error(r, 404, "%s", err.msg);
 		return;
 	}
+	/* The operators' pages trust loopback clients, and on a shared web
+	 * host every account is a loopback client; a process that lives for
+	 * one request has no counters or recent log lines to show anyway. */
+	if (r->route.kind == ROUTE_METRICS || r->route.kind == ROUTE_STATUS) {
+		http_reply_error(r, 404, "not found: lfs-cgi has no %s", route_name(r->route.kind));
+		return;
+	}
 	if (!route_method_ok(r->route.kind, r->method)) {
 		http_reply_error_hdr(r, 405, "Allow", route_allow(r->route.kind), "method %s not allowed here",
 				     r->method);
@@ -545,11 +552,10 @@ int cgi_serve(struct server *srv, struct publish *pub)
 			http_reply_error(r, 400, "request body ended before Content-Length bytes");
 			goto flush;
 		}
-		if (r->json_busy || !r->fail_status)
-			r->handler->end(r);
-		else
+		if (r->fail_status)
 			http_reply_error(r, r->fail_status, "%s", r->fail_msg);
-		completed = r->responded && r->status < 400;
+		else
+			r->handler->end(r);
 	}
 	if (r->responded && r->status == 200 && r->route.kind == ROUTE_OBJECT &&
 	    strcmp(r->method, "PUT") == 0 && pub)
@@ -557,7 +563,10 @@ int cgi_serve(struct server *srv, struct publish *pub)
 flush:
 	if (!r->responded)
 		http_reply_error(r, 500, "internal error");
-	rc = flush_reply(r) < 0 ? 1 : 0;
+	/* As the daemon's completion callback: completed means the whole
+	 * answer went out. */
+	completed = flush_reply(r) == 0;
+	rc = completed ? 0 : 1;
 	if (r->handler && r->handler->done)
 		r->handler->done(r, completed);
 	if (out.fd >= 0)

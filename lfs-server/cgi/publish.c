@@ -95,7 +95,7 @@ static int sync_dir(struct publish *p, const char *rel, struct err *err)
 
 /* Another file system (or no hard links allowed): copy into a temporary
  * file in the same directory, sync it, link it into place.  The
- * temporary name starts with '.', and the tree's .htaccess hides those. */
+ * temporary name starts with '.' and is never an oid: no href names it. */
 static int copy_in(struct publish *p, const char *rel, struct err *err)
 {
 	char tmp[OID_PATH_LEN + 64], buf[1 << 16];
