@@ -118,6 +118,16 @@ test_expect_success 'running the install again upgrades its own files' '
 	(cd "$PH/lfs" && sha256sum -c --quiet .lfs-cgi-manifest)
 '
 
+test_expect_success 'an upgrade to another program rewrites the wrapper, which then runs it' '
+	cp "$PRIV/stub" "$PRIV/stub2" && sed -i "s/^printf .method/printf \"v=2\\n\"; &/" "$PRIV/stub2" &&
+	as_account "$BIN/lfs-cgi" install "$PH/lfs" --url "$BASE" --config "$CFG" --program "$PRIV/stub2" >/dev/null &&
+	grep -F "$PRIV/stub2" "$PH/lfs/lfs-server.cgi" &&
+	(cd "$PH/lfs" && sha256sum -c --quiet .lfs-cgi-manifest) &&
+	[ "$(http_status GET "$BASE/lfs-server.cgi/tock/app.git/info/lfs/locks")" = 200 ] &&
+	grep -Fx "v=2" body &&
+	as_account "$BIN/lfs-cgi" install "$PH/lfs" --url "$BASE" --config "$CFG" --program "$PRIV/stub" >/dev/null
+'
+
 test_expect_success 'an install over a changed .htaccess is refused, and nothing changes' '
 	echo "# mine" >>"$PH/lfs/.htaccess" &&
 	cp "$PH/lfs/.htaccess" htaccess.before &&
