@@ -28,7 +28,8 @@ static const char usage[] =
 
 static const char help[] =
 	"Lays out PUBLIC_DIR (a directory inside your public_html) for Apache:\n"
-	"  PUBLIC_DIR/lfs-server.cgi   the LFS service (runs this program with --config FILE)\n"
+	"  PUBLIC_DIR/lfs-server.cgi   the LFS service (runs this program with --config FILE\n"
+	"                              --public-dir PUBLIC_DIR)\n"
 	"  PUBLIC_DIR/.htaccess        passes credentials to it, allows PUT, serves objects\n"
 	"  PUBLIC_DIR/objects/         publicly readable objects, served by Apache itself\n"
 	"and prints the lfs.url of a repository: BASE_URL/lfs-server.cgi/<repo>.git/info/lfs.\n"
@@ -215,15 +216,17 @@ static int sh_quote(struct buf *b, const char *s, struct err *err)
 	return rc < 0 ? rc : buf_append(b, "'", 1, err);
 }
 
-static int make_wrapper(char **out, const char *program, const char *config, struct err *err)
+static int make_wrapper(char **out, const char *program, const char *config,
+			const char *public_dir, struct err *err)
 {
 	struct buf b;
 	static const char head[] =
 		"#!/bin/sh\n"
 		"# Written by `lfs-cgi install`: running it again upgrades this file.\n"
 		"# Apache runs this (as the account owner, through suexec) for each LFS\n"
-		"# request; it runs the service with its config, which SetEnv could not\n"
-		"# pass through suexec.  Nothing of the request goes on the command line.\n"
+		"# request; it runs the service with its config and public directory,\n"
+		"# which SetEnv could not pass through suexec.  Nothing of the request\n"
+		"# goes on the command line.\n"
 		"exec ";
 	int rc;
 
@@ -231,7 +234,9 @@ static int make_wrapper(char **out, const char *program, const char *config, str
 	if ((rc = buf_append(&b, head, strlen(head), err)) < 0 ||
 	    (rc = sh_quote(&b, program, err)) < 0 ||
 	    (rc = buf_append(&b, " --config ", 10, err)) < 0 ||
-	    (rc = sh_quote(&b, config, err)) < 0 || (rc = buf_append(&b, "\n", 1, err)) < 0) {
+	    (rc = sh_quote(&b, config, err)) < 0 ||
+	    (rc = buf_append(&b, " --public-dir ", 14, err)) < 0 ||
+	    (rc = sh_quote(&b, public_dir, err)) < 0 || (rc = buf_append(&b, "\n", 1, err)) < 0) {
 		buf_release(&b);
 		return rc;
 	}
@@ -483,7 +488,7 @@ static int plan_files(const struct opts *o, struct plan *p, struct err *err)
 	if (within(p->program, p->web_root))
 		fprintf(stderr, "lfs-cgi: warning: %s is under the web root: anyone can download "
 			"it (harmless, but keep it beside your data instead)\n", p->program);
-	if ((rc = make_wrapper(&wrapper, p->program, p->config, err)) < 0)
+	if ((rc = make_wrapper(&wrapper, p->program, p->config, p->public_dir, err)) < 0)
 		return rc;
 	p->files[0] = (struct file){ ".htaccess", 0644, strdup(htaccess), "" };
 	p->files[1] = (struct file){ CGI_INSTALL_SCRIPT, 0755, wrapper, "" };
@@ -581,11 +586,12 @@ int cgi_install_main(int argc, char **argv)
 		goto out;
 	}
 	printf("installed in %s\n"
-	       "  the service:     %s/%s (runs %s --config %s)\n"
+	       "  the service:     %s/%s (runs %s --config %s --public-dir %s)\n"
 	       "  public objects:  %s/objects/\n"
 	       "set in each repository's .lfsconfig (or git config):\n"
 	       "  lfs.url = %s/%s/<repo>.git/info/lfs\n",
-	       p.public_dir, p.base_url, CGI_INSTALL_SCRIPT, p.program, p.config, p.base_url,
+	       p.public_dir, p.base_url, CGI_INSTALL_SCRIPT, p.program, p.config, p.public_dir,
+	       p.base_url,
 	       p.base_url, CGI_INSTALL_SCRIPT);
 	rc = fflush(stdout) == 0 ? 0 : 1;
 out:

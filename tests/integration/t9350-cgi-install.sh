@@ -66,7 +66,7 @@ test_expect_success 'install lays out the CGI, .htaccess and objects/, and print
 test_expect_success 'the CGI runs as the account, with the config and nothing of the request on its command line' '
 	[ "$(http_status GET "$BASE/lfs-server.cgi/tock/app.git/info/lfs/locks?x")" = 200 ] &&
 	grep -Fx "user=$ACCOUNT" body &&
-	grep -Fx "args=--config $CFG" body &&
+	grep -Fx "args=--config $CFG --public-dir $PH/lfs" body &&
 	grep -Fx "path=/tock/app.git/info/lfs/locks" body
 '
 
