@@ -11,6 +11,12 @@
  * error: it knows what the file is). */
 int util_write_all(int fd, const void *data, size_t len) __attribute__((warn_unused_result));
 
+/* Replaces the file at path with len bytes of data, mode mode, through a
+ * temp file beside it (fsync, rename, fsync of the directory): readers
+ * see the old file or the new one, never a part.  0, or -1 with errno
+ * set (the temp file is gone). */
+int util_replace_file(const char *path, const void *data, size_t len, unsigned mode)
+	__attribute__((warn_unused_result));
 /* Reads the whole file at path into a NUL-terminated buffer the caller
  * frees (*len, if not NULL, gets its length).  0, or -1 with errno set:
  * EFBIG when the file holds more than max bytes, ENOMEM, or what

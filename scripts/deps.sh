@@ -60,7 +60,9 @@ test|bench)
 	;;
 esac
 case "${1:-build}" in
-bench) have_cmd wrk || need="$need wrk" ;;
+bench)
+	have_cmd wrk || need="$need wrk"
+	have_cmd strace || need="$need strace" ;;
 fuzz) have_cmd clang || need="$need clang" ;;
 esac
 # Packaging (make deb); t8300 builds the packages, lints them and runs their

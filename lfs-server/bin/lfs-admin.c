@@ -28,6 +28,7 @@
 #include "admin/admin.h"
 #include "admin/migrate.h"
 #include "core/config.h"
+#include "core/mirror_health.h"
 #include "core/mirrors.h"
 #include "core/route.h"
 #include "meta/meta.h"
@@ -42,7 +43,8 @@ static const char usage[] =
 	"   or: lfs-admin [--config FILE | --data DIR] backup DEST\n"
 	"   or: lfs-admin --config FILE access REPO\n"
 	"   or: lfs-admin --config FILE verify-mirrors [--mirror NAME]\n"
-	"   or: lfs-admin --config FILE migrate-store --to s3\n";
+	"   or: lfs-admin --config FILE migrate-store --to s3\n"
+	"   or: lfs-admin --config FILE mirrors-check\n";
 
 static const char help[] =
 	"\n"
@@ -80,6 +82,10 @@ static const char help[] =
 	"         the bucket holds are skipped, none is replaced.  Then set\n"
 	"         storage.type = s3 and restart.  Exit 1 if an object is corrupt\n"
 	"         here or of another size there.\n"
+	"mirrors-check  for lfs-cgi, from cron (it has no thread): polls every mirror\n"
+	"         once, checks the copies that are due at mirror.verify-rate, records\n"
+	"         the verdicts, and saves each mirror's state in DATA/mirror-health.json\n"
+	"         for the CGI.  Same lines and exit status as verify-mirrors.\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
 	"\nEverything else only reads DIR: it is safe while the server runs.\n";
@@ -285,6 +291,53 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 	return rc;
 }
 
+static int cmd_mirrors_check(const struct config *cfg, const char *data, int argc, char **argv)
+{
+	char path[4096];
+	struct mirrors *ms = NULL;
+	struct meta *meta = NULL;
+	struct err err = ERR_INIT;
+	json_t *state = NULL;
+	long long problems = 0;
+	int rc = 0;
+
+	if (argc != 1)
+		return usage_error("mirrors-check takes no arguments");
+	if (!cfg->path)
+		return usage_error("mirrors-check needs --config FILE (the mirrors live there)");
+	if (snprintf(path, sizeof(path), "%s/meta.db", data) >= (int)sizeof(path))
+		return usage_error("data dir path too long");
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "lfs-admin: no data dir at '%s' (no meta.db)\n", data);
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "lfs-admin: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (mirrors_new(&ms, cfg->git, cfg->mirror_check_interval, &err) < 0 ||
+	    meta_open(&meta, path, 1, &err) < 0)
+		rc = fail(&err);
+	else {
+		mirrors_set_verify(ms, meta, cfg->mirror_verify_rate, cfg->mirror_recheck_interval);
+		if (mirrors_check_once(ms, stdout, &problems, &err) < 0 ||
+		    !(state = mirrors_status(ms)) || mirror_health_write(data, state, &err) < 0)
+			rc = err.msg[0] ? fail(&err) : (fprintf(stderr, "lfs-admin: out of memory\n"), 1);
+		else if (finish() != 0)
+			rc = 1;
+		else if (problems) {
+			fprintf(stderr, "lfs-admin: %lld problem%s with mirrors\n", problems,
+				problems == 1 ? "" : "s");
+			rc = 1;
+		}
+	}
+	json_decref(state);
+	meta_close(meta);
+	mirrors_free(ms);
+	curl_global_cleanup();
+	return rc;
+}
+
 static int cmd_migrate_store(struct config *cfg, const char *data, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -372,6 +425,8 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 		return cmd_verify_mirrors(cfg, data, argc, argv);
 	if (strcmp(cmd, "migrate-store") == 0)
 		return cmd_migrate_store(cfg, data, argc, argv);
+	if (strcmp(cmd, "mirrors-check") == 0)
+		return cmd_mirrors_check(cfg, data, argc, argv);
 	fprintf(stderr, "lfs-admin: unknown command '%s'\n", cmd);
 	return usage_error(NULL);
 }

@@ -10,12 +10,14 @@
 
 #include "cgi/cgi.h"
 #include "cgi/install.h"
+#include "cgi/unpublish.h"
 #include "cli.h"
 #include "version.h"
 
 static const char usage[] =
 	"usage: lfs-cgi --config FILE [--public-dir DIR]   (run by a web server as a CGI program)\n"
-	"   or: lfs-cgi install PUBLIC_DIR --url BASE_URL --config FILE\n";
+	"   or: lfs-cgi install PUBLIC_DIR --url BASE_URL --config FILE\n"
+	"   or: lfs-cgi unpublish REPO --config FILE\n";
 
 static void help(void)
 {
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
 	 * '=' into arguments (RFC 3875 4.4), so "?install" must not install. */
 	if (!cgi && argc > 1 && strcmp(argv[1], "install") == 0)
 		return cgi_install_main(argc - 1, argv + 1);
+	if (!cgi && argc > 1 && strcmp(argv[1], "unpublish") == 0)
+		return cgi_unpublish_main(argc - 1, argv + 1);
 	/* Under a web server the first --config and --public-dir win (the
 	 * wrapper's), and nothing else is taken from the command line: any
 	 * later word may be a client's. */

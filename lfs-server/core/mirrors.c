@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <git2.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -504,5 +505,41 @@ int mirrors_verify_now(struct mirrors *ms, struct meta *meta, const char *only, 
 	}
 	if (only && !found)
 		return err_set(err, ERR_NOTFOUND, "no mirror named '%s' in the config", only);
+	return 0;
+}
+
+int mirrors_check_once(struct mirrors *ms, FILE *out, long long *problems, struct err *err)
+{
+	long long now = (long long)time(NULL);
+	int rc;
+
+	*problems = 0;
+	for (size_t i = 0; i < ms->n; i++) {
+		struct mirror *m = &ms->list[i];
+		struct mcheck_result res;
+		struct bad_printer bp = { out, m->name };
+		struct mcheck_opts o = {
+			.rate = ms->verify_rate, .limit = INT_MAX,
+			.good_before = now - ms->recheck_interval, .bad_before = now - ms->interval,
+		};
+
+		check(ms, m);
+		if (!m->healthy) {
+			fprintf(out, "unreachable\t%s\t%s\n", m->name, m->error);
+			(*problems)++;
+			continue;
+		}
+		if (!ms->meta)
+			continue;
+		o.max_seq = m->last_seq;
+		if ((rc = mcheck_run(ms->meta, m->name, m->url, &o, &res, err)) < 0)
+			return rc;
+		reload_verdicts(ms, m);
+		if ((rc = meta_mcheck_each(ms->meta, m->name, 0, print_bad, &bp, err)) < 0)
+			return rc;
+		fprintf(out, "checked\t%s\t%d\tgood %d\tbad %d\tlast_seq %lld\n", m->name,
+			res.checked, res.good, res.bad, m->last_seq);
+		*problems += res.bad;
+	}
 	return 0;
 }

@@ -54,6 +54,17 @@ int mirrors_verify_now(struct mirrors *m, struct meta *meta, const char *only, F
 		       long long *problems, struct err *err)
 	__attribute__((warn_unused_result));
 
+/* `lfs-admin mirrors-check` (cron, for lfs-cgi): one round of what the
+ * thread does, without the thread: polls each mirror once, then checks
+ * the copies that are due (unchecked ones, failed ones older than
+ * mirror.check-interval, good ones older than mirror.recheck-interval) at
+ * the rate mirrors_set_verify gave, recording the verdicts.  Prints the
+ * same lines as mirrors_verify_now; *problems counts bad copies found
+ * and unreachable mirrors.  mirrors_status() then has the state to save
+ * (core/mirror_health.h). */
+int mirrors_check_once(struct mirrors *m, FILE *out, long long *problems, struct err *err)
+	__attribute__((warn_unused_result));
+
 /* Each mirror's state, for /healthz.  New reference. */
 json_t *mirrors_status(struct mirrors *m);
 
