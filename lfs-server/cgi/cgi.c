@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgi/mirrors.h"
 #include "cgi/publish.h"
 #include "log.h"
 #include "server/server.h"
@@ -184,6 +185,12 @@ static int open_server(struct server *srv, struct config *cfg, const char *publi
 		cgi_refuse("metadata: %s", err.msg);
 		return -1;
 	}
+	/* A mirror is handed out on the last cron check's word, while it is
+	 * recent (cgi/mirrors.h). */
+	if (cgi_mirrors_load(&srv->mirrors, cfg->data, srv->meta, CGI_MIRRORS_MAX_AGE, &err) < 0) {
+		log_warn("lfs-cgi: no mirrors: %s", err.msg);
+		err_clear(&err);
+	}
 	snprintf(path, sizeof(path), "%s/secret", cfg->data);
 	if (token_key_load(&srv->key, cfg->secret_file ? cfg->secret_file : path, true, &err) < 0) {
 		cgi_refuse("%s", err.msg);
@@ -227,6 +234,7 @@ int cgi_main(const char *config_path, const char *public_dir_given)
 	else if (open_server(&srv, &cfg, public_dir, &pub) == 0)
 		rc = cgi_serve(&srv, pub);
 	publish_close(pub);
+	mirrors_free(srv.mirrors);
 	meta_close(srv.meta);
 	auth_free(srv.auth);
 	store_close(srv.store);

@@ -140,6 +140,12 @@ int meta_mcheck_each(struct meta *m, const char *mirror, long long since,
 	return m->ops->mcheck_each(m, mirror, since, fn, arg, err);
 }
 
+int meta_mcheck_get(struct meta *m, const char *mirror, long long seq, bool *ok,
+		    struct err *err)
+{
+	return m->ops->mcheck_get(m, mirror, seq, ok, err);
+}
+
 int meta_throttle_update(struct meta *m, char kind, const char *key, long long prune_before,
 			 bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
 			 struct meta_throttle_row *out, struct err *err)

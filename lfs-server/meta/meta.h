@@ -161,6 +161,12 @@ int meta_mcheck_record(struct meta *m, const char *mirror, long long seq, bool o
 		       const char *error, struct err *err)
 	__attribute__((warn_unused_result));
 
+/* The last verdict about (mirror, seq): *ok whether the copy was good.
+ * ERR_NOTFOUND when there is none.  One indexed lookup: lfs-cgi asks
+ * per object where the daemon keeps the verdicts in memory. */
+int meta_mcheck_get(struct meta *m, const char *mirror, long long seq, bool *ok, struct err *err)
+	__attribute__((warn_unused_result));
+
 /* Calls fn for each verdict about mirror recorded at or after since (unix
  * seconds), in seq order; fn returning non-zero stops the walk.  The
  * struct passed to fn is valid during the call only. */
@@ -249,6 +255,8 @@ struct meta_ops {
 	int (*mcheck_each)(struct meta *m, const char *mirror, long long since,
 			   int (*fn)(const struct mirror_check *c, void *arg), void *arg,
 			   struct err *err);
+	int (*mcheck_get)(struct meta *m, const char *mirror, long long seq, bool *ok,
+			  struct err *err);
 	int (*throttle_update)(struct meta *m, char kind, const char *key, long long prune_before,
 			       bool (*update)(struct meta_throttle_row *row, void *arg), void *arg,
 			       struct meta_throttle_row *out, struct err *err);

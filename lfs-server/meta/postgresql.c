@@ -1111,6 +1111,30 @@ static int pg_mcheck_record(struct meta *base, const char *mirror, long long seq
 	return rc;
 }
 
+static int pg_mcheck_get(struct meta *base, const char *mirror, long long seq, bool *ok,
+			 struct err *err)
+{
+	struct pg_meta *m = (struct pg_meta *)base;
+	struct conn *c = NULL;
+	char s[32];
+	const char *p[2] = { mirror, s };
+	PGresult *res = NULL;
+	int rc;
+
+	if ((rc = get_conn(m, &c, err)) < 0)
+		return rc;
+	snprintf(s, sizeof(s), "%lld", seq);
+	rc = query(c, "SELECT ok FROM mirror_checks WHERE mirror = $1 AND seq = $2::bigint",
+		   2, p, PGRES_TUPLES_OK, &res, "mirror check", err);
+	release(m, c);
+	if (rc == 0 && PQntuples(res) == 0)
+		rc = err_set(err, ERR_NOTFOUND, "no verdict");
+	else if (rc == 0)
+		*ok = strcmp(PQgetvalue(res, 0, 0), "1") == 0 || strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return rc;
+}
+
 static int pg_mcheck_each(struct meta *base, const char *mirror, long long since,
 			  int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
 {
@@ -1237,5 +1261,6 @@ const struct meta_ops meta_postgresql_ops = {
 	.mcheck_due = pg_mcheck_due,
 	.mcheck_record = pg_mcheck_record,
 	.mcheck_each = pg_mcheck_each,
+	.mcheck_get = pg_mcheck_get,
 	.throttle_update = pg_throttle_update,
 };

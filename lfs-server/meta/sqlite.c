@@ -840,6 +840,35 @@ out:
 	return rc;
 }
 
+static int sq_mcheck_get(struct meta *base, const char *mirror, long long seq, bool *ok,
+			 struct err *err)
+{
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
+	struct conn *c = acquire(m);
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	if (sqlite3_prepare_v2(c->db, "SELECT ok FROM mirror_checks WHERE mirror = ?1 AND seq = ?2",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = db_err(err, c->db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, mirror, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	if ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		*ok = sqlite3_column_int(st, 0) != 0;
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		rc = err_set(err, ERR_NOTFOUND, "no verdict");
+	} else {
+		rc = db_err(err, c->db, "mirror check");
+	}
+out:
+	sqlite3_finalize(st);
+	release(m, c);
+	return rc;
+}
+
 static int sq_mcheck_each(struct meta *base, const char *mirror, long long since,
 			  int (*fn)(const struct mirror_check *c, void *arg), void *arg, struct err *err)
 {
@@ -987,6 +1016,7 @@ const struct meta_ops meta_sqlite_ops = {
 	.mcheck_due = sq_mcheck_due,
 	.mcheck_record = sq_mcheck_record,
 	.mcheck_each = sq_mcheck_each,
+	.mcheck_get = sq_mcheck_get,
 	.throttle_update = sq_throttle_update,
 };
 

@@ -55,11 +55,42 @@ test_expect_success 'a new object whose mirror copy is corrupt: a bad line, exit
 	jq -e ".mirrors[0] | .healthy == true and .last_seq == 4 and .verified == 3 and .failed == 1" "$HEALTH"
 '
 
+# download_hrefs: the batch answer's download href of o1..o4, one a line.
+download_hrefs() {
+	local objs="" f
+	for f in 1 2 3 4; do
+		objs="$objs${objs:+,}{\"oid\":\"$(sha256_of o$f)\",\"size\":$((f * 10000))}"
+	done
+	curl -sf -H "Content-Type: application/vnd.git-lfs+json" -H "Accept: application/vnd.git-lfs+json" \
+		-d "{\"operation\":\"download\",\"objects\":[$objs]}" \
+		"$CGI_URL/tock/app.git/info/lfs/objects/batch" |
+	jq -r ".objects[].actions.download.href"
+}
+
+test_expect_success 'the CGI sends clients to the mirror for verified copies only (o4 is corrupt there)' '
+	download_hrefs >hrefs &&
+	[ "$(wc -l <hrefs)" = 4 ] &&
+	for f in 1 2 3; do
+		grep -Fx "$(obj_path "$APACHE_URL/~tock/mirror" "$(sha256_of o$f)")" hrefs || exit 1
+	done &&
+	! grep -F "$(sha256_of o4)" hrefs | grep -F "/mirror/"
+'
+
+test_expect_success 'a check older than 30 minutes (cron stopped) sends nobody to the mirror' '
+	cp "$HEALTH" health.saved &&
+	jq ".written -= 3600" health.saved >"$HEALTH.new" && mv "$HEALTH.new" "$HEALTH" &&
+	chown "$CGI_ACCOUNT" "$HEALTH" && chmod 600 "$HEALTH" &&
+	download_hrefs >hrefs && [ "$(wc -l <hrefs)" = 4 ] &&
+	! grep -F "/mirror/" hrefs &&
+	cp health.saved "$HEALTH" && chown "$CGI_ACCOUNT" "$HEALTH" && chmod 600 "$HEALTH"
+'
+
 test_expect_success 'a mirror that stops answering: unreachable, exit 1, saved as unhealthy' '
 	mv "$MDIR/mirror-state.json" "$MDIR/state.away" &&
 	test_expect_code 1 check >out &&
 	grep "^unreachable	uni	" out &&
 	jq -e ".mirrors[0].healthy == false" "$HEALTH" &&
+	download_hrefs >hrefs && [ "$(wc -l <hrefs)" = 4 ] && ! grep -F "/mirror/" hrefs &&
 	mv "$MDIR/state.away" "$MDIR/mirror-state.json" &&
 	check >out && jq -e ".mirrors[0].healthy == true" "$HEALTH"
 '
