@@ -978,6 +978,9 @@ static int s3_put_write(struct store_put *pp, const void *data, size_t len, stru
 	}
 	while (len > 0) {
 		size_t k;
+		/* A small object of known size needs no more than itself. */
+		if (!p->part && p->expected >= 0 && p->expected < (long long)p->part_size)
+			p->part_size = p->expected > 0 ? (size_t)p->expected : 1;
 		if (!p->part && !(p->part = malloc(p->part_size)))
 			return put_fail(p, ERR_NOMEM, &(struct err){ ERR_NOMEM, "out of memory" }, err);
 		k = p->part_size - p->part_len;
