@@ -111,6 +111,21 @@ struct s3_put {
 	size_t nparts;
 	int failed;         /* sticky error code, 0 = none */
 	char failed_msg[sizeof(((struct err *)0)->msg)];
+	/* Streaming (the size is known and over one part): each part goes
+	 * to the store while its bytes arrive, through a libcurl transfer
+	 * paused whenever the client's bytes run out.  No part buffer. */
+	bool streaming;
+	CURLM *multi;
+	CURL *ph;
+	struct call *pc;    /* the part in flight's request */
+	struct curl_slist *part_hdrs;
+	char part_err[CURL_ERROR_SIZE];
+	char *part_url;
+	bool running, paused;
+	long long part_left; /* bytes of the part in flight not handed to libcurl yet */
+	long long streamed;  /* bytes handed to parts so far */
+	const char *feed;    /* the client's bytes not handed on yet */
+	size_t feed_len;
 };
 
 static struct s3 *s3_of(struct store *s)
@@ -296,6 +311,8 @@ struct call {
 	size_t len, sent;
 	bool if_none_match;
 	const char *copy_source; /* x-amz-copy-source (CopyObject), or NULL */
+	curl_read_callback read;  /* PUT: where the body comes from (NULL: body) */
+	void *read_arg;
 	long status;
 	struct buf answer;      /* the response body, capped */
 	char etag[S3_ETAG_MAX]; /* the ETag header, quotes kept */
@@ -387,11 +404,12 @@ static bool xml_field(const char *xml, const char **from, const char *tag, char 
  * (503 + Retry-After to the client: load or an outage, not damage); 404
  * is ERR_NOTFOUND; any other answer but 2xx (and 412 with If-None-Match)
  * is ERR_IO with S3's error code in the message. */
-static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
+/* Sets h up for c (headers into *hdrs_out, freed by the caller after
+ * the transfer; errors into curl_err). */
+static int call_setup(struct s3 *s, CURL *h, struct call *c, struct curl_slist **hdrs_out,
+		      char *curl_err, struct err *err)
 {
 	struct curl_slist *hdrs = NULL, *grown;
-	char curl_err[CURL_ERROR_SIZE] = "";
-	CURLcode rc;
 	const char *extra[5] = { NULL, NULL, NULL, NULL, NULL };
 	size_t nextra = 0;
 	char copy[2048];
@@ -402,6 +420,7 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 	c->sent = 0;
 	buf_release(&c->answer);
 	buf_init(&c->answer, S3_ANSWER_MAX);
+	curl_err[0] = '\0';
 	curl_easy_reset(h);
 	curl_easy_setopt(h, CURLOPT_URL, c->url);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
@@ -422,8 +441,8 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 	} else if (strcmp(c->method, "PUT") == 0) {
 		/* Streamed: libcurl 7.88 computes no payload hash for it. */
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(h, CURLOPT_READDATA, c);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, c->read ? c->read : on_read);
+		curl_easy_setopt(h, CURLOPT_READDATA, c->read ? c->read_arg : (void *)c);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->len);
 		extra[nextra++] = "Expect:"; /* no 100-continue round trip per part */
 	} else if (strcmp(c->method, "POST") == 0) {
@@ -459,9 +478,14 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 		hdrs = grown;
 	}
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	rc = curl_easy_perform(h);
-	curl_slist_free_all(hdrs);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	*hdrs_out = hdrs;
+	return 0;
+}
+
+/* What a finished transfer of c on h means (see call_run). */
+static int call_finish(struct s3 *s, CURL *h, struct call *c, CURLcode rc, const char *curl_err,
+		       struct err *err)
+{
 	if (rc != CURLE_OK)
 		return err_set(err, ERR_BUSY, "object store unreachable (%s %s): %s", c->method, s->bucket,
 			       curl_err[0] ? curl_err : curl_easy_strerror(rc));
@@ -492,6 +516,21 @@ static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
 			       "object store answered %ld%s%s to %s in bucket %s", c->status, code[0] ? " " : "",
 			       code, c->method, s->bucket);
 	}
+}
+
+static int call_run(struct s3 *s, CURL *h, struct call *c, struct err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	char curl_err[CURL_ERROR_SIZE];
+	CURLcode rc;
+	int r;
+
+	if ((r = call_setup(s, h, c, &hdrs, curl_err, err)) < 0)
+		return r;
+	rc = curl_easy_perform(h);
+	curl_slist_free_all(hdrs);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	return call_finish(s, h, c, rc, curl_err, err);
 }
 
 static int call_once(struct s3 *s, CURL *h, const char *method, const char *url, long long *length,
@@ -695,9 +734,20 @@ static int s3_put_begin(struct store_put **out, struct store *st, const char *oi
 		rc = err_set(err, ERR_NOMEM, "cannot start a libcurl handle");
 		goto fail;
 	}
+	/* An object of one part is held until proven (one PutObject); a
+	 * larger one of known size streams. */
+	p->streaming = expected_size > (long long)p->part_size;
+	if (p->streaming && (!(p->multi = curl_multi_init()) || !(p->ph = curl_easy_init()))) {
+		rc = err_set(err, ERR_NOMEM, "cannot start a libcurl handle");
+		goto fail;
+	}
 	*out = &p->base;
 	return 0;
 fail:
+	if (p->multi)
+		curl_multi_cleanup(p->multi);
+	if (p->h)
+		curl_easy_cleanup(p->h);
 	sha256_free(p->hash);
 	free(p->url);
 	free(p);
@@ -706,72 +756,205 @@ fail:
 
 /* Sends the buffered part (starting the multipart upload first when it is
  * the first one). */
-static int flush_part(struct s3_put *p, struct err *err)
+/* CreateMultipartUpload, once per upload. */
+static int ensure_upload_id(struct s3_put *p, struct err *err)
 {
-	struct s3 *s = p->s;
 	struct call c = { .method = "POST" };
-	char *url = NULL;
-	size_t ulen;
+	char id[1024], *url;
+	size_t ulen = strlen(p->url) + 16;
 	int rc;
 
+	if (p->upload_id)
+		return 0;
+	if (!(url = malloc(ulen)))
+		return err_set(err, ERR_NOMEM, "out of memory");
+	snprintf(url, ulen, "%s?uploads", p->url);
 	buf_init(&c.answer, S3_ANSWER_MAX);
-	if (!p->upload_id) {
-		char id[1024];
-		ulen = strlen(p->url) + 16;
-		if (!(url = malloc(ulen)))
-			return err_set(err, ERR_NOMEM, "out of memory");
-		snprintf(url, ulen, "%s?uploads", p->url);
-		c.url = url;
-		rc = call_run(s, p->h, &c, err);
-		free(url);
-		url = NULL;
-		if (rc < 0)
-			goto out;
-		if (!c.answer.data || !xml_field(c.answer.data, NULL, "UploadId", id, sizeof(id)) || !id[0]) {
-			rc = err_set(err, ERR_IO, "object store: no UploadId in the CreateMultipartUpload answer");
-			goto out;
-		}
-		if (!(p->upload_id = strdup(id))) {
-			rc = err_set(err, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (p->nparts >= S3_MAX_PARTS) {
-		rc = err_set(err, ERR_TOOBIG, "object over %d parts of %zu bytes", S3_MAX_PARTS, p->part_size);
-		goto out;
-	}
-	if (p->nparts % 64 == 0) {
-		char (*grown)[S3_ETAG_MAX] = realloc(p->etags, (p->nparts + 64) * sizeof(*p->etags));
-		if (!grown) {
-			rc = err_set(err, ERR_NOMEM, "out of memory");
-			goto out;
-		}
-		p->etags = grown;
-	}
-	{
-		struct buf u;
-		buf_init(&u, 16384);
-		if ((rc = buf_appendf(&u, err, "%s?partNumber=%zu&uploadId=", p->url, p->nparts + 1)) < 0 ||
-		    (rc = encode(&u, p->upload_id, false, err)) < 0) {
-			buf_release(&u);
-			goto out;
-		}
-		c = (struct call){ .method = "PUT", .url = u.data, .body = p->part, .len = p->part_len };
-		buf_init(&c.answer, S3_ANSWER_MAX);
-		rc = call_run(s, p->h, &c, err);
-		buf_release(&u);
-	}
-	if (rc < 0)
-		goto out;
-	if (!c.etag[0]) {
-		rc = err_set(err, ERR_IO, "object store: no ETag in the UploadPart answer");
-		goto out;
-	}
-	memcpy(p->etags[p->nparts++], c.etag, sizeof(c.etag));
-	p->part_len = 0;
-out:
+	c.url = url;
+	rc = call_run(p->s, p->h, &c, err);
+	free(url);
+	if (rc == 0 && (!c.answer.data || !xml_field(c.answer.data, NULL, "UploadId", id, sizeof(id)) || !id[0]))
+		rc = err_set(err, ERR_IO, "object store: no UploadId in the CreateMultipartUpload answer");
+	if (rc == 0 && !(p->upload_id = strdup(id)))
+		rc = err_set(err, ERR_NOMEM, "out of memory");
 	buf_release(&c.answer);
 	return rc;
+}
+
+/* Room for one more part's ETag, and the URL of that part. */
+static int next_part(struct s3_put *p, struct buf *u, struct err *err)
+{
+	int rc;
+
+	if (p->nparts >= S3_MAX_PARTS)
+		return err_set(err, ERR_TOOBIG, "object over %d parts of %zu bytes", S3_MAX_PARTS, p->part_size);
+	if (p->nparts % 64 == 0) {
+		char (*grown)[S3_ETAG_MAX] = realloc(p->etags, (p->nparts + 64) * sizeof(*p->etags));
+		if (!grown)
+			return err_set(err, ERR_NOMEM, "out of memory");
+		p->etags = grown;
+	}
+	buf_init(u, 16384);
+	if ((rc = buf_appendf(u, err, "%s?partNumber=%zu&uploadId=", p->url, p->nparts + 1)) < 0 ||
+	    (rc = encode(u, p->upload_id, false, err)) < 0)
+		buf_release(u);
+	return rc;
+}
+
+/* Sends the buffered part (starting the multipart upload first when it is
+ * the first one). */
+static int flush_part(struct s3_put *p, struct err *err)
+{
+	struct call c = { .method = "PUT" };
+	struct buf u;
+	int rc;
+
+	if ((rc = ensure_upload_id(p, err)) < 0 || (rc = next_part(p, &u, err)) < 0)
+		return rc;
+	c.url = u.data;
+	c.body = p->part;
+	c.len = p->part_len;
+	buf_init(&c.answer, S3_ANSWER_MAX);
+	rc = call_run(p->s, p->h, &c, err);
+	buf_release(&u);
+	if (rc == 0 && !c.etag[0])
+		rc = err_set(err, ERR_IO, "object store: no ETag in the UploadPart answer");
+	if (rc == 0) {
+		memcpy(p->etags[p->nparts++], c.etag, sizeof(c.etag));
+		p->part_len = 0;
+	}
+	buf_release(&c.answer);
+	return rc;
+}
+
+/* --- streaming parts --------------------------------------------------------- */
+
+static size_t stream_read(char *out, size_t size, size_t n, void *arg)
+{
+	struct s3_put *p = arg;
+	size_t k = p->feed_len;
+
+	if (k == 0) {
+		p->paused = true;
+		return CURL_READFUNC_PAUSE;
+	}
+	if (k > size * n)
+		k = size * n;
+	if ((long long)k > p->part_left)
+		k = (size_t)p->part_left;
+	memcpy(out, p->feed, k);
+	p->feed += k;
+	p->feed_len -= k;
+	p->part_left -= (long long)k;
+	p->streamed += (long long)k;
+	return k;
+}
+
+static void part_drop(struct s3_put *p)
+{
+	if (p->running)
+		curl_multi_remove_handle(p->multi, p->ph);
+	curl_slist_free_all(p->part_hdrs);
+	p->part_hdrs = NULL;
+	p->running = false;
+	if (p->pc) {
+		buf_release(&p->pc->answer);
+		free(p->pc);
+		p->pc = NULL;
+	}
+	free(p->part_url);
+	p->part_url = NULL;
+}
+
+/* UploadPart of the next part, its body to come from the client. */
+static int part_start(struct s3_put *p, struct err *err)
+{
+	long long size = p->expected - p->streamed;
+	struct buf u;
+	int rc;
+
+	if (size > (long long)p->part_size)
+		size = (long long)p->part_size;
+	if ((rc = ensure_upload_id(p, err)) < 0 || (rc = next_part(p, &u, err)) < 0)
+		return rc;
+	p->part_url = u.data;
+	if (!(p->pc = calloc(1, sizeof(*p->pc)))) {
+		part_drop(p);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	*p->pc = (struct call){ .method = "PUT", .url = p->part_url, .len = (size_t)size,
+				.read = stream_read, .read_arg = p };
+	buf_init(&p->pc->answer, S3_ANSWER_MAX);
+	if ((rc = call_setup(p->s, p->ph, p->pc, &p->part_hdrs, p->part_err, err)) < 0) {
+		part_drop(p);
+		return rc;
+	}
+	if (curl_multi_add_handle(p->multi, p->ph) != CURLM_OK) {
+		part_drop(p);
+		return err_set(err, ERR_IO, "libcurl: cannot start a part upload");
+	}
+	p->running = true;
+	p->paused = false;
+	p->part_left = size;
+	return 0;
+}
+
+static int part_done(struct s3_put *p, CURLcode result, struct err *err)
+{
+	int rc;
+
+	curl_multi_remove_handle(p->multi, p->ph);
+	p->running = false;
+	rc = call_finish(p->s, p->ph, p->pc, result, p->part_err, err);
+	if (rc == 0 && p->part_left > 0)
+		rc = err_set(err, ERR_IO, "object store: a part ended %lld bytes early", p->part_left);
+	if (rc == 0 && !p->pc->etag[0])
+		rc = err_set(err, ERR_IO, "object store: no ETag in the UploadPart answer");
+	if (rc == 0)
+		memcpy(p->etags[p->nparts++], p->pc->etag, sizeof(p->pc->etag));
+	part_drop(p);
+	return rc;
+}
+
+/* Drives the part in flight until it has taken all of feed and wants
+ * more from the client (returns 0), or has finished (its last byte was
+ * fed, and the store answered). */
+static int pump(struct s3_put *p, struct err *err)
+{
+	for (;;) {
+		int running = 0, queued = 0;
+		CURLMsg *m;
+
+		if (p->paused && p->feed_len > 0) {
+			p->paused = false;
+			curl_easy_pause(p->ph, CURLPAUSE_CONT);
+		}
+		if (curl_multi_perform(p->multi, &running) != CURLM_OK)
+			return err_set(err, ERR_IO, "libcurl: the part upload failed");
+		while ((m = curl_multi_info_read(p->multi, &queued)))
+			if (m->msg == CURLMSG_DONE)
+				return part_done(p, m->data.result, err);
+		if (p->feed_len == 0 && p->part_left > 0)
+			return 0;
+		if (curl_multi_poll(p->multi, NULL, 0, 1000, NULL) != CURLM_OK)
+			return err_set(err, ERR_IO, "libcurl: the part upload failed");
+	}
+}
+
+static int stream_write(struct s3_put *p, const char *data, size_t len, struct err *err)
+{
+	int rc;
+
+	p->feed = data;
+	p->feed_len = len;
+	while (p->feed_len > 0) {
+		if (!p->running && (rc = part_start(p, err)) < 0)
+			return rc;
+		if ((rc = pump(p, err)) < 0)
+			return rc;
+	}
+	p->feed = NULL;
+	return 0;
 }
 
 static int s3_put_write(struct store_put *pp, const void *data, size_t len, struct err *err)
@@ -788,8 +971,16 @@ static int s3_put_write(struct store_put *pp, const void *data, size_t len, stru
 	if ((rc = sha256_update(p->hash, data, len, &why)) < 0)
 		return put_fail(p, rc, &why, err);
 	p->base.received += (long long)len;
+	if (p->streaming) {
+		if ((rc = stream_write(p, d, len, &why)) < 0)
+			return put_fail(p, rc, &why, err);
+		return 0;
+	}
 	while (len > 0) {
 		size_t k;
+		/* A small object of known size needs no more than itself. */
+		if (!p->part && p->expected >= 0 && p->expected < (long long)p->part_size)
+			p->part_size = p->expected > 0 ? (size_t)p->expected : 1;
 		if (!p->part && !(p->part = malloc(p->part_size)))
 			return put_fail(p, ERR_NOMEM, &(struct err){ ERR_NOMEM, "out of memory" }, err);
 		k = p->part_size - p->part_len;
@@ -811,6 +1002,11 @@ static int s3_put_write(struct store_put *pp, const void *data, size_t len, stru
 
 static void put_free(struct s3_put *p)
 {
+	part_drop(p);
+	if (p->ph)
+		curl_easy_cleanup(p->ph);
+	if (p->multi)
+		curl_multi_cleanup(p->multi);
 	if (p->h)
 		curl_easy_cleanup(p->h);
 	sha256_free(p->hash);
@@ -828,6 +1024,7 @@ static void s3_put_abort(struct store_put *pp)
 
 	if (!p)
 		return;
+	part_drop(p); /* the part in flight first: nothing may land after the abort */
 	if (p->upload_id) {
 		struct buf u;
 		buf_init(&u, 16384);
@@ -851,6 +1048,10 @@ static int publish(struct s3_put *p, struct err *err)
 	buf_init(&body, 1 << 20);
 	buf_init(&u, 16384);
 	buf_init(&c.answer, S3_ANSWER_MAX);
+	if (p->streaming && !p->upload_id) {
+		rc = err_set(err, ERR_IO, "object store: a streamed upload without parts");
+		goto out;
+	}
 	if (!p->upload_id) {
 		c.method = "PUT";
 		c.url = p->url;

@@ -110,7 +110,7 @@ test_expect_success 'kill -9 during a multipart upload: no object becomes visibl
 	printf "PUT /tock/libtock-c.git/info/lfs/objects/%s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nContent-Type: application/octet-stream\r\nContent-Length: %s\r\n\r\n" \
 		"$KOID" "$port" "$SIZE" >&3 &&
 	head -c 7000000 killed.bin >&3 &&
-	test_poll part1_sent &&
+	POLL_TRIES=1200 test_poll part1_sent &&
 	kill9_lfs_server &&
 	exec 3>&- 3<&- &&
 	not_in_bucket "$KOID"

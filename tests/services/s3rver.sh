@@ -35,14 +35,14 @@ start)
 	echo $! >"$dir/pid"
 	i=0
 	port=
-	while [ $i -lt 400 ]; do
+	while [ $i -lt 1200 ]; do
 		port=$(sed -n 's/^S3rver listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/s3rver.log" 2>/dev/null)
 		[ -n "$port" ] && break
 		kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "s3rver exited:" >&2; cat "$dir/s3rver.log" >&2; exit 1; }
 		sleep 0.05
 		i=$((i + 1))
 	done
-	[ -n "$port" ] || { echo "s3rver not ready within 20 s" >&2; kill "$(cat "$dir/pid")"; exit 1; }
+	[ -n "$port" ] || { echo "s3rver not ready within 60 s" >&2; kill "$(cat "$dir/pid")"; exit 1; }
 	echo "export S3_ENDPOINT=http://127.0.0.1:$port"
 	echo "export S3_ACCESS_KEY_ID=S3RVER S3_SECRET_ACCESS_KEY=S3RVER"
 	echo "export S3RVER_PID=$(cat "$dir/pid") S3RVER_LOG=$dir/s3rver.log"
