@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "core/acl.h"
+#include "fault.h"
 #include "meta/meta.h"
 #include "oid.h"
 #include "sha256.h"
@@ -348,9 +349,12 @@ int admin_import(const struct config *cfg, const char *data_dir, const struct ad
 		long long added = 0;
 
 		if ((rc = mark_held(m, o->repo, items, n, err)) < 0 ||
-		    (rc = store_batch(s, items, n, o->jobs, err)) < 0 ||
-		    (rc = record_batch(m, o->repo, res->mirrored, items, n, rows, &added, err)) < 0)
+		    (rc = store_batch(s, items, n, o->jobs, err)) < 0)
 			goto out;
+		fault_point("import-stored");
+		if ((rc = record_batch(m, o->repo, res->mirrored, items, n, rows, &added, err)) < 0)
+			goto out;
+		fault_point("import-recorded");
 		res->imported += added;
 		/* Stored but not new: the repo held it under another name. */
 		res->held -= added;
