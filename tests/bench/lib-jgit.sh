@@ -37,6 +37,7 @@ jgit_build() {
 
 jgit_start() { # serve DIR LOG | noop - LOG
 	local i=0 line=
+	: >"$3.out"
 	if [ "$1" = serve ]; then
 		java -cp "$JGIT_CP" JgitLfsServer serve "$2" >"$3.out" 2>"$3" &
 	else

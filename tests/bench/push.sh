@@ -52,6 +52,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f–%.2f\n", lo, hi }'; }
 
 start_ours() {
+	rm -f "$WORK/server.log"
 	"$BIN/lfs-server" --listen 127.0.0.1:0 --data "$WORK/data" >/dev/null 2>"$WORK/server.log" &
 	SERVER_PID=$!
 	local i=0
@@ -162,9 +163,9 @@ cj=$(median "${C_JGIT[@]}")
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 ao=$(calc "$po - $pf")
 aj=$(calc "$pj - $pf")
-r_push=$(awk -v a="$po" -v b="$pj" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+r_push=$(awk -v a="$po" -v b="$pj" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 r_above=$(awk -v a="$ao" -v b="$aj" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
-r_clone=$(awk -v a="$co" -v b="$cj" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+r_clone=$(awk -v a="$co" -v b="$cj" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 met=$(awk -v r="$r_push" 'BEGIN { print (r <= 0.6) ? "yes" : "**no**" }')
 
 table=$(

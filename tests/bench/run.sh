@@ -126,6 +126,9 @@ cpu_busy() {
 LFS_URL=
 start_lfs() { # DATA_DIR LOG
 	local i=0 line=
+	# Emptied here, not by the child's redirection: the loop below could
+	# otherwise read the previous server's line before the child runs.
+	: >"$2"
 	"$BIN/lfs-server" --listen 127.0.0.1:0 --data "$1" 2>"$2" &
 	LFS_PID=$!
 	while [ $i -lt 200 ]; do
@@ -722,6 +725,14 @@ report() {
 	fi
 	if [ -n "${BENCH_NOTE:-}" ]; then
 		printf '\n%s\n' "$BENCH_NOTE"
+	fi
+	# The scale figures (tests/bench/scale.sh, make bench SCALE=1) take
+	# long to make: the last ones stay, with their own date.
+	if [ -f "$OUT" ] && grep -qx '## Scale' "$OUT"; then
+		echo
+		# (blank lines held back: none trail the section)
+		awk '/^## Scale$/ { on = 1; print; next } on && /^## / { exit }
+			on && /^$/ { held = held "\n"; next } on { printf "%s%s\n", held, $0; held = "" }' "$OUT"
 	fi
 }
 
