@@ -84,7 +84,7 @@ static const char help[] =
 	"         server does.  Interrupted, it leaves only complete objects and\n"
 	"         whole batches of rows; run it again to finish.  Exit 1 if a file\n"
 	"         did not hash to its name (listed as 'bad PATH: why').\n"
-	"  --jobs N       objects written at once (default 8)\n"
+	"  --jobs N       objects written at once (default 16)\n"
 	"  --batch N      objects per metadata transaction (default 1000)\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
@@ -283,7 +283,7 @@ static int cmd_import(const struct config *cfg, const char *data, int argc, char
 		{ "batch", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct admin_import_opts o = { .jobs = 8, .batch = 1000 };
+	struct admin_import_opts o = { .jobs = 16, .batch = 1000 };
 	struct admin_import_result r;
 	char repo[REPO_MAX + 1];
 	struct err err = ERR_INIT;
