@@ -158,10 +158,11 @@ static int store_one(struct store *s, struct item *it, char *buf, struct err *er
 			break;
 		if ((rc = store_put_write(p, buf, (size_t)r, err)) < 0) {
 			store_put_abort(p);
-			goto out;
+			goto bad;
 		}
 	}
 	rc = store_put_commit(p, &it->size, err);
+bad:
 	if (rc == ERR_INVALID) {
 		/* The file changed size under us, or its name is not its hash. */
 		it->bad = true;
