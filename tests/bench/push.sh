@@ -68,6 +68,8 @@ stop_ours() {
 	SERVER_PID=
 }
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
 # --- the repository, committed once -----------------------------------------
 say "building a repo of $SMALL files of 1-4 KB and $BIG of $BIG_MIB MiB"
 git init -q seed
@@ -155,6 +157,7 @@ done
 noop_stop
 jgit_stop
 
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 pf=$(median "${P_FLOOR[@]}")
 po=$(median "${P_OURS[@]}")
 pj=$(median "${P_JGIT[@]}")
@@ -189,7 +192,7 @@ echo "$table"
 	echo "without storing anything (\`JgitLfsServer noop\`): what git and git-lfs cost"
 	echo "by themselves. Ours fsyncs every object before its 200; JGit does not."
 	echo "Median (min–max) of $RUNS runs after a warm-up run; the three servers"
-	echo "interleaved in every run."
+	echo "interleaved in every run. Load average $LOAD_BEFORE before, $LOAD_AFTER after."
 	echo
 	echo "$table"
 } >>"$OUT"
