@@ -79,7 +79,7 @@ help:
 	@echo "make run      build and start the server on 127.0.0.1:8080 (data in ./lfs-data;"
 	@echo "              LISTEN=HOST:PORT and LFS_DATA=DIR choose others)"
 	@echo "make test     build and run every test (unit + integration)"
-	@echo "make bench    run the benchmarks, write docs/benchmarks.md"
+	@echo "make bench    run the benchmarks, write docs/benchmarks.md (SCALE=1: also 20k/200k objects)"
 	@echo "make cgi      build build/bin/lfs-cgi, the portable CGI program (static but for glibc)"
 	@echo "make install  install binaries, man pages, the systemd unit and an example config"
 	@echo "              under \$$DESTDIR\$$PREFIX (PREFIX=$(PREFIX))"
@@ -203,6 +203,8 @@ bench: $(BINS) build/.deps-test
 	@scripts/deps.sh bench
 	tests/bench/run.sh
 	tests/bench/hooks.sh
+	tests/bench/push.sh
+	@if [ -n "$(SCALE)" ]; then tests/bench/scale.sh; fi
 
 # Fuzzing needs clang's libFuzzer; not part of `make test`.  The target
 # holds every parser, the client's (git-hooks/, not bin/) included, built

@@ -62,7 +62,13 @@ esac
 case "${1:-build}" in
 bench)
 	have_cmd wrk || need="$need wrk"
-	have_cmd strace || need="$need strace" ;;
+	have_cmd strace || need="$need strace"
+	# JGit's LFS server, the peer in make bench (tests/bench/jgit/): its
+	# servlets and the Jetty 9 they run on.
+	[ -f /usr/share/java/org.eclipse.jgit.lfs.server.jar ] || need="$need libjgit-java"
+	[ -f /usr/share/java/jetty9-server.jar ] || need="$need libjetty9-java"
+	[ -f /usr/share/java/servlet-api.jar ] || need="$need libservlet-api-java"
+	;;
 fuzz) have_cmd clang || need="$need clang" ;;
 esac
 # Packaging (make deb); t8300 builds the packages, lints them and runs their

@@ -8,6 +8,7 @@
  *   lfs-admin --config FILE access REPO
  *   lfs-admin --config FILE verify-mirrors [--mirror NAME]
  *   lfs-admin --config FILE migrate-store --to s3
+ *   lfs-admin --config FILE import [--jobs N] [--batch N] REPO PATH...
  *
  * --config FILE reads the data dir (and the rules) from the server's
  * config; --data DIR, if also given, wins.
@@ -16,6 +17,8 @@
  * readers in while the server writes) and nothing in DIR is changed
  * (verify-mirrors records its verdicts; backup writes only into DEST;
  * migrate-store writes only into the bucket).
+ * The exception is import, which writes the data dir and so holds
+ * DATA/lock like a server: it refuses to run beside one.
  * Exit 0 success, 1 runtime error or (fsck) a problem found, 2 usage. */
 #include <curl/curl.h>
 #include <getopt.h>
@@ -26,6 +29,7 @@
 
 #include "cli.h"
 #include "admin/admin.h"
+#include "admin/import.h"
 #include "admin/migrate.h"
 #include "core/config.h"
 #include "core/mirror_health.h"
@@ -33,6 +37,7 @@
 #include "core/route.h"
 #include "meta/meta.h"
 #include "store/s3.h"
+#include "util.h"
 #include "version.h"
 
 static const char usage[] =
@@ -44,7 +49,8 @@ static const char usage[] =
 	"   or: lfs-admin --config FILE access REPO\n"
 	"   or: lfs-admin --config FILE verify-mirrors [--mirror NAME]\n"
 	"   or: lfs-admin --config FILE migrate-store --to s3\n"
-	"   or: lfs-admin --config FILE mirrors-check\n";
+	"   or: lfs-admin --config FILE mirrors-check\n"
+	"   or: lfs-admin [--config FILE | --data DIR] import [--jobs N] [--batch N] REPO PATH...\n";
 
 static const char help[] =
 	"\n"
@@ -86,9 +92,20 @@ static const char help[] =
 	"         once, checks the copies that are due at mirror.verify-rate, records\n"
 	"         the verdicts, and saves each mirror's state in DATA/mirror-health.json\n"
 	"         for the CGI.  Same lines and exit status as verify-mirrors.\n"
+	"import   bulk import of existing objects into REPO: every regular file\n"
+	"         under each PATH (file or directory, e.g. another server's store\n"
+	"         or a .git/lfs/objects tree).  A file named by an oid must hash to\n"
+	"         it; any other file is stored under its SHA-256.  Each object is\n"
+	"         hashed, written and fsynced like an upload, then recorded (journal,\n"
+	"         feed if REPO is mirrored).  Holds DATA/lock: refuses to run while a\n"
+	"         server does.  Interrupted, it leaves only complete objects and\n"
+	"         whole batches of rows; run it again to finish.  Exit 1 if a file\n"
+	"         did not hash to its name (listed as 'bad PATH: why').\n"
+	"  --jobs N       objects written at once (default 16)\n"
+	"  --batch N      objects per metadata transaction (default 1000)\n"
 	"\n  --config FILE  the server's config: the data dir (server.data) and rules\n"
 	"  --data DIR     the data dir (wins over the config's)\n"
-	"\nEverything else only reads DIR: it is safe while the server runs.\n";
+	"\nEverything else but import only reads DIR: it is safe while the server runs.\n";
 
 static int usage_error(const char *msg)
 {
@@ -291,6 +308,59 @@ static int cmd_verify_mirrors(const struct config *cfg, const char *data, int ar
 	return rc;
 }
 
+static int cmd_import(const struct config *cfg, const char *data, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct admin_import_opts o = { .jobs = 16, .batch = 1000 };
+	struct admin_import_result r;
+	char repo[REPO_MAX + 1];
+	struct err err = ERR_INIT;
+	long long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (util_parse_ll(optarg, 1, 64, &v) < 0)
+				return usage_error("import: --jobs takes a number from 1 to 64");
+			o.jobs = (int)v;
+			break;
+		case 'b':
+			if (util_parse_ll(optarg, 1, 100000, &v) < 0)
+				return usage_error("import: --batch takes a number from 1 to 100000");
+			o.batch = (int)v;
+			break;
+		default: return usage_error("import: unknown option or missing argument");
+		}
+	}
+	if (argc - optind < 2)
+		return usage_error("import takes a repository and at least one file or directory");
+	if (route_repo(repo, argv[optind], strlen(argv[optind]), &err) < 0) {
+		fprintf(stderr, "lfs-admin: '%.200s' is not a repository path: %s\n", argv[optind], err.msg);
+		return usage_error(NULL);
+	}
+	o.repo = repo;
+	o.paths = (const char *const *)&argv[optind + 1];
+	o.npaths = (size_t)(argc - optind - 1);
+	if (admin_import(cfg, data, &o, stdout, &r, &err) < 0)
+		return fail(&err);
+	printf("import: %s: %lld files, %lld stored (%lld bytes), %lld new to the repo, %lld held "
+	       "already, %lld bad%s\n", repo, r.files, r.stored, r.bytes, r.imported, r.held, r.bad,
+	       r.mirrored ? "; mirrored repo: new objects joined the feed" : "");
+	if (finish() != 0)
+		return 1;
+	if (r.bad) {
+		fprintf(stderr, "lfs-admin: %lld file%s did not hash to %s name\n", r.bad,
+			r.bad == 1 ? "" : "s", r.bad == 1 ? "its" : "their");
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_mirrors_check(const struct config *cfg, const char *data, int argc, char **argv)
 {
 	char path[4096];
@@ -427,6 +497,8 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 		return cmd_migrate_store(cfg, data, argc, argv);
 	if (strcmp(cmd, "mirrors-check") == 0)
 		return cmd_mirrors_check(cfg, data, argc, argv);
+	if (strcmp(cmd, "import") == 0)
+		return cmd_import(cfg, data, argc, argv);
 	fprintf(stderr, "lfs-admin: unknown command '%s'\n", cmd);
 	return usage_error(NULL);
 }

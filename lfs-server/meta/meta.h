@@ -37,6 +37,21 @@ void meta_close(struct meta *m);
 /* Whether several servers may share m (meta_ops.shared_by_servers). */
 bool meta_shared_by_servers(const struct meta *m);
 
+/* Bulk import (lfs-admin import), the SQLite backend's own: records each
+ * row as meta_add_object would (journal; feed when mirrored and new
+ * there; a row the repo holds already changes nothing), all in one
+ * transaction: every row or none.  *added (if not NULL) gets the number
+ * of rows new to their repo.  ERR_INVALID when m is another
+ * backend's (callers fall back to meta_add_object per row). */
+struct meta_import_row {
+	const char *repo;
+	const char *oid;
+	long long size;
+	bool mirrored;
+};
+int meta_sqlite_import(struct meta *m, const struct meta_import_row *rows, size_t n,
+		       const char *user, long long *added, struct err *err) __attribute__((warn_unused_result));
+
 /* For each of n oids, sizes_out[i] = the size recorded for it in repo, or
  * -1 when the repo does not hold it; when seqs_out is not NULL,
  * seqs_out[i] = the object's feed seq, or -1.  One pooled connection. */

@@ -1362,3 +1362,54 @@ out:
 	meta_reader_close(src, NULL);
 	return rc;
 }
+
+/* --- bulk import (lfs-admin import) ---------------------------------------- */
+
+int meta_sqlite_import(struct meta *base, const struct meta_import_row *rows, size_t n,
+		       const char *user, long long *added, struct err *err)
+{
+	long long new_rows = 0;
+	struct sqlite_meta *m = (struct sqlite_meta *)base;
+	struct conn *c;
+	sqlite3_stmt *ins, *feed;
+	int rc = 0;
+
+	if (!base || base->ops != &meta_sqlite_ops)
+		return err_set(err, ERR_INVALID, "bulk import needs the sqlite metadata backend");
+	if (added)
+		*added = 0;
+	if (n == 0)
+		return 0;
+	c = acquire(m);
+	ins = c->st[ST_INSERT];
+	feed = c->st[ST_FEED_INSERT];
+	if ((rc = txn_begin(c, err)) < 0)
+		goto out;
+	/* The same statements as one add_object each, in one transaction:
+	 * one commit (and one fsync of the WAL) for the whole batch. */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		sqlite3_bind_text(ins, 1, rows[i].repo, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 2, rows[i].oid, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 3, rows[i].size);
+		sqlite3_bind_text(ins, 4, user ? user : "", -1, SQLITE_STATIC);
+		rc = step_done(c, ins, "insert", err);
+		if (rc == 0)
+			new_rows += sqlite3_changes(c->db);
+		if (rc == 0 && rows[i].mirrored) {
+			sqlite3_bind_text(feed, 1, rows[i].oid, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(feed, 2, rows[i].size);
+			rc = step_done(c, feed, "feed insert", err);
+		}
+	}
+	if (rc < 0)
+		txn_rollback(c);
+	else
+		rc = txn_commit(c, err);
+	if (rc == 0 && added)
+		*added = new_rows;
+out:
+	sqlite3_clear_bindings(ins);
+	sqlite3_clear_bindings(feed);
+	release(m, c);
+	return rc;
+}
