@@ -30,7 +30,6 @@
 #include "server/metrics.h"
 #include "server/server.h"
 
-#define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 /* Bigger pieces per upload callback than the library's 32 KiB default
  * (16 KiB pieces: pitfalls.md measured uploads ~2x slower).  Not 1 MiB:
  * the library clears the pool between keep-alive requests, and at 1 MiB
