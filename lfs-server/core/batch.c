@@ -9,6 +9,7 @@
  * goes through jansson's tree instead, so jansson alone decides what is
  * valid JSON and every refusal reads as it always did. */
 #include "core/batch.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -144,12 +145,8 @@ static bool lex_string(struct lex *l, const char **s, size_t *n)
 {
 	const char *q;
 
-	if (!take(l, '"'))
-		return false;
-	for (q = l->p; q < l->end && *q != '"'; q++)
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x7f || *q == '\\')
-			return false;
-	if (q == l->end)
+	if (!take(l, '"') || !(q = memchr(l->p, '"', (size_t)(l->end - l->p))) ||
+	    !util_json_plain(l->p, (size_t)(q - l->p)))
 		return false;
 	*s = l->p;
 	*n = (size_t)(q - l->p);

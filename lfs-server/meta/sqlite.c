@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "log.h"
+#include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -308,17 +309,17 @@ static char *oids_json(const char *const *oids, size_t n, size_t *len)
 	size_t cap = 3, k = 0;
 	char *a;
 
-	for (size_t i = 0; i < n; i++) {
-		for (const unsigned char *p = (const unsigned char *)oids[i]; *p; p++)
-			if (*p < 0x20 || *p >= 0x80 || *p == '"' || *p == '\\')
-				return NULL;
+	for (size_t i = 0; i < n; i++)
 		cap += strlen(oids[i]) + 3;
-	}
 	if (!(a = malloc(cap)))
 		return NULL;
 	a[k++] = '[';
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(oids[i]);
+		if (!util_json_plain(oids[i], l)) {
+			free(a);
+			return NULL;
+		}
 		if (i)
 			a[k++] = ',';
 		a[k++] = '"';
