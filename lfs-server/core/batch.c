@@ -570,6 +570,7 @@ struct answer {
 	const char *op;       /* "download" or "upload" */
 	struct buf prefix;    /* our hrefs up to the oid, escaped, quote included */
 	struct token tok;     /* the token's fields but oid and size */
+	struct token_signer signer; /* opened at the first token */
 };
 
 /* Hrefs, ours or a mirror's, longer than this are refused: it keeps an
@@ -698,7 +699,9 @@ static int put_token_action(struct buf *b, struct answer *a, const struct batch_
 	memcpy(a->tok.oid, it->oid, OID_HEX_LEN);
 	a->tok.oid[OID_HEX_LEN] = '\0';
 	a->tok.size = it->size;
-	if ((rc = token_sign(tok, sizeof(tok), &a->tok, a->ctx->key, err)) < 0)
+	if (!a->signer.mac && (rc = token_signer_open(&a->signer, a->ctx->key, err)) < 0)
+		return rc;
+	if ((rc = token_signer_sign(&a->signer, tok, sizeof(tok), &a->tok, err)) < 0)
 		return rc;
 	if ((rc = put_head(b, it, err)) < 0 || (rc = put_actions(b, a->op, err)) < 0 ||
 	    (rc = put_our_href(b, a, it->oid, err)) < 0 ||
@@ -755,6 +758,7 @@ int batch_response(struct buf *out, const struct batch_req *req, const long long
 	if (rc == 0)
 		rc = put(out, "]}", err);
 	buf_release(&a.prefix);
+	token_signer_close(&a.signer);
 	if (rc < 0)
 		buf_release(out);
 	return rc;
