@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,4 +138,30 @@ int util_replace_file(const char *path, const void *data, size_t len, unsigned m
 		return -1;
 	}
 	return close(dfd);
+}
+
+bool util_json_plain(const char *s, size_t n)
+{
+	/* Bit-twiddling tests, each exact for "some byte of the word":
+	 * below 0x20, above 0x7e, equal to '"' or to '\\'. */
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t bad = 0;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, q, b;
+		memcpy(&x, s + i, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		bad |= ((x - ones * 0x20) & ~x) | ((x + ones * (127 - 0x7e)) | x) |
+		       ((q - ones) & ~q) | ((b - ones) & ~b);
+	}
+	if (bad & high)
+		return false;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			return false;
+	}
+	return true;
 }

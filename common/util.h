@@ -34,4 +34,9 @@ int util_parse_ll(const char *s, long long min, long long max, long long *out)
  * non-empty, and neither "0" nor "false". */
 bool util_env_true(const char *name);
 
+/* True when s[0..n) can stand inside a JSON string as it is: printable
+ * ASCII, no quote, no backslash.  Eight bytes at a time (batch bodies and
+ * their SQL are mostly oids). */
+bool util_json_plain(const char *s, size_t n);
+
 #endif

@@ -4,8 +4,8 @@
  * request as a whole (400 syntax, 422 shape, 413 too many, 503 over the
  * JSON budget) or single
  * objects (422 in that object's error).  batch_response turns the parsed
- * request plus what the repository holds into the answer, with signed
- * action tokens.  Both are pure and unit-tested. */
+ * request plus what the repository holds into the answer's text, with
+ * signed action tokens.  Both are pure and unit-tested. */
 #ifndef LFS_BATCH_H
 #define LFS_BATCH_H
 
@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/reqjson.h"
+#include "buf.h"
 #include "core/token.h"
 #include "err.h"
 #include "oid.h"
@@ -48,6 +49,11 @@ int batch_parse(struct batch_req *out, const char *body, size_t len,
 		struct err *err) __attribute__((warn_unused_result));
 /* What a batch body of at most max_objects objects may hold. */
 void batch_shape(struct reqjson_shape *shape, long long max_objects);
+/* batch_parse by way of jansson's tree for every body: the same results,
+ * for tests that compare the two readings. */
+int batch_parse_tree(struct batch_req *out, const char *body, size_t len,
+		     long long max_objects, long long max_object_size, struct reqjson_hold *hold,
+		     struct err *err) __attribute__((warn_unused_result));
 void batch_req_release(struct batch_req *req);
 
 struct batch_ctx {
@@ -74,14 +80,15 @@ struct batch_ctx {
 	void *store_arg;
 };
 
-/* stored[i] is the size the repo holds for items[i], or -1.  Returns a new
- * reference (caller json_decref's it), or NULL with err set. */
-json_t *batch_response(const struct batch_req *req, const long long *stored,
-		       const struct batch_ctx *ctx, struct err *err);
+/* stored[i] is the size the repo holds for items[i], or -1.  Writes the
+ * answer's JSON text (compact, as json_dumps would print it) into out,
+ * which it initialises; on failure out is empty and err set. */
+int batch_response(struct buf *out, const struct batch_req *req, const long long *stored,
+		   const struct batch_ctx *ctx, struct err *err) __attribute__((warn_unused_result));
 
-/* The most bytes batch_response's tree and its JSON text may hold for n
- * objects (signed actions, hrefs on base_url and repo), measured in
- * tests/unit/reqjson.c: taken from the JSON budget before answering. */
+/* The most bytes batch_response's text may hold for n objects (signed
+ * actions, hrefs on base_url and repo), checked in tests/unit/reqjson.c:
+ * taken from the JSON budget before answering, and out's cap. */
 long long batch_answer_cost(size_t n, const char *base_url, const char *repo);
 
 /* The href of an object endpoint: BASE/<repo>/info/lfs/objects/<oid>. */

@@ -142,21 +142,37 @@ void reqjson_release(struct reqjson_hold *h)
 	h->held = 0;
 }
 
-int reqjson_parse(json_t **out, const char *body, size_t len, const struct reqjson_shape *shape,
-		  struct reqjson_hold *h, struct err *err)
+int reqjson_admit(const char *body, size_t len, const struct reqjson_shape *shape,
+		  struct reqjson_hold *h, struct reqjson_scan *scan_out, struct err *err)
 {
-	struct reqjson_scan s;
-	json_error_t jerr;
 	int rc;
 
-	*out = NULL;
-	reqjson_scan(body, len, &s);
-	if ((rc = reqjson_fits(&s, shape, err)) < 0)
+	reqjson_scan(body, len, scan_out);
+	if ((rc = reqjson_fits(scan_out, shape, err)) < 0)
 		return rc;
-	if (h && (rc = reqjson_take(h, reqjson_cost(&s), err)) < 0)
+	if (h && (rc = reqjson_take(h, reqjson_cost(scan_out), err)) < 0)
 		return rc;
+	return 0;
+}
+
+int reqjson_load(json_t **out, const char *body, size_t len, struct err *err)
+{
+	json_error_t jerr;
+
 	*out = json_loadb(body, len, JSON_ALLOW_NUL, &jerr);
 	if (!*out)
 		return err_set(err, ERR_SYNTAX, "malformed JSON at line %d: %s", jerr.line, jerr.text);
 	return 0;
+}
+
+int reqjson_parse(json_t **out, const char *body, size_t len, const struct reqjson_shape *shape,
+		  struct reqjson_hold *h, struct err *err)
+{
+	struct reqjson_scan s;
+	int rc;
+
+	*out = NULL;
+	if ((rc = reqjson_admit(body, len, shape, h, &s, err)) < 0)
+		return rc;
+	return reqjson_load(out, body, len, err);
 }

@@ -66,6 +66,15 @@ int reqjson_take(struct reqjson_hold *h, long long n, struct err *err) __attribu
 /* Gives back everything h holds. */
 void reqjson_release(struct reqjson_hold *h);
 
+/* The first half of reqjson_parse: scan, shape check, cost taken from h
+ * (the scan in scan_out).  A caller that reads the admitted body without
+ * a tree (core/batch.c) stops here; reqjson_load builds the tree. */
+int reqjson_admit(const char *body, size_t len, const struct reqjson_shape *shape,
+		  struct reqjson_hold *h, struct reqjson_scan *scan_out, struct err *err)
+	__attribute__((warn_unused_result));
+/* json_loadb of an admitted body, as reqjson_parse does it. */
+int reqjson_load(json_t **out, const char *body, size_t len, struct err *err) __attribute__((warn_unused_result));
+
 /* Scan, shape check, cost taken from h, then json_loadb (JSON_ALLOW_NUL:
  * "\u0000" is valid JSON; callers' checks refuse it where it matters).
  * ERR_SYNTAX for malformed JSON; the cost stays held until released. */

@@ -41,6 +41,19 @@ struct token {
 int token_sign(char *out, size_t outsz, const struct token *t,
 	       const struct token_key *key, struct err *err) __attribute__((warn_unused_result));
 
+/* Signs many tokens under one key (a batch answer): the keyed HMAC
+ * context is copied once and re-initialised per token, where token_sign
+ * copies and frees one per call. */
+struct token_signer {
+	void *mac; /* EVP_MAC_CTX */
+};
+
+int token_signer_open(struct token_signer *s, const struct token_key *key, struct err *err) __attribute__((warn_unused_result));
+/* As token_sign, with the signer's key. */
+int token_signer_sign(struct token_signer *s, char *out, size_t outsz, const struct token *t,
+		      struct err *err) __attribute__((warn_unused_result));
+void token_signer_close(struct token_signer *s);
+
 /* Checks the signature (in constant time) and expiry against now, and
  * fills out.  ERR_DENIED for anything wrong, with a message naming what. */
 int token_verify(struct token *out, const char *s, const struct token_key *key,

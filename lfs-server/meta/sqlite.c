@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sqlite3.h>
@@ -15,6 +16,7 @@
 
 #include "core/config.h"
 #include "log.h"
+#include "util.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -23,6 +25,7 @@ enum {
 	ST_LOOKUP, ST_INSERT, ST_FEED_INSERT,
 	ST_LOCK_BY_PATH, ST_LOCK_BY_ID, ST_LOCK_INSERT, ST_LOCK_LIST, ST_LOCK_DELETE,
 	ST_REPOS, ST_CATCH_UP, ST_FEED_LIST, ST_FEED_GET,
+	ST_SIZES, ST_SIZES_SEQS,
 	ST_COUNT
 };
 
@@ -51,6 +54,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 			"WHERE repo = ?1 AND oid NOT IN (SELECT oid FROM feed) ORDER BY seq",
 	[ST_FEED_LIST] = "SELECT seq, oid, size, time FROM feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 	[ST_FEED_GET] = "SELECT seq, size FROM feed WHERE oid = ?1",
+	/* A batch's oids as one JSON array (?2): one statement for all of
+	 * them, as sq_repo_sizes explains.  CROSS JOIN fixes the order: the
+	 * planner would otherwise scan the repo's rows for every oid. */
+	[ST_SIZES] = "SELECT e.key, j.size FROM json_each(?2) e CROSS JOIN journal j "
+		     "ON j.repo = ?1 AND j.oid = e.value",
+	[ST_SIZES_SEQS] = "SELECT e.key, j.size, f.seq FROM json_each(?2) e CROSS JOIN journal j "
+			  "ON j.repo = ?1 AND j.oid = e.value LEFT JOIN feed f ON f.oid = j.oid",
 };
 
 struct conn {
@@ -302,22 +312,93 @@ static void sq_close(struct meta *base)
 	free(m);
 }
 
+/* oids as a JSON array of strings, or NULL when one of them would need
+ * escaping (never a real oid) or memory is short. */
+static char *oids_json(const char *const *oids, size_t n, size_t *len)
+{
+	size_t cap = 3, k = 0;
+	char *a;
+
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(oids[i]) + 3;
+	if (!(a = malloc(cap)))
+		return NULL;
+	a[k++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(oids[i]);
+		if (!util_json_plain(oids[i], l)) {
+			free(a);
+			return NULL;
+		}
+		if (i)
+			a[k++] = ',';
+		a[k++] = '"';
+		memcpy(a + k, oids[i], l);
+		k += l;
+		a[k++] = '"';
+	}
+	a[k++] = ']';
+	*len = k;
+	return a;
+}
+
+/* A batch in one statement (ST_SIZES*).  Measured with callgrind on 100
+ * oids against one prepared lookup per oid in a transaction (the way
+ * before): 0.51 M instructions instead of 0.91 M at 100 stored objects,
+ * 0.74 M instead of 1.43 M at 200,000 (docs/architecture.md). */
+static int sizes_batch(struct conn *c, const char *repo, const char *json, size_t len, size_t n,
+		       long long *sizes_out, long long *seqs_out, struct err *err)
+{
+	sqlite3_stmt *st = c->st[seqs_out ? ST_SIZES_SEQS : ST_SIZES];
+	int step, rc = 0;
+
+	sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, json, (int)len, SQLITE_STATIC);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 i = sqlite3_column_int64(st, 0);
+		if (i < 0 || (size_t)i >= n)
+			continue;
+		sizes_out[i] = sqlite3_column_int64(st, 1);
+		if (seqs_out && sqlite3_column_type(st, 2) != SQLITE_NULL)
+			seqs_out[i] = sqlite3_column_int64(st, 2);
+	}
+	if (step != SQLITE_DONE)
+		rc = db_err(err, c->db, "lookup");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
 static int sq_repo_sizes(struct meta *base, const char *repo, const char *const *oids,
 			 size_t n, long long *sizes_out, long long *seqs_out, struct err *err)
 {
 	struct sqlite_meta *m = (struct sqlite_meta *)base;
-	struct conn *c = acquire(m);
-	sqlite3_stmt *st = c->st[ST_LOOKUP];
+	struct conn *c;
+	sqlite3_stmt *st;
+	size_t jlen = 0;
+	/* One oid (an object transfer, verify) is one lookup. */
+	char *json = n > 1 && n <= INT_MAX / 68 ? oids_json(oids, n, &jlen) : NULL;
 	int rc = 0;
-	/* One read transaction for all lookups: one WAL snapshot and one set
-	 * of file locks instead of one per oid. */
-	bool txn = n > 1 && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	bool txn;
 
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		int step;
+	for (size_t i = 0; i < n; i++) {
 		sizes_out[i] = -1;
 		if (seqs_out)
 			seqs_out[i] = -1;
+	}
+	c = acquire(m);
+	if (json) {
+		rc = sizes_batch(c, repo, json, jlen, n, sizes_out, seqs_out, err);
+		release(m, c);
+		free(json);
+		return rc;
+	}
+	st = c->st[ST_LOOKUP];
+	/* One read transaction for all lookups: one WAL snapshot and one set
+	 * of file locks instead of one per oid. */
+	txn = n > 1 && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int step;
 		sqlite3_bind_text(st, 1, repo, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, oids[i], -1, SQLITE_STATIC);
 		step = sqlite3_step(st);

@@ -145,7 +145,7 @@ static enum MHD_Result batch_end(struct req *r)
 	bool use_mirrors;
 	char base[512];
 	struct batch_ctx ctx;
-	json_t *answer = NULL;
+	struct buf answer;
 	enum MHD_Result rc;
 
 	if (r->json_busy)
@@ -157,7 +157,7 @@ static enum MHD_Result batch_end(struct req *r)
 		batch_req_release(&req);
 		return rc;
 	}
-	/* The answer is JSON too: its tree and text count against the budget. */
+	/* The answer is JSON too: its text counts against the budget. */
 	http_base_url(r, base, sizeof(base));
 	if (reqjson_take(&r->json, batch_answer_cost(req.n, base, r->route.repo), &err) < 0) {
 		batch_req_release(&req);
@@ -186,8 +186,10 @@ static enum MHD_Result batch_end(struct req *r)
 				  .seqs = seqs, .mirror_href = mirror_href, .mirror_arg = srv->mirrors,
 				  .store_href = srv->store->ops->href ? store_href_cb : NULL, .store_arg = srv->store,
 				  .public_read = (auth_rights(srv->auth, NULL, r->route.repo) & RIGHT_READ) != 0 };
-	answer = batch_response(&req, stored, &ctx, &err);
-	rc = answer ? http_reply_json(r, 200, answer) : http_reply_err(r, &err);
+	if (batch_response(&answer, &req, stored, &ctx, &err) < 0)
+		rc = http_reply_err(r, &err);
+	else
+		rc = http_reply_buf(r, &answer, LFS_MEDIA_TYPE, NULL);
 out:
 	free(oids);
 	free(stored);

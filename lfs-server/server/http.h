@@ -21,6 +21,7 @@
 #include "core/token.h"
 #include "err.h"
 
+/* The Git LFS API's media type: every JSON answer's Content-Type. */
 #define LFS_MEDIA_TYPE "application/vnd.git-lfs+json"
 
 struct conn_slot;

@@ -282,9 +282,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size - 1] = '\0';
 	switch (data[0] % 16) {
 	case 0: {
-		struct batch_req req;
-		if (batch_parse(&req, s, size - 1, 1000, 1 << 20, NULL, &err) == 0)
-			batch_req_release(&req);
+		/* Read from the text or through jansson's tree: the same. */
+		struct batch_req req, tree;
+		struct err err2 = ERR_INIT;
+		int rc = batch_parse(&req, s, size - 1, 1000, 1 << 20, NULL, &err);
+		int rc2 = batch_parse_tree(&tree, s, size - 1, 1000, 1 << 20, NULL, &err2);
+
+		if (rc != rc2 || req.n != tree.n || strcmp(err.msg, err2.msg) != 0)
+			abort();
+		for (size_t i = 0; rc == 0 && i < req.n; i++)
+			if (strcmp(req.items[i].oid, tree.items[i].oid) != 0 ||
+			    req.items[i].size != tree.items[i].size || req.items[i].code != tree.items[i].code)
+				abort();
+		if (rc == 0 && req.op != tree.op)
+			abort();
+		batch_req_release(&req);
+		batch_req_release(&tree);
 		break;
 	}
 	case 1: {

@@ -78,6 +78,53 @@ static int fake_mirror(void *arg, long long seq, const char *oid, char *out, siz
 	return 0;
 }
 
+/* batch_response's text as a tree, after checking that the text is what
+ * json_dumps prints for that tree (same members, same order, same
+ * escapes): the answer's bytes are those of the jansson-built answer
+ * before it.  NULL when batch_response fails. */
+static json_t *respond(const struct batch_req *req, const long long *stored,
+		       const struct batch_ctx *ctx, struct err *err)
+{
+	struct buf text;
+	json_t *tree = NULL;
+	char *again = NULL;
+
+	if (batch_response(&text, req, stored, ctx, err) < 0)
+		return NULL;
+	tree = json_loadb(text.data, text.len, JSON_ALLOW_NUL, NULL);
+	again = tree ? json_dumps(tree, JSON_COMPACT) : NULL;
+	ok(again && strlen(again) == text.len && memcmp(again, text.data, text.len) == 0,
+	   "answer text is what json_dumps prints (%zu bytes)", text.len);
+	if (!(again && strcmp(again, text.data) == 0))
+		fprintf(stderr, "# got:  %s\n# want: %s\n", text.data, again ? again : "(none)");
+	free(again);
+	buf_release(&text);
+	return tree;
+}
+
+/* batch_parse (text first) and batch_parse_tree agree on body. */
+static void same_reading(const char *body, long long max_objects, long long max_size, const char *name)
+{
+	struct batch_req a, b;
+	struct err ea = ERR_INIT, eb = ERR_INIT;
+	int ra = batch_parse(&a, body, strlen(body), max_objects, max_size, NULL, &ea);
+	int rb = batch_parse_tree(&b, body, strlen(body), max_objects, max_size, NULL, &eb);
+	bool same = ra == rb && strcmp(ea.msg, eb.msg) == 0 && a.n == b.n && (ra < 0 || a.op == b.op);
+
+	for (size_t i = 0; same && ra == 0 && i < a.n; i++)
+		same = strcmp(a.items[i].oid, b.items[i].oid) == 0 && a.items[i].size == b.items[i].size &&
+		       a.items[i].code == b.items[i].code &&
+		       (a.items[i].message == b.items[i].message ||
+			(a.items[i].message && b.items[i].message &&
+			 strcmp(a.items[i].message, b.items[i].message) == 0));
+	ok(same, "same reading either way: %s (rc %d)", name, ra);
+	if (!same)
+		fprintf(stderr, "# text: rc %d n %zu '%s'; tree: rc %d n %zu '%s'\n", ra, a.n, ea.msg, rb, b.n,
+			eb.msg);
+	batch_req_release(&a);
+	batch_req_release(&b);
+}
+
 static const char *action_of(json_t *o)
 {
 	json_t *acts = json_object_get(o, "actions");
@@ -144,7 +191,7 @@ int main(void)
 	stored[0] = 12;
 	stored[1] = -1;
 	stored[2] = -1;
-	res = batch_response(&req, stored, &ctx, &err);
+	res = respond(&req, stored, &ctx, &err);
 	objs = json_object_get(res, "objects");
 	is_str(json_string_value(json_object_get(res, "transfer")), "basic", "transfer basic");
 	is_str(json_string_value(json_object_get(res, "hash_algo")), "sha256", "hash_algo sha256");
@@ -162,7 +209,7 @@ int main(void)
 	}
 	ctx.public_read = true;
 	json_decref(res);
-	res = batch_response(&req, stored, &ctx, &err);
+	res = respond(&req, stored, &ctx, &err);
 	objs = json_object_get(res, "objects");
 	{
 		json_t *dl = json_object_get(json_object_get(json_array_get(objs, 0), "actions"), "download");
@@ -187,14 +234,14 @@ int main(void)
 	ok(parse(body, &req, &err) == 0, "upload batch parses");
 	stored[0] = 12;
 	stored[1] = 6;
-	res = batch_response(&req, stored, &ctx, &err);
+	res = respond(&req, stored, &ctx, &err);
 	objs = json_object_get(res, "objects");
 	is_str(action_of(json_array_get(objs, 0)), "none", "stored object: no actions");
 	is_int(json_integer_value(json_object_get(json_object_get(json_array_get(objs, 1), "error"), "code")),
 	       422, "stored with another size is 422");
 	json_decref(res);
 	stored[0] = -1;
-	res = batch_response(&req, stored, &ctx, &err);
+	res = respond(&req, stored, &ctx, &err);
 	is_str(action_of(json_array_get(json_object_get(res, "objects"), 0)), "upload", "new object: upload action");
 	{
 		json_t *up = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 0),
@@ -219,7 +266,7 @@ int main(void)
 		stored[1] = 5;
 		ctx.seqs = seqs;
 		ctx.mirror_href = fake_mirror;
-		res = batch_response(&req, stored, &ctx, &err);
+		res = respond(&req, stored, &ctx, &err);
 		o0 = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 0), "actions"), "download");
 		o1 = json_object_get(json_object_get(json_array_get(json_object_get(res, "objects"), 1), "actions"), "download");
 		is_str(json_string_value(json_object_get(o0, "href")), "http://mirror/objects/a9/48/" A,
@@ -276,6 +323,147 @@ int main(void)
 		   "max-batch-objects 1000000 still caps at %d: 413", BATCH_MAX_OBJECTS_CAP);
 		batch_req_release(&req);
 		free(body2);
+	}
+
+	/* The request is read from its text when it has the plain shape,
+	 * else through jansson's tree: both readings must agree on every
+	 * body, the plain ones and each way out of the plain subset. */
+	{
+		static const struct { const char *name, *body; } rows[] = {
+			{ "plain download", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":12}]}" },
+			{ "plain upload, git-lfs's members",
+			  "{\"operation\":\"upload\",\"transfers\":[\"lfs-standalone-file\",\"basic\",\"ssh\"],"
+			  "\"ref\":{\"name\":\"refs/heads/main\"},\"objects\":[{\"oid\":\"" A "\",\"size\":12}],"
+			  "\"hash_algo\":\"sha256\"}" },
+			{ "whitespace everywhere", " \n{ \"operation\" : \"download\" ,\t\"objects\" : [ { \"oid\" : \""
+			  A "\" , \"size\" : 3 } , {\"size\":4,\"oid\":\"" B "\"} ] } \r\n" },
+			{ "empty objects", "{\"operation\":\"download\",\"objects\":[]}" },
+			{ "empty body object", "{}" },
+			{ "empty body", "" },
+			{ "top-level array", "[]" },
+			{ "top-level string", "\"x\"" },
+			{ "trailing garbage", "{\"operation\":\"download\",\"objects\":[]}x" },
+			{ "trailing comma", "{\"operation\":\"download\",\"objects\":[],}" },
+			{ "missing colon", "{\"operation\" \"download\",\"objects\":[]}" },
+			{ "unterminated string", "{\"operation\":\"download" },
+			{ "operation repeated, last counts",
+			  "{\"operation\":\"delete\",\"operation\":\"download\",\"objects\":[]}" },
+			{ "operation not a string", "{\"operation\":1,\"objects\":[]}" },
+			{ "unknown operation", "{\"operation\":\"delete\",\"objects\":[]}" },
+			{ "operation with an escape", "{\"operation\":\"down\\u006coad\",\"objects\":[]}" },
+			{ "objects twice", "{\"operation\":\"download\",\"objects\":[],\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}" },
+			{ "objects not an array", "{\"operation\":\"download\",\"objects\":{}}" },
+			{ "objects null", "{\"operation\":\"download\",\"objects\":null}" },
+			{ "item not an object", "{\"operation\":\"download\",\"objects\":[1]}" },
+			{ "item without oid", "{\"operation\":\"download\",\"objects\":[{\"size\":1}]}" },
+			{ "item without size", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\"}]}" },
+			{ "oid repeated, last counts",
+			  "{\"operation\":\"download\",\"objects\":[{\"oid\":\"x\",\"oid\":\"" A "\",\"size\":1}]}" },
+			{ "oid a number", "{\"operation\":\"download\",\"objects\":[{\"oid\":5,\"size\":1}]}" },
+			{ "oid upper case", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"A948904F2F0F479B8F8197694B30184B0D2ED1C1CD2A1EC0FB85D299A192A447\",\"size\":1}]}" },
+			{ "oid too short", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"abc\",\"size\":1}]}" },
+			{ "oid of 200 characters (echo cut at 128)",
+			  "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A A A "abcdefgh\",\"size\":1}]}" },
+			{ "oid with an escape", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"\\u0061" A "\",\"size\":1}]}" },
+			{ "oid with a NUL", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\\u0000\",\"size\":1}]}" },
+			{ "oid non-ASCII", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"\xc3\xa9t\xc3\xa9\",\"size\":1}]}" },
+			{ "oid invalid UTF-8", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"\xc3(\",\"size\":1}]}" },
+			{ "oid with a raw tab", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"a\tb\",\"size\":1}]}" },
+			{ "size 0", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":0}]}" },
+			{ "size -0", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":-0}]}" },
+			{ "size -5", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":-5}]}" },
+			{ "size 18 digits", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":999999999999999999}]}" },
+			{ "size 19 digits", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":9223372036854775807}]}" },
+			{ "size over int64", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":9223372036854775808}]}" },
+			{ "size leading zero", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":012}]}" },
+			{ "size fraction", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":1.0}]}" },
+			{ "size exponent", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":1e3}]}" },
+			{ "size a string", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":\"1\"}]}" },
+			{ "size null", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":null}]}" },
+			{ "size a bare minus", "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":-}]}" },
+			{ "size over the object limit", "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"" A "\",\"size\":1001}]}" },
+			{ "item with unknown members",
+			  "{\"operation\":\"download\",\"objects\":[{\"x\":[1,{\"y\":null}],\"oid\":\"" A "\",\"t\":true,\"f\":false,\"size\":1}]}" },
+			{ "duplicates, first kept",
+			  "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" B "\",\"size\":1},{\"oid\":\"" A "\",\"size\":2},"
+			  "{\"oid\":\"" B "\",\"size\":3}]}" },
+			{ "transfers null", "{\"operation\":\"download\",\"transfers\":null,\"objects\":[]}" },
+			{ "transfers empty", "{\"operation\":\"download\",\"transfers\":[],\"objects\":[]}" },
+			{ "transfers without basic", "{\"operation\":\"download\",\"transfers\":[\"tus\"],\"objects\":[]}" },
+			{ "transfers a string", "{\"operation\":\"download\",\"transfers\":\"basic\",\"objects\":[]}" },
+			{ "transfers holding a number", "{\"operation\":\"download\",\"transfers\":[1,\"basic\"],\"objects\":[]}" },
+			{ "transfers repeated, last counts",
+			  "{\"operation\":\"download\",\"transfers\":[\"basic\"],\"transfers\":[\"tus\"],\"objects\":[]}" },
+			{ "hash_algo sha512", "{\"operation\":\"upload\",\"hash_algo\":\"sha512\",\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}" },
+			{ "hash_algo null", "{\"operation\":\"upload\",\"hash_algo\":null,\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}" },
+			{ "hash_algo a number", "{\"operation\":\"upload\",\"hash_algo\":256,\"objects\":[{\"oid\":\"" A "\",\"size\":1}]}" },
+			{ "ref with an escaped name", "{\"operation\":\"download\",\"ref\":{\"name\":\"refs/heads/\\u00e9\"},\"objects\":[]}" },
+			{ "unknown member a fraction", "{\"operation\":\"download\",\"v\":1.5,\"objects\":[]}" },
+			{ "key with an escape", "{\"operation\":\"download\",\"obj\\u0065cts\":[]}" },
+			{ "nested too deep", "{\"operation\":\"download\",\"objects\":[{\"oid\":{\"a\":{\"b\":1}}}]}" },
+			{ "more objects than allowed",
+			  "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "\",\"size\":1},{\"oid\":\"" B "\",\"size\":1},"
+			  "{\"oid\":\"" A "\",\"size\":1},{\"oid\":\"" B "\",\"size\":1}]}" },
+			{ "literal misspelt", "{\"operation\":\"download\",\"transfers\":nul,\"objects\":[]}" },
+		};
+		for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+			same_reading(rows[i].body, 3, 1000, rows[i].name);
+	}
+
+	/* Echoed oids: escaped as jansson escapes them, "" when not UTF-8. */
+	ctx.seqs = NULL;
+	ctx.mirror_href = NULL;
+	{
+		static const struct { const char *body, *want; } echo[] = {
+			{ "{\"operation\":\"download\",\"objects\":[{\"oid\":\"a\\\"b\\\\c\\u0001\\n\\u001f\\u007f\xc3\xa9/\",\"size\":1}]}",
+			  "{\"transfer\":\"basic\",\"hash_algo\":\"sha256\",\"objects\":[{\"oid\":\"a\\\"b\\\\c\\u0001\\n\\u001F\x7f\xc3\xa9/\","
+			  "\"size\":1,\"error\":{\"code\":422,\"message\":\"invalid object id: want 64 lowercase hex digits\"}}]}" },
+			/* cut at 128 bytes inside the 2-byte e-acute */
+			{ "{\"operation\":\"download\",\"objects\":[{\"oid\":\"" A "a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a44"
+			  "\xc3\xa9\",\"size\":1}]}",
+			  "{\"transfer\":\"basic\",\"hash_algo\":\"sha256\",\"objects\":[{\"oid\":\"\",\"size\":1,\"error\":"
+			  "{\"code\":422,\"message\":\"invalid object id: want 64 lowercase hex digits\"}}]}" },
+		};
+		for (size_t i = 0; i < sizeof(echo) / sizeof(echo[0]); i++) {
+			struct buf text;
+			long long none = -1;
+			bool got = parse(echo[i].body, &req, &err) == 0 &&
+				   batch_response(&text, &req, &none, &ctx, &err) == 0;
+			ok(got && strcmp(text.data, echo[i].want) == 0, "echoed oid %zu escaped as jansson does", i);
+			if (got && strcmp(text.data, echo[i].want) != 0)
+				fprintf(stderr, "# got:  %s\n# want: %s\n", text.data, echo[i].want);
+			if (got)
+				buf_release(&text);
+			batch_req_release(&req);
+		}
+	}
+
+	/* The exact bytes of a small answer: an upload with a token, one
+	 * stored object, one stored with another size. */
+	{
+		struct buf text;
+		char want[2048], tok[TOKEN_MAX];
+		struct token t = { .kind = "transfer", .user = "", .repo = "r", .oid = A, .size = 12,
+				   .op = "upload", .expires = 1060 };
+		bool got;
+
+		snprintf(body, sizeof(body), "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"%s\",\"size\":12},"
+			 "{\"oid\":\"%s\",\"size\":5}]}", A, B);
+		stored[0] = -1;
+		stored[1] = 6;
+		got = parse(body, &req, &err) == 0 && token_sign(tok, sizeof(tok), &t, &key, &err) == 0 &&
+		      batch_response(&text, &req, stored, &ctx, &err) == 0;
+		snprintf(want, sizeof(want), "{\"transfer\":\"basic\",\"hash_algo\":\"sha256\",\"objects\":["
+			 "{\"oid\":\"%s\",\"size\":12,\"authenticated\":true,\"actions\":{\"upload\":{\"href\":"
+			 "\"http://h:1/r/info/lfs/objects/%s\",\"header\":{\"Authorization\":\"Bearer %s\"},"
+			 "\"expires_in\":60}}},{\"oid\":\"%s\",\"size\":5,\"error\":{\"code\":422,\"message\":"
+			 "\"size differs from the stored object\"}}]}", A, A, tok, B);
+		ok(got && strcmp(text.data, want) == 0, "upload answer, byte for byte");
+		if (got && strcmp(text.data, want) != 0)
+			fprintf(stderr, "# got:  %s\n# want: %s\n", text.data, want);
+		if (got)
+			buf_release(&text);
+		batch_req_release(&req);
 	}
 	token_key_release(&key);
 	return tap_done();

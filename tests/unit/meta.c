@@ -90,6 +90,63 @@ static void check_usable(const char *path, const char *name)
 	meta_close(m);
 }
 
+
+/* meta_repo_sizes: a batch's oids in one statement (n > 1), one lookup
+ * for a single oid, the per-oid loop when an oid is no plain string; all
+ * three give the same sizes and seqs. */
+static void check_repo_sizes(const char *path)
+{
+#define O(c) "000000000000000000000000000000000000000000000000000000000000000" c
+	static const char *const oids[] = { O("1"), O("2"), O("1"), "", O("3"), O("4"), "x\"y\\z" };
+	const long long want_size[] = { 11, -1, 11, -1, -1, 44, -1 };
+	enum { N = sizeof(oids) / sizeof(oids[0]) };
+	struct meta *m = NULL;
+	struct err err = ERR_INIT;
+	long long sizes[N], seqs[N], seq4 = -1, size4;
+	bool same = true;
+
+	if (!ok(meta_open(&m, path, 2, &err) == 0, "sizes: opens (%s)", err.msg))
+		return;
+	if (meta_add_object(m, "tock/a", O("1"), 11, "bob", false, &err) < 0 ||
+	    meta_add_object(m, "tock/b", O("3"), 33, "bob", false, &err) < 0 ||
+	    meta_add_object(m, "tock/a", O("4"), 44, "bob", true, &err) < 0 ||
+	    meta_feed_get(m, O("4"), &seq4, &size4, &err) < 0) {
+		ok(false, "sizes: setup (%s)", err.msg);
+		meta_close(m);
+		return;
+	}
+	/* The plain oids (one statement), then with the odd one last (the
+	 * loop). */
+	for (int odd = 0; odd < 2; odd++) {
+		size_t n = odd ? N : N - 1;
+		for (size_t i = 0; i < N; i++)
+			sizes[i] = seqs[i] = -7;
+		ok(meta_repo_sizes(m, "tock/a", oids, n, sizes, seqs, &err) == 0, "sizes of %zu oids (%s)", n, err.msg);
+		same = true;
+		for (size_t i = 0; i < n; i++)
+			same = same && sizes[i] == want_size[i] &&
+			       seqs[i] == (i == 5 ? seq4 : -1);
+		ok(same, "sizes and seqs of %zu oids: found, missing, repeated, other repo, mirrored", n);
+		if (!odd)
+			ok(sizes[N - 1] == -7 && seqs[N - 1] == -7, "nothing written past n");
+		for (size_t i = 0; i < N; i++)
+			sizes[i] = -7;
+		ok(meta_repo_sizes(m, "tock/a", oids, n, sizes, NULL, &err) == 0, "sizes without seqs");
+		same = true;
+		for (size_t i = 0; i < n; i++)
+			same = same && sizes[i] == want_size[i];
+		ok(same, "sizes without seqs of %zu oids", n);
+	}
+	for (size_t i = 0; i < N; i++) {
+		long long one = -7, oseq = -7;
+		same = same && meta_repo_sizes(m, "tock/a", &oids[i], 1, &one, &oseq, &err) == 0 &&
+		       one == want_size[i] && oseq == (i == 5 ? seq4 : -1);
+	}
+	ok(same, "one oid at a time: the same");
+	meta_close(m);
+#undef O
+}
+
 int main(void)
 {
 	char path[256], wal[256];
@@ -109,6 +166,9 @@ int main(void)
 
 	db_path(path, sizeof(path), "fresh.db");
 	check_usable(path, "a new file gets the newest schema");
+
+	db_path(path, sizeof(path), "sizes.db");
+	check_repo_sizes(path);
 
 	db_path(path, sizeof(path), "v1.db");
 	is_int(exec(path, v1), SQLITE_OK, "setup: a schema 1 file");

@@ -36,11 +36,42 @@ static const struct {
 	{ "99999999999999999999999", 0, LLONG_MAX, -1, 0 },
 };
 
+/* util_json_plain against the byte-at-a-time rule: every byte value at
+ * every position of a 17-byte run of 'a' (two words and a tail), and
+ * each run length up to 17 with one odd byte last. */
+static void json_plain(void)
+{
+	char run[17];
+	bool same = true;
+
+	for (int c = 0; c < 256; c++) {
+		bool want = c >= 0x20 && c <= 0x7e && c != '"' && c != '\\';
+		for (size_t pos = 0; pos < sizeof(run); pos++) {
+			memset(run, 'a', sizeof(run));
+			run[pos] = (char)c;
+			same = same && util_json_plain(run, sizeof(run)) == want;
+		}
+	}
+	ok(same, "util_json_plain: each byte value at each position");
+	same = true;
+	for (size_t n = 0; n <= sizeof(run); n++) {
+		memset(run, '0', sizeof(run));
+		same = same && util_json_plain(run, n);
+		if (n > 0) {
+			run[n - 1] = '\\';
+			same = same && !util_json_plain(run, n);
+		}
+	}
+	ok(same, "util_json_plain: every length, the last byte counts");
+}
+
 int main(void)
 {
 	char path[] = "/tmp/util-test-XXXXXX", back[9000], big[8192];
 	long long v;
 	int fd;
+
+	json_plain();
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		v = 12345;
