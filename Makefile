@@ -223,13 +223,16 @@ fuzz: build/.deps-fuzz build/fuzz/fuzz_parsers
 	build/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus tests/fuzz/seeds
 
 # The example config goes to DOCDIR: install never writes the live config.
+# lfs-cgi is not installed: it is built (make cgi) to be copied to a web
+# host, and `lfs-cgi install` puts it there; its page goes with it.
+CGI_MAN = man/lfs-cgi.8
 install: $(BINS)
 	install -d $(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BINS) $(BINDIR)/
 	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
-	install -m 0644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(filter-out $(CGI_MAN),$(wildcard man/*.8)) $(DESTDIR)$(MANDIR)/man8/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' dist/systemd/lfs-server.service.in >$(DESTDIR)$(UNITDIR)/lfs-server.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lfs-server.service
 	install -m 0644 dist/systemd/lfs-server.sysusers $(DESTDIR)$(SYSUSERSDIR)/lfs-server.conf

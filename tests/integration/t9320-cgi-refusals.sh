@@ -89,7 +89,7 @@ test_expect_success 'refused: a data dir owned by another user than the one the 
 # Until a build has those backends, the config itself refuses the value.
 test_expect_success 'refused: storage.type s3 and meta.type postgresql (not in the portable CGI)' '
 	conf "$TRASH/private/d2" &&
-	printf "[storage]\n\ttype = s3\n" >>"$CGI_CONFIG" &&
+	printf "[storage]\n\ttype = s3\n[s3]\n\tendpoint = http://127.0.0.1:9\n\tbucket = b\n" >>"$CGI_CONFIG" &&
 	code=$(cgi_request GET /healthz "${WEB[@]}") &&
 	refused "storage.type.*s3.*(not supported by this build|the CGI mode serves local storage only)" &&
 	conf "$TRASH/private/d2" &&
