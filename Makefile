@@ -199,11 +199,14 @@ run: $(BINS)
 	@echo "paste into your repository:  git config lfs.url http://$(LISTEN)/<owner>/<repo>.git/info/lfs"
 	exec build/bin/lfs-server --listen $(LISTEN) --data $(LFS_DATA)
 
-bench: $(BINS) build/.deps-test
+bench: $(BINS) build/bin/lfs-cgi build/.deps-test
 	@scripts/deps.sh bench
 	tests/bench/run.sh
 	tests/bench/hooks.sh
 	tests/bench/push.sh
+	{ printf '\n## S3 store\n\nSame run: tests/bench/s3.sh against s3rver on loopback.\n\n'; \
+	  tests/bench/s3.sh; } >>docs/benchmarks.md
+	BENCH_OUT=docs/benchmarks.md tests/bench/cgi.sh
 	@if [ -n "$(SCALE)" ]; then tests/bench/scale.sh; fi
 
 # Fuzzing needs clang's libFuzzer; not part of `make test`.  The target
