@@ -33,7 +33,6 @@
 /* Body pieces handed to the endpoint (the daemon's are up to ~128 KiB). */
 #define PIECE (256 * 1024)
 #define HEAD_MAX (16 * 1024)
-#define BUSY_RETRY_AFTER "2"
 #define QUERY_ARGS_MAX 32
 
 extern char **environ;
@@ -228,11 +227,8 @@ enum MHD_Result http_reply_json(struct req *r, int status, json_t *body)
 	return text ? queue_text(r, status, text, NULL) : MHD_NO;
 }
 
-static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
-				    const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
-static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
-				    const char *fmt, va_list ap)
+enum MHD_Result http_vreply_error(struct req *r, int status, const char *const *extra,
+				  const char *fmt, va_list ap)
 {
 	char msg[512];
 	json_t *body;
@@ -247,52 +243,6 @@ static enum MHD_Result vreply_error(struct req *r, int status, const char *const
 	if (status >= 500)
 		log_warn("%s %s %s: %d %s", r->id, r->method, r->path, status, msg);
 	return queue_text(r, status, text, extra);
-}
-
-enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...)
-{
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, NULL, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
-				     const char *value, const char *fmt, ...)
-{
-	const char *const extra[] = { name, value, NULL };
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, extra, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
-				      const char *fmt, ...)
-{
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, extra, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-enum MHD_Result http_reply_err(struct req *r, const struct err *err)
-{
-	int status = err_http_status(err->code);
-
-	if (status == 503)
-		return http_reply_error_hdr(r, 503, "Retry-After", BUSY_RETRY_AFTER,
-					    "server busy, retry later: %s", err->msg);
-	return http_reply_error(r, status, "%s", err->msg);
 }
 
 enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *content_type,
@@ -325,18 +275,6 @@ enum MHD_Result http_reply_fd(struct req *r, int status, int fd, long long offse
 	out.len = len;
 	r->bytes_out = len;
 	return MHD_YES;
-}
-
-void http_fail(struct req *r, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->fail_status)
-		return;
-	r->fail_status = status;
-	va_start(ap, fmt);
-	vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
-	va_end(ap);
 }
 
 /* --- writing the answer ------------------------------------------------------ */

@@ -43,7 +43,6 @@
 #define CLIENT_CONN_LIMIT 64
 #define THREAD_STACK (512 * 1024)
 /* Seconds a client should wait after a 503 (out of file descriptors). */
-#define BUSY_RETRY_AFTER "2"
 
 static int64_t now_us(void)
 {
@@ -104,12 +103,8 @@ enum MHD_Result http_reply_json(struct req *r, int status, json_t *body)
 	return http_reply(r, status, resp);
 }
 
-/* extra: NULL, or name, value, ..., NULL: headers besides Content-Type. */
-static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
-				    const char *fmt, va_list ap)
-	__attribute__((format(printf, 4, 0)));
-static enum MHD_Result vreply_error(struct req *r, int status, const char *const *extra,
-				    const char *fmt, va_list ap)
+enum MHD_Result http_vreply_error(struct req *r, int status, const char *const *extra,
+				  const char *fmt, va_list ap)
 {
 	char msg[512];
 	json_t *body;
@@ -134,42 +129,6 @@ static enum MHD_Result vreply_error(struct req *r, int status, const char *const
 	if (status >= 500)
 		log_warn("%s %s %s: %d %s", r->id, r->method, r->path, status, msg);
 	return http_reply(r, status, resp);
-}
-
-enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...)
-{
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, NULL, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-enum MHD_Result http_reply_error_hdr(struct req *r, int status, const char *name,
-				       const char *value, const char *fmt, ...)
-{
-	const char *const extra[] = { name, value, NULL };
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, extra, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-enum MHD_Result http_reply_error_hdrs(struct req *r, int status, const char *const *extra,
-				      const char *fmt, ...)
-{
-	enum MHD_Result rc;
-	va_list ap;
-
-	va_start(ap, fmt);
-	rc = vreply_error(r, status, extra, fmt, ap);
-	va_end(ap);
-	return rc;
 }
 
 enum MHD_Result http_reply_buf(struct req *r, struct buf *body, const char *content_type,
@@ -252,28 +211,6 @@ void http_each_header(struct req *r, void (*fn)(const char *name, const char *va
 void http_upload_started(struct req *r)
 {
 	conns_clear_deadline(r->srv->conns, r->slot);
-}
-
-enum MHD_Result http_reply_err(struct req *r, const struct err *err)
-{
-	int status = err_http_status(err->code);
-
-	if (status == 503)
-		return http_reply_error_hdr(r, 503, MHD_HTTP_HEADER_RETRY_AFTER, BUSY_RETRY_AFTER,
-					    "server busy, retry later: %s", err->msg);
-	return http_reply_error(r, status, "%s", err->msg);
-}
-
-void http_fail(struct req *r, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->fail_status)
-		return;
-	r->fail_status = status;
-	va_start(ap, fmt);
-	vsnprintf(r->fail_msg, sizeof(r->fail_msg), fmt, ap);
-	va_end(ap);
 }
 
 /* --- request framing --------------------------------------------------- */

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,13 @@ struct req {
 enum MHD_Result http_reply_json(struct req *r, int status, json_t *body);
 enum MHD_Result http_reply_error(struct req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The one error reply each implementation (http.c, cgi/http_cgi.c)
+ * writes: a JSON {"message"} body with the LFS media type, and extra
+ * headers (NULL, or name, value, ..., NULL).  The variadic forms around
+ * it are shared (http_common.c). */
+enum MHD_Result http_vreply_error(struct req *r, int status, const char *const *extra,
+				  const char *fmt, va_list ap)
+	__attribute__((format(printf, 4, 0)));
 /* Uses err's code for the status and its message for the body. */
 enum MHD_Result http_reply_err(struct req *r, const struct err *err);
 
