@@ -206,7 +206,7 @@ bench: $(BINS) build/bin/lfs-cgi build/.deps-test
 	tests/bench/push.sh
 	{ printf '\n## S3 store\n\nSame run: tests/bench/s3.sh against s3rver on loopback.\n\n'; \
 	  tests/bench/s3.sh; } >>docs/benchmarks.md
-	BENCH_OUT=docs/benchmarks.md tests/bench/cgi.sh
+	BENCH_OUT=$(CURDIR)/docs/benchmarks.md tests/bench/cgi.sh
 	@if [ -n "$(SCALE)" ]; then tests/bench/scale.sh; fi
 
 # Fuzzing needs clang's libFuzzer; not part of `make test`.  The target
