@@ -116,7 +116,7 @@ push_once() { # URL: seconds of one git lfs push --all
 	 git config lfs.locksverify false)
 	t0=$(now)
 	(cd "$BENCH_DIR/repo" && git lfs push --all origin >/dev/null 2>"$BENCH_DIR/push.err") ||
-		{ cat "$BENCH_DIR/push.err" >&2; die "push failed"; }
+		{ tail -n 5 "$BENCH_DIR/push.err" "$BENCH_DIR/server.log" >&2; die "push failed"; }
 	t1=$(now)
 	echo "$t1 - $t0" | bc
 }
