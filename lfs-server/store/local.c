@@ -28,6 +28,7 @@
 #define N_AB 256
 #define N_CD 65536
 #define KEY_OBJECTS (N_CD + N_AB)
+#define DIRSYNC_STRIPES 64
 
 struct local {
 	struct store base;
@@ -38,9 +39,13 @@ struct local {
 	 * in their parent (bit per directory, set once, read without a
 	 * lock): only an unknown one costs a mkdir and a parent fsync. */
 	unsigned char known_cd[N_CD / 8], known_ab[N_AB / 8];
-	/* Directory fsyncs after link, shared by the uploads that link at
-	 * the same time (common/group.h). */
-	struct group dirsync;
+	/* Directory fsyncs after link, shared by the uploads that link into
+	 * the same directory at the same time (common/group.h).  One group
+	 * per stripe of directories, not one for all: fsyncs of different
+	 * directories run side by side on their uploads' own threads, as
+	 * they did before grouping, and only those of one directory (or of
+	 * one stripe) queue behind each other. */
+	struct group dirsync[DIRSYNC_STRIPES];
 };
 
 /* One upload's directories to sync after its link: its objects/ab/cd,
@@ -186,7 +191,8 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 	}
 	s->base.ops = &store_local_ops;
 	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
-	group_init(&s->dirsync, dirsync_round, s);
+	for (int i = 0; i < DIRSYNC_STRIPES; i++)
+		group_init(&s->dirsync[i], dirsync_round, s);
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
 		goto fail;
@@ -314,7 +320,8 @@ static void local_close(struct store *st)
 	 * a flock file races with the next locker). */
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
-	group_destroy(&s->dirsync);
+	for (int i = 0; i < DIRSYNC_STRIPES; i++)
+		group_destroy(&s->dirsync[i]);
 	free(s->root);
 	free(s);
 }
@@ -519,9 +526,13 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 		goto out;
 	}
 	/* The link (and any new fan-out directory) is durable once these
-	 * directories are synced: shared with the uploads linking now. */
-	if ((rc = group_join(&s->dirsync, &d.g, err)) < 0)
-		goto out;
+	 * directories are synced: each fsync shared with the uploads that
+	 * need the same directory synced now. */
+	for (int i = 0; i < d.n; i++) {
+		struct dir_sync one = { .n = 1, .key = { d.key[i] }, .fd = { d.fd[i] } };
+		if ((rc = group_join(&s->dirsync[d.key[i] % DIRSYNC_STRIPES], &one.g, err)) < 0)
+			goto out;
+	}
 	for (int i = 0; i < d.n; i++) {
 		if (d.key[i] < N_CD)
 			bit_set(s->known_cd, d.key[i]);

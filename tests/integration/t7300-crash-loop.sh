@@ -158,16 +158,20 @@ done
 
 # --- the group commit: uploads that finish together share one round of
 # directory fsyncs (store) and one transaction for their rows (meta).  The
-# server dies at the 4th round: after three uploads, one at a time, were
-# answered, while a burst of eight is in flight.  Every upload that got
-# its 200 must be held after the restart; the others may or may not be.
+# server dies at a round reached only after three uploads, one at a time,
+# were answered, while a burst of eight is in flight: the 4th commit, or
+# the 10th directory fsync (each of the three makes two or three: its new
+# objects/ab/cd, objects/ab and, for a new ab, objects/).  Every upload
+# that got its 200 must be held after the restart; the others may or may
+# not be.
 g=0
-for point in store-group-synced meta-rows-written meta-group-committed; do
+for spec in store-group-synced:10 meta-rows-written:4 meta-group-committed:4; do
+	point=${spec%:*}
 	g=$((g + 1))
 	for i in $(seq 11); do
 		make_file g$g-$i.bin $((1000 + i * 97 + g)) group$g-$i
 	done
-	LFS_FAULT=$point:4 start
+	LFS_FAULT=$spec start
 	test_expect_success "$point: three uploads answered, then the server dies in a burst of eight" '
 		server_started &&
 		for i in 1 2 3; do
