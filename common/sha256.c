@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -93,4 +95,159 @@ int sha256_fd(int fd, char hex[OID_HEX_LEN + 1], long long *size_out, struct err
 	sha256_free(h);
 	free(buf);
 	return rc;
+}
+
+/* --- a file hashed on a thread of its own ---------------------------------- */
+
+struct sha256_file {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sha256 *h;
+	int fd;
+	unsigned char *buf;
+	long long written;   /* what the writer has announced */
+	long long hashed;    /* what the thread has hashed */
+	long long total;     /* set by finish; -1 until then */
+	bool stop;           /* free: give up */
+	int rc;              /* the thread's first failure */
+	struct err err;
+};
+
+/* Hashes units as they become available; the last, short one only once
+ * the writer has said where the file ends. */
+static void *file_hasher(void *arg)
+{
+	struct sha256_file *f = arg;
+
+	pthread_mutex_lock(&f->mu);
+	for (;;) {
+		long long end, want;
+		/* Until the end is known, only whole units. */
+		while (!f->stop && f->rc == 0 && f->total < 0 &&
+		       f->written - f->hashed < SHA256_FILE_UNIT)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->stop || f->rc != 0 || (f->total >= 0 && f->hashed >= f->total))
+			break;
+		end = f->total >= 0 ? f->total : f->written;
+		want = end - f->hashed;
+		if (want > SHA256_FILE_UNIT)
+			want = SHA256_FILE_UNIT;
+		pthread_mutex_unlock(&f->mu);
+		struct err e = ERR_INIT;
+		ssize_t n;
+		int rc;
+		do
+			n = pread(f->fd, f->buf, (size_t)want, f->hashed);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			rc = err_set_errno(&e, ERR_IO, "cannot read back the temp file");
+		else if (n == 0)
+			rc = err_set(&e, ERR_IO, "the temp file is shorter than what was written");
+		else
+			rc = sha256_update(f->h, f->buf, (size_t)n, &e);
+		pthread_mutex_lock(&f->mu);
+		if (rc < 0) {
+			f->rc = rc;
+			f->err = e;
+		} else {
+			f->hashed += n;
+		}
+		pthread_cond_broadcast(&f->cv);
+	}
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return NULL;
+}
+
+int sha256_file_start(struct sha256_file **out, int fd, struct err *err)
+{
+	struct sha256_file *f = calloc(1, sizeof(*f));
+	pthread_attr_t attr;
+	int rc;
+
+	if (!f)
+		return err_set(err, ERR_NOMEM, "out of memory");
+	f->fd = fd;
+	f->total = -1;
+	f->buf = malloc(SHA256_FILE_UNIT);
+	if (!f->buf) {
+		free(f);
+		return err_set(err, ERR_NOMEM, "out of memory");
+	}
+	if ((rc = sha256_new(&f->h, err)) < 0) {
+		free(f->buf);
+		free(f);
+		return rc;
+	}
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	rc = pthread_create(&f->thread, &attr, file_hasher, f);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		errno = rc;
+		rc = err_set_errno(err, rc == EAGAIN ? ERR_BUSY : ERR_IO, "cannot start a hashing thread");
+		pthread_mutex_destroy(&f->mu);
+		pthread_cond_destroy(&f->cv);
+		sha256_free(f->h);
+		free(f->buf);
+		free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+void sha256_file_advance(struct sha256_file *f, long long written)
+{
+	pthread_mutex_lock(&f->mu);
+	/* Wake the thread only when a whole unit waits: a wake-up per write
+	 * (128 KiB) costs more than it saves. */
+	if (written - f->hashed >= SHA256_FILE_UNIT && f->written - f->hashed < SHA256_FILE_UNIT)
+		pthread_cond_signal(&f->cv);
+	f->written = written;
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void file_release(struct sha256_file *f)
+{
+	pthread_join(f->thread, NULL);
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	sha256_free(f->h);
+	free(f->buf);
+	free(f);
+}
+
+int sha256_file_finish(struct sha256_file *f, long long total, char hex[OID_HEX_LEN + 1],
+		       struct err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&f->mu);
+	f->written = f->total = total;
+	pthread_cond_broadcast(&f->cv);
+	while (f->rc == 0 && f->hashed < total)
+		pthread_cond_wait(&f->cv, &f->mu);
+	rc = f->rc;
+	if (rc < 0 && err)
+		*err = f->err;
+	pthread_mutex_unlock(&f->mu);
+	if (rc == 0)
+		rc = sha256_final_hex(f->h, hex, err);
+	file_release(f);
+	return rc;
+}
+
+void sha256_file_free(struct sha256_file *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->mu);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	file_release(f);
 }

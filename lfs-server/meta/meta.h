@@ -6,7 +6,9 @@
  *     complete and durable in the store (rows are written after the link).
  *  2. (repo, oid) is unique: an object joins a repo once, at its first
  *     complete upload to that repo.  Rows are never updated or deleted.
- *  3. Every write is one BEGIN IMMEDIATE transaction; synchronous=FULL,
+ *  3. Every write is one BEGIN IMMEDIATE transaction (add_object calls
+ *     that arrive together may share one, each row in a savepoint of its
+ *     own); synchronous=FULL, and a call returns only after its COMMIT,
  *     so a 200 to the client means the row survives power loss.
  *  4. The mirror feed (table feed) lists each object of a mirrored repo
  *     once, in the order it became public; its seq is what mirrors

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "fault.h"
+#include "group.h"
 #include "log.h"
 #include "util.h"
 
@@ -74,6 +76,7 @@ struct sqlite_meta {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct conn *all; /* the idle connections; all of them once the server stops */
+	struct group adds; /* add_object's group commit */
 };
 
 /* Schema migrations: migrations[i] takes a database from user_version i
@@ -249,6 +252,7 @@ int meta_schema_version(void)
 }
 
 static void sq_close(struct meta *base);
+static void add_round(struct group_member *batch, void *arg);
 
 int meta_open(struct meta **out, const char *path, int pool_size, struct err *err)
 {
@@ -260,6 +264,7 @@ int meta_open(struct meta **out, const char *path, int pool_size, struct err *er
 	m->base.ops = &meta_sqlite_ops;
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
+	group_init(&m->adds, add_round, m);
 	for (int i = 0; i < pool_size; i++) {
 		struct conn *c = NULL;
 		if ((rc = conn_open(&c, path, i == 0, err)) < 0) {
@@ -309,6 +314,7 @@ static void sq_close(struct meta *base)
 	}
 	pthread_mutex_destroy(&m->mu);
 	pthread_cond_destroy(&m->cv);
+	group_destroy(&m->adds);
 	free(m);
 }
 
@@ -458,33 +464,99 @@ static int txn_commit(struct conn *c, struct err *err)
 	return rc;
 }
 
+/* add_object is a group commit (common/group.h): rows that arrive while
+ * a transaction commits queue, and the next leader writes all of them in
+ * one BEGIN IMMEDIATE ... COMMIT, so a burst of small uploads pays one WAL
+ * sync per round instead of one per object.  Each row sits in a savepoint
+ * of its own: a row that fails (a full disk part-way) fails alone, and its
+ * caller alone gets the error.  Every caller returns only after COMMIT, so
+ * a 200 still means the row survives power loss. */
+struct add_req {
+	struct group_member g; /* first: the batch is a list of these */
+	const char *repo, *oid, *user;
+	long long size;
+	bool mirrored;
+	bool decided; /* rc is final (the row failed on its own) */
+};
+
+static int add_row(struct conn *c, const struct add_req *r, struct err *err)
+{
+	sqlite3_stmt *ins = c->st[ST_INSERT], *feed = c->st[ST_FEED_INSERT];
+	int rc;
+
+	sqlite3_bind_text(ins, 1, r->repo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, r->oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, r->size);
+	sqlite3_bind_text(ins, 4, r->user ? r->user : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(feed, 1, r->oid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(feed, 2, r->size);
+	if ((rc = step_done(c, ins, "insert", err)) == 0 && r->mirrored)
+		rc = step_done(c, feed, "feed insert", err);
+	sqlite3_clear_bindings(ins);
+	sqlite3_clear_bindings(feed);
+	return rc;
+}
+
+/* One round: every undecided row of the batch in one transaction. */
+static void add_round(struct group_member *batch, void *arg)
+{
+	struct sqlite_meta *m = arg;
+	struct conn *c = acquire(m);
+	struct group_member *it;
+	struct err err = ERR_INIT;
+	bool again = true;
+	int rc;
+
+	/* A failed statement can take the whole transaction with it (SQLite
+	 * rolls back on SQLITE_FULL, SQLITE_IOERR, ...): then the rows before
+	 * it are gone too, so start over without the row that failed.  Each
+	 * pass decides at least one row, so this ends. */
+	while (again) {
+		again = false;
+		if ((rc = txn_begin(c, &err)) < 0)
+			break;
+		for (it = batch; it && !again; it = it->next) {
+			struct add_req *r = (struct add_req *)it;
+			if (r->decided)
+				continue;
+			if (sqlite3_exec(c->db, "SAVEPOINT row", NULL, NULL, NULL) != SQLITE_OK) {
+				r->g.rc = db_err(&r->g.err, c->db, "savepoint");
+			} else if ((r->g.rc = add_row(c, r, &r->g.err)) < 0) {
+				sqlite3_exec(c->db, "ROLLBACK TO row", NULL, NULL, NULL);
+				sqlite3_exec(c->db, "RELEASE row", NULL, NULL, NULL);
+			} else {
+				sqlite3_exec(c->db, "RELEASE row", NULL, NULL, NULL);
+				continue;
+			}
+			r->decided = true;
+			again = sqlite3_get_autocommit(c->db) != 0; /* the transaction is gone */
+		}
+		if (again)
+			continue;
+		fault_point("meta-rows-written");
+		rc = txn_commit(c, &err);
+		if (rc == 0)
+			fault_point("meta-group-committed");
+	}
+	for (it = batch; it; it = it->next) {
+		struct add_req *r = (struct add_req *)it;
+		if (r->decided)
+			continue;
+		r->g.rc = rc;
+		if (rc < 0)
+			r->g.err = err;
+	}
+	release(m, c);
+}
+
 static int sq_add_object(struct meta *base, const char *repo, const char *oid,
 			 long long size, const char *user, bool mirrored, struct err *err)
 {
 	struct sqlite_meta *m = (struct sqlite_meta *)base;
-	struct conn *c = acquire(m);
-	sqlite3_stmt *ins = c->st[ST_INSERT], *feed = c->st[ST_FEED_INSERT];
-	int rc;
+	struct add_req r = { .repo = repo, .oid = oid, .user = user, .size = size,
+			     .mirrored = mirrored };
 
-	if ((rc = txn_begin(c, err)) < 0)
-		goto out;
-	sqlite3_bind_text(ins, 1, repo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, oid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ins, 3, size);
-	sqlite3_bind_text(ins, 4, user ? user : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(feed, 1, oid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(feed, 2, size);
-	if ((rc = step_done(c, ins, "insert", err)) < 0 ||
-	    (mirrored && (rc = step_done(c, feed, "feed insert", err)) < 0)) {
-		txn_rollback(c);
-		goto out;
-	}
-	rc = txn_commit(c, err);
-out:
-	sqlite3_clear_bindings(ins);
-	sqlite3_clear_bindings(feed);
-	release(m, c);
-	return rc;
+	return group_join(&m->adds, &r.g, err);
 }
 
 /* --- locks ---------------------------------------------------------------- */

@@ -18,21 +18,49 @@
 #include "core/config.h"
 #include "core/mirror_verify.h"
 #include "fault.h"
+#include "group.h"
 #include "log.h"
 #include "sha256.h"
 #include "util.h"
+
+/* Fan-out directories: objects/ab is ab_index, objects/ab/cd is the
+ * 16-bit number of "abcd"; the directory objects/ itself is KEY_OBJECTS. */
+#define N_AB 256
+#define N_CD 65536
+#define KEY_OBJECTS (N_CD + N_AB)
+#define DIRSYNC_STRIPES 64
 
 struct local {
 	struct store base;
 	char *root;
 	int root_fd, objects_fd, tmp_fd;
 	int lock_fd; /* DATA/lock while store_lock holds it, else -1 */
+	/* Fan-out directories this process knows exist with a synced entry
+	 * in their parent (bit per directory, set once, read without a
+	 * lock): only an unknown one costs a mkdir and a parent fsync. */
+	unsigned char known_cd[N_CD / 8], known_ab[N_AB / 8];
+	/* Directory fsyncs after link, shared by the uploads that link into
+	 * the same directory at the same time (common/group.h).  One group
+	 * per stripe of directories, not one for all: fsyncs of different
+	 * directories run side by side on their uploads' own threads, as
+	 * they did before grouping, and only those of one directory (or of
+	 * one stripe) queue behind each other. */
+	struct group dirsync[DIRSYNC_STRIPES];
+};
+
+/* One upload's directories to sync after its link: its objects/ab/cd,
+ * and the parents whose entry this process has not seen synced. */
+struct dir_sync {
+	struct group_member g; /* first: the batch is a list of these */
+	int n;
+	int key[3], fd[3];
 };
 
 struct local_put {
 	struct store_put base; /* base.received: bytes so far */
 	struct local *s;
-	struct sha256 *hash;
+	struct sha256 *hash;        /* small objects: hashed as they arrive */
+	struct sha256_file *hasher; /* large ones: read back and hashed on a thread */
 	char oid[OID_HEX_LEN + 1];
 	char tmp_name[OID_HEX_LEN + 32];
 	int fd;
@@ -45,6 +73,11 @@ struct local_put {
  * left to do and the disk works while the network still delivers. */
 #define WRITEBACK_STEP (8LL << 20)
 
+/* From this size on (and for an unknown size), the hash is computed on
+ * a second thread from the bytes just written, so receiving and writing
+ * never wait for SHA-256; below it a thread costs more than it saves. */
+#define THREADED_HASH_MIN (4LL << 20)
+
 /* Below this much free space at start, say that uploads will fail. */
 #define LOW_SPACE (16LL << 20)
 
@@ -54,6 +87,49 @@ static struct local *local_of(const struct store *s)
 {
 	assert(s->ops == &store_local_ops);
 	return (struct local *)s;
+}
+
+static bool bit_get(const unsigned char *bits, int i)
+{
+	return __atomic_load_n(&bits[i / 8], __ATOMIC_ACQUIRE) & (1u << (i % 8));
+}
+
+static void bit_set(unsigned char *bits, int i)
+{
+	__atomic_fetch_or(&bits[i / 8], (unsigned char)(1u << (i % 8)), __ATOMIC_RELEASE);
+}
+
+/* One round of directory fsyncs: each distinct directory of the batch
+ * once.  A directory that fails to sync fails the whole round: every
+ * member gets the error (no member can tell whether an earlier round's
+ * entries in that directory are durable). */
+static void dirsync_round(struct group_member *batch, void *arg)
+{
+	struct group_member *it, *prev;
+	struct err err = ERR_INIT;
+	int rc = 0;
+
+	(void)arg;
+	for (it = batch; it && rc == 0; it = it->next) {
+		struct dir_sync *d = (struct dir_sync *)it;
+		for (int i = 0; i < d->n && rc == 0; i++) {
+			bool seen = false;
+			for (prev = batch; prev != it && !seen; prev = prev->next) {
+				struct dir_sync *e = (struct dir_sync *)prev;
+				for (int j = 0; j < e->n; j++)
+					seen = seen || e->key[j] == d->key[i];
+			}
+			if (!seen && fsync(d->fd[i]) < 0)
+				rc = err_set_errno(&err, ERR_IO, "cannot sync object directory");
+		}
+	}
+	if (rc == 0)
+		fault_point("store-group-synced");
+	for (it = batch; it; it = it->next) {
+		it->rc = rc;
+		if (rc < 0)
+			it->err = err;
+	}
 }
 
 static int open_dir_at(int *out, int at, const char *name, struct err *err)
@@ -115,6 +191,8 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 	}
 	s->base.ops = &store_local_ops;
 	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
+	for (int i = 0; i < DIRSYNC_STRIPES; i++)
+		group_init(&s->dirsync[i], dirsync_round, s);
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
 		goto fail;
@@ -242,6 +320,8 @@ static void local_close(struct store *st)
 	 * a flock file races with the next locker). */
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
+	for (int i = 0; i < DIRSYNC_STRIPES; i++)
+		group_destroy(&s->dirsync[i]);
 	free(s->root);
 	free(s);
 }
@@ -249,6 +329,18 @@ static void local_close(struct store *st)
 const char *store_root(const struct store *s)
 {
 	return local_of(s)->root;
+}
+
+static void put_free(struct local_put *p)
+{
+	/* The hashing thread reads fd: stop it first. */
+	sha256_file_free(p->hasher);
+	if (p->fd >= 0) {
+		close(p->fd);
+		unlinkat(p->s->tmp_fd, p->tmp_name, 0);
+	}
+	sha256_free(p->hash);
+	free(p);
 }
 
 static int local_put_begin(struct store_put **out, struct store *st, const char *oid,
@@ -284,11 +376,17 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	 * link then finds EEXIST: an upload must not answer faster for
 	 * objects that exist, or it would tell whoever can upload anywhere
 	 * which objects private repos hold (docs/security.md). */
-	p->fd = openat(s->tmp_fd, p->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* Read and write: a large upload's hashing thread reads it back. */
+	p->fd = openat(s->tmp_fd, p->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (p->fd < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot create temp file");
 		sha256_free(p->hash);
 		free(p);
+		return rc;
+	}
+	if ((expected_size < 0 || expected_size >= THREADED_HASH_MIN) &&
+	    (rc = sha256_file_start(&p->hasher, p->fd, err)) < 0) {
+		put_free(p);
 		return rc;
 	}
 	*out = &p->base;
@@ -304,11 +402,13 @@ static int local_put_write(struct store_put *pb, const void *data, size_t len, s
 		return err_set(err, p->error, "upload already failed");
 	if (p->expected >= 0 && (long long)len > p->expected - p->base.received)
 		return p->error = err_set(err, ERR_INVALID, "more bytes than the expected %lld", p->expected);
-	if (sha256_update(p->hash, data, len, err) < 0)
+	if (!p->hasher && sha256_update(p->hash, data, len, err) < 0)
 		return p->error = ERR_IO;
 	p->base.received += (long long)len;
 	if (util_write_all(p->fd, d, len) < 0)
 		return p->error = err_set_errno(err, ERR_IO, "cannot write temp file");
+	if (p->hasher)
+		sha256_file_advance(p->hasher, p->base.received);
 	if (p->base.received - p->flushed >= WRITEBACK_STEP) {
 		/* Advisory: a failure here only means the fsync does the work. */
 		sync_file_range(p->fd, p->flushed, p->base.received - p->flushed, SYNC_FILE_RANGE_WRITE);
@@ -317,57 +417,61 @@ static int local_put_write(struct store_put *pb, const void *data, size_t len, s
 	return 0;
 }
 
-static void put_free(struct local_put *p)
-{
-	if (p->fd >= 0) {
-		close(p->fd);
-		unlinkat(p->s->tmp_fd, p->tmp_name, 0);
-	}
-	sha256_free(p->hash);
-	free(p);
-}
-
 static void local_put_abort(struct store_put *p)
 {
 	put_free((struct local_put *)p);
 }
 
-/* Opens objects/ab/cd, creating and syncing new levels. */
-static int open_fanout(int *out, struct local *s, const char *oid, struct err *err)
+static int hexval(char c)
 {
-	char name[3] = { oid[0], oid[1], '\0' };
-	int ab, cd, created = 0;
+	return c <= '9' ? c - '0' : c - 'a' + 10;
+}
 
-	if (mkdirat(s->objects_fd, name, 0755) == 0)
-		created |= 1;
-	else if (errno != EEXIST)
-		return err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
-	ab = openat(s->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ab < 0)
-		return err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
-	name[0] = oid[2];
-	name[1] = oid[3];
-	if (mkdirat(ab, name, 0755) == 0)
-		created |= 2;
-	else if (errno != EEXIST) {
-		int rc = err_set_errno(err, ERR_IO, "cannot create fan-out directory");
-		close(ab);
-		return rc;
+/* Opens objects/ab/cd, creating what is missing, and fills d with the
+ * directories to sync once the object is linked: the fan-out directory
+ * itself, and each parent whose entry this process has not seen synced
+ * (one that it created, or that an earlier run may have created just
+ * before a crash). */
+static int open_fanout(int *out, struct dir_sync *d, struct local *s, const char *oid,
+		       struct err *err)
+{
+	char name[6] = { oid[0], oid[1], '/', oid[2], oid[3], '\0' };
+	int ab_i = hexval(oid[0]) << 4 | hexval(oid[1]);
+	int cd_i = ab_i << 8 | hexval(oid[2]) << 4 | hexval(oid[3]);
+	int cd, ab = -1;
+
+	d->n = 0;
+	if (!bit_get(s->known_cd, cd_i)) {
+		name[2] = '\0';
+		if (mkdirat(s->objects_fd, name, 0755) < 0 && errno != EEXIST)
+			return err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
+		ab = openat(s->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ab < 0)
+			return err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
+		name[2] = '/';
+		if (mkdirat(ab, name + 3, 0755) < 0 && errno != EEXIST) {
+			int rc = err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
+			close(ab);
+			return rc;
+		}
 	}
-	cd = openat(ab, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cd = openat(s->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cd < 0) {
-		int rc = err_set_errno(err, ERR_IO, "cannot open fan-out directory");
-		close(ab);
+		int rc = err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
+		if (ab >= 0)
+			close(ab);
 		return rc;
 	}
-	/* A new directory entry is durable only once its parent is synced. */
-	if (((created & 2) && fsync(ab) < 0) || ((created & 1) && fsync(s->objects_fd) < 0)) {
-		int rc = err_set_errno(err, ERR_IO, "cannot sync fan-out directory");
-		close(ab);
-		close(cd);
-		return rc;
+	d->key[d->n] = cd_i;
+	d->fd[d->n++] = cd;
+	if (ab >= 0) {
+		d->key[d->n] = N_CD + ab_i;
+		d->fd[d->n++] = ab;
+		if (!bit_get(s->known_ab, ab_i)) {
+			d->key[d->n] = KEY_OBJECTS;
+			d->fd[d->n++] = s->objects_fd;
+		}
 	}
-	close(ab);
 	*out = cd;
 	return 0;
 }
@@ -375,7 +479,10 @@ static int open_fanout(int *out, struct local *s, const char *oid, struct err *e
 static int local_put_commit(struct store_put *pb, long long *size_out, struct err *err)
 {
 	struct local_put *p = (struct local_put *)pb;
+	struct local *s = p->s;
+	struct dir_sync d = { .n = 0 };
 	char hex[OID_HEX_LEN + 1];
+	bool threaded = p->hasher != NULL;
 	int rc, cd = -1;
 
 	if (p->error) {
@@ -386,36 +493,60 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 		rc = err_set(err, ERR_INVALID, "received %lld bytes, expected %lld", p->base.received, p->expected);
 		goto out;
 	}
-	if ((rc = sha256_final_hex(p->hash, hex, err)) < 0)
+	/* A large file's fsync runs while its hashing thread finishes. */
+	if (threaded && fsync(p->fd) < 0) {
+		rc = err_set_errno(err, ERR_IO, "cannot sync temp file");
+		goto out;
+	}
+	if (threaded) {
+		rc = sha256_file_finish(p->hasher, p->base.received, hex, err);
+		p->hasher = NULL;
+	} else {
+		rc = sha256_final_hex(p->hash, hex, err);
+	}
+	if (rc < 0)
 		goto out;
 	if (strcmp(hex, p->oid) != 0) {
 		rc = err_set(err, ERR_INVALID, "content hashes to %s, not to the object id", hex);
 		goto out;
 	}
-	if (fsync(p->fd) < 0) {
+	/* Small objects are synced after the hash check: a corrupt upload
+	 * costs no fsync (the same for every object, present or not). */
+	if (!threaded && fsync(p->fd) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot sync temp file");
 		goto out;
 	}
 	fault_point("store-synced");
-	if ((rc = open_fanout(&cd, p->s, p->oid, err)) < 0)
+	if ((rc = open_fanout(&cd, &d, s, p->oid, err)) < 0)
 		goto out;
 	/* link() never replaces: a concurrent upload of the same oid that got
 	 * there first carries the same verified bytes. */
-	if (linkat(p->s->tmp_fd, p->tmp_name, cd, p->oid, 0) < 0 && errno != EEXIST) {
+	if (linkat(s->tmp_fd, p->tmp_name, cd, p->oid, 0) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot link object into place");
 		goto out;
 	}
-	if (fsync(cd) < 0) {
-		rc = err_set_errno(err, ERR_IO, "cannot sync object directory");
-		goto out;
+	/* The link (and any new fan-out directory) is durable once these
+	 * directories are synced: each fsync shared with the uploads that
+	 * need the same directory synced now. */
+	for (int i = 0; i < d.n; i++) {
+		struct dir_sync one = { .n = 1, .key = { d.key[i] }, .fd = { d.fd[i] } };
+		if ((rc = group_join(&s->dirsync[d.key[i] % DIRSYNC_STRIPES], &one.g, err)) < 0)
+			goto out;
+	}
+	for (int i = 0; i < d.n; i++) {
+		if (d.key[i] < N_CD)
+			bit_set(s->known_cd, d.key[i]);
+		else if (d.key[i] < KEY_OBJECTS)
+			bit_set(s->known_ab, d.key[i] - N_CD);
 	}
 	fault_point("store-linked");
 	if (size_out)
 		*size_out = p->base.received;
 	rc = 0;
 out:
-	if (cd >= 0)
-		close(cd);
+	for (int i = 0; i < d.n; i++)
+		if (d.fd[i] != s->objects_fd)
+			close(d.fd[i]);
 	put_free(p);
 	return rc;
 }

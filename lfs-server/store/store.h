@@ -20,7 +20,12 @@
  * (EEXIST: the object is there already, same bytes), fsync(dir), unlink
  * the temp.  commit and abort both free the handle; a failed commit
  * leaves nothing behind.  Errors are sticky: after a failed write, only
- * abort is useful.
+ * abort is useful.  The local backend shares the directory fsyncs of
+ * uploads that link at the same moment (one fsync per distinct directory
+ * per round, common/group.h) and hashes large uploads on a second thread
+ * from what was just written; commit still returns only once this
+ * upload's file and directory entry are durable (docs/architecture.md,
+ * "Upload path").
  *
  * Backends.  The server's handlers see only the functions below; a
  * backend is a struct store_ops, chosen by storage.type.  The first is
