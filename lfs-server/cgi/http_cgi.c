@@ -482,7 +482,7 @@ int cgi_serve(struct server *srv, struct publish *pub)
 			goto flush;
 		}
 		if (r->fail_status)
-			http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+			http_reply_failure(r);
 		else
 			r->handler->end(r);
 	}

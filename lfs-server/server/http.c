@@ -425,7 +425,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (r->fail_status)
-		return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+		return http_reply_failure(r);
 	return h->end(r);
 }
 

@@ -119,6 +119,9 @@ void http_each_header(struct req *r, void (*fn)(const char *name, const char *va
 void http_upload_started(struct req *r);
 
 /* Records a failure found mid-body; end() reports it. */
+/* Answers the failure http_fail recorded (a 503 with Retry-After, as
+ * http_reply_err does). */
+enum MHD_Result http_reply_failure(struct req *r);
 void http_fail(struct req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

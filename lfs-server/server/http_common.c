@@ -95,6 +95,16 @@ enum MHD_Result http_reply_err(struct req *r, const struct err *err)
 	return http_reply_error(r, status, "%s", err->msg);
 }
 
+enum MHD_Result http_reply_failure(struct req *r)
+{
+	/* A store or database that went away mid-body is as busy as one
+	 * found away before it: the client may retry soon. */
+	if (r->fail_status == 503)
+		return http_reply_error_hdr(r, 503, MHD_HTTP_HEADER_RETRY_AFTER, BUSY_RETRY_AFTER,
+					    "%s", r->fail_msg);
+	return http_reply_error(r, r->fail_status, "%s", r->fail_msg);
+}
+
 void http_fail(struct req *r, int status, const char *fmt, ...)
 {
 	va_list ap;

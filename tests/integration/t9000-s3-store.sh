@@ -160,4 +160,28 @@ test_expect_success 'the store comes back: the same server stores the upload' '
 	jq -e ".objects[0].actions.download.href" "$TRASH/body" >/dev/null
 '
 
+# The store goes away in the middle of a body: the upload streams its
+# parts while the bytes arrive (an object over one part), so the failure
+# is found mid-body, and must be answered as one found before it.
+make_file mid.bin $((12 * 1024 * 1024)) mid
+MOID=$(sha256_of mid.bin)
+mkfifo mid.fifo
+
+test_expect_success 'the store goes away mid-body: 503 with Retry-After, nothing recorded' '
+	curl -sS -o mid.body -D mid.headers -w "%{http_code}" -X PUT -T mid.fifo \
+		-H "Content-Length: $((12 * 1024 * 1024))" -H "Transfer-Encoding:" \
+		"$LFS_URL/r/info/lfs/objects/$MOID" >mid.code &
+	curl_pid=$! &&
+	{
+		head -c $((8 * 1024 * 1024)) mid.bin &&
+		"$S3_SERVICE" stop "$TRASH/s3-down" >/dev/null &&
+		tail -c +$((8 * 1024 * 1024 + 1)) mid.bin
+	} >mid.fifo &&
+	wait $curl_pid &&
+	test "$(cat mid.code)" = 503 &&
+	grep -qi "^Retry-After: [0-9]" mid.headers &&
+	test "$(batch r "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$MOID\",\"size\":$((12 * 1024 * 1024))}]}")" = 200 &&
+	jq -e ".objects[0].error.code == 404" "$TRASH/body" >/dev/null
+'
+
 test_done
