@@ -192,24 +192,17 @@ static int cmd_fsck(struct config *cfg, const char *data, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_stats(const char *data, int argc, char **argv)
+/* stats, repos: a report of the data dir, no arguments. */
+static int cmd_report(const char *data, int argc, char **argv,
+		      int (*report)(const char *data_dir, FILE *out, struct err *err))
 {
 	struct err err = ERR_INIT;
 
-	if (argc > 1)
-		return usage_error("stats takes no arguments");
-	if (admin_stats(data, stdout, &err) < 0)
-		return fail(&err);
-	return finish();
-}
-
-static int cmd_repos(const char *data, int argc, char **argv)
-{
-	struct err err = ERR_INIT;
-
-	if (argc > 1)
-		return usage_error("repos takes no arguments");
-	if (admin_repos(data, stdout, &err) < 0)
+	if (argc > 1) {
+		fprintf(stderr, "lfs-admin: %s takes no arguments\n", argv[0]);
+		return usage_error(NULL);
+	}
+	if (report(data, stdout, &err) < 0)
 		return fail(&err);
 	return finish();
 }
@@ -486,9 +479,9 @@ static int run(struct config *cfg, const char *config, const char *data, int arg
 	if (strcmp(cmd, "fsck") == 0)
 		return cmd_fsck(cfg, data, argc, argv);
 	if (strcmp(cmd, "stats") == 0)
-		return cmd_stats(data, argc, argv);
+		return cmd_report(data, argc, argv, admin_stats);
 	if (strcmp(cmd, "repos") == 0)
-		return cmd_repos(data, argc, argv);
+		return cmd_report(data, argc, argv, admin_repos);
 	if (strcmp(cmd, "backup") == 0)
 		return cmd_backup(data, argc, argv);
 	if (strcmp(cmd, "verify-mirrors") == 0)

@@ -179,28 +179,23 @@ int mcheck_run(struct meta *m, const char *name, const char *base_url,
 	memset(res, 0, sizeof(*res));
 	if (o->all)
 		return check_all(m, name, base_url, o, res, err);
-	while (limit > 0 && !stopped) {
-		int want = limit < 64 ? limit : 64;
-		if ((rc = meta_mcheck_unchecked(m, name, o->max_seq, want, list, &n, err)) < 0)
-			return rc;
-		if (n == 0)
-			break;
-		if ((rc = check_list(m, name, base_url, o, list, n, res, &stopped, err)) < 0)
-			return rc;
-		limit -= n;
-	}
-	/* A verdict recorded now is not older than either bound (both are at
-	 * most the current time), so this loop ends. */
-	while (limit > 0 && !stopped) {
-		int want = limit < 64 ? limit : 64;
-		if ((rc = meta_mcheck_due(m, name, o->max_seq, o->good_before, o->bad_before, want,
-					  list, &n, err)) < 0)
-			return rc;
-		if (n == 0)
-			break;
-		if ((rc = check_list(m, name, base_url, o, list, n, res, &stopped, err)) < 0)
-			return rc;
-		limit -= n;
+	/* Unchecked copies first, then those due again.  A verdict recorded
+	 * now is not older than either bound (both are at most the current
+	 * time), so the second pass ends too. */
+	for (int due = 0; due < 2; due++) {
+		while (limit > 0 && !stopped) {
+			int want = limit < 64 ? limit : 64;
+			rc = due ? meta_mcheck_due(m, name, o->max_seq, o->good_before, o->bad_before,
+						   want, list, &n, err)
+				 : meta_mcheck_unchecked(m, name, o->max_seq, want, list, &n, err);
+			if (rc < 0)
+				return rc;
+			if (n == 0)
+				break;
+			if ((rc = check_list(m, name, base_url, o, list, n, res, &stopped, err)) < 0)
+				return rc;
+			limit -= n;
+		}
 	}
 	return 0;
 }

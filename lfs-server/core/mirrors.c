@@ -470,6 +470,36 @@ static int print_bad(const struct mirror_check *c, void *arg)
 	return 0;
 }
 
+/* One round of checks of m (polled now) with o, printing its lines:
+ * unreachable, or every bad verdict and then the counts. */
+static int verify_one(struct mirrors *ms, struct mirror *m, struct meta *meta,
+		      struct mcheck_opts *o, FILE *out, long long *problems, struct err *err)
+{
+	struct mcheck_result res;
+	struct bad_printer bp = { out, m->name };
+	int rc;
+
+	check(ms, m);
+	if (!m->healthy) {
+		fprintf(out, "unreachable\t%s\t%s\n", m->name, m->error);
+		(*problems)++;
+		return 0;
+	}
+	if (!meta)
+		return 0;
+	o->max_seq = m->last_seq;
+	if ((rc = mcheck_run(meta, m->name, m->url, o, &res, err)) < 0)
+		return rc;
+	if (meta == ms->meta)
+		reload_verdicts(ms, m);
+	if ((rc = meta_mcheck_each(meta, m->name, 0, print_bad, &bp, err)) < 0)
+		return rc;
+	fprintf(out, "checked\t%s\t%d\tgood %d\tbad %d\tlast_seq %lld\n", m->name, res.checked,
+		res.good, res.bad, m->last_seq);
+	*problems += res.bad;
+	return 0;
+}
+
 int mirrors_verify_now(struct mirrors *ms, struct meta *meta, const char *only, FILE *out,
 		       long long *problems, struct err *err)
 {
@@ -478,30 +508,13 @@ int mirrors_verify_now(struct mirrors *ms, struct meta *meta, const char *only, 
 
 	*problems = 0;
 	for (size_t i = 0; i < ms->n; i++) {
-		struct mirror *m = &ms->list[i];
-		struct mcheck_result res;
-		struct bad_printer bp = { out, m->name };
-		struct mcheck_opts o = {
-			.rate = 0, .all = true,
-		};
+		struct mcheck_opts o = { .rate = 0, .all = true };
 
-		if (only && strcmp(only, m->name) != 0)
+		if (only && strcmp(only, ms->list[i].name) != 0)
 			continue;
 		found = true;
-		check(ms, m);
-		if (!m->healthy) {
-			fprintf(out, "unreachable\t%s\t%s\n", m->name, m->error);
-			(*problems)++;
-			continue;
-		}
-		o.max_seq = m->last_seq;
-		if ((rc = mcheck_run(meta, m->name, m->url, &o, &res, err)) < 0)
+		if ((rc = verify_one(ms, &ms->list[i], meta, &o, out, problems, err)) < 0)
 			return rc;
-		if ((rc = meta_mcheck_each(meta, m->name, 0, print_bad, &bp, err)) < 0)
-			return rc;
-		fprintf(out, "checked\t%s\t%d\tgood %d\tbad %d\tlast_seq %lld\n", m->name, res.checked,
-			res.good, res.bad, m->last_seq);
-		*problems += res.bad;
 	}
 	if (only && !found)
 		return err_set(err, ERR_NOTFOUND, "no mirror named '%s' in the config", only);
@@ -515,31 +528,13 @@ int mirrors_check_once(struct mirrors *ms, FILE *out, long long *problems, struc
 
 	*problems = 0;
 	for (size_t i = 0; i < ms->n; i++) {
-		struct mirror *m = &ms->list[i];
-		struct mcheck_result res;
-		struct bad_printer bp = { out, m->name };
 		struct mcheck_opts o = {
 			.rate = ms->verify_rate, .limit = INT_MAX,
 			.good_before = now - ms->recheck_interval, .bad_before = now - ms->interval,
 		};
 
-		check(ms, m);
-		if (!m->healthy) {
-			fprintf(out, "unreachable\t%s\t%s\n", m->name, m->error);
-			(*problems)++;
-			continue;
-		}
-		if (!ms->meta)
-			continue;
-		o.max_seq = m->last_seq;
-		if ((rc = mcheck_run(ms->meta, m->name, m->url, &o, &res, err)) < 0)
+		if ((rc = verify_one(ms, &ms->list[i], ms->meta, &o, out, problems, err)) < 0)
 			return rc;
-		reload_verdicts(ms, m);
-		if ((rc = meta_mcheck_each(ms->meta, m->name, 0, print_bad, &bp, err)) < 0)
-			return rc;
-		fprintf(out, "checked\t%s\t%d\tgood %d\tbad %d\tlast_seq %lld\n", m->name,
-			res.checked, res.good, res.bad, m->last_seq);
-		*problems += res.bad;
 	}
 	return 0;
 }
