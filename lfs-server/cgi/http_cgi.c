@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -463,6 +464,21 @@ static bool read_body(struct req *r)
 	return ok;
 }
 
+/* The web server has the whole answer at end of file on our standard
+ * output: give it that now, so what is left (temp names removed, the
+ * metadata closed) never delays the answer.  /dev/null takes the
+ * descriptor's place, so no file opened later becomes "standard
+ * output". */
+static void answer_done(void)
+{
+	int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (nul < 0 || dup2(nul, STDOUT_FILENO) < 0)
+		close(STDOUT_FILENO);
+	if (nul >= 0 && nul != STDOUT_FILENO)
+		close(nul);
+}
+
 int cgi_serve(struct server *srv, struct publish *pub)
 {
 	struct req *r = calloc(1, sizeof(*r));
@@ -500,6 +516,7 @@ flush:
 	 * answer went out. */
 	completed = flush_reply(r) == 0;
 	rc = completed ? 0 : 1;
+	answer_done();
 	if (r->handler && r->handler->done)
 		r->handler->done(r, completed);
 	if (out.fd >= 0)

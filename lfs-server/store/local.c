@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,11 @@ struct local {
 	 * they did before grouping, and only those of one directory (or of
 	 * one stripe) queue behind each other. */
 	struct group dirsync[DIRSYNC_STRIPES];
+	/* Temp names being removed off the request's path (discard_tmp);
+	 * store_close waits for them. */
+	pthread_mutex_t discard_mu;
+	pthread_cond_t discard_cv;
+	int discards;
 };
 
 /* One upload's directories to sync after its link: its objects/ab/cd,
@@ -63,6 +70,7 @@ struct local_put {
 	struct sha256_file *hasher; /* large ones: read back and hashed on a thread */
 	char oid[OID_HEX_LEN + 1];
 	char tmp_name[OID_HEX_LEN + 32];
+	bool committed; /* linked (or found linked): the temp name goes off-path */
 	int fd;
 	long long expected, received;
 	long long flushed; /* bytes handed to writeback so far */
@@ -193,6 +201,8 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
 	for (int i = 0; i < DIRSYNC_STRIPES; i++)
 		group_init(&s->dirsync[i], dirsync_round, s);
+	pthread_mutex_init(&s->discard_mu, NULL);
+	pthread_cond_init(&s->discard_cv, NULL);
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
 		goto fail;
@@ -310,6 +320,14 @@ static void local_close(struct store *st)
 {
 	struct local *s = (struct local *)st;
 
+	/* Temp names still being removed use s->root. */
+	pthread_mutex_lock(&s->discard_mu);
+	while (s->discards > 0)
+		pthread_cond_wait(&s->discard_cv, &s->discard_mu);
+	pthread_mutex_unlock(&s->discard_mu);
+	pthread_mutex_destroy(&s->discard_mu);
+	pthread_cond_destroy(&s->discard_cv);
+
 	if (s->root_fd >= 0)
 		close(s->root_fd);
 	if (s->objects_fd >= 0)
@@ -331,13 +349,72 @@ const char *store_root(const struct store *s)
 	return local_of(s)->root;
 }
 
+/* Removes a committed upload's temp name off the request's path.  When
+ * the store already held the object, that name is the file's last one,
+ * and unlinking it frees all its blocks: tens of milliseconds for a large
+ * object, which would make the answer to an upload of an object someone
+ * else holds measurably slower (store.h, invariant 4).  So both cases
+ * hand the name to a short detached thread and answer at once;
+ * store_close waits for those threads (lfs-cgi closes its answer first). */
+struct discard {
+	struct local *s;
+	char path[];
+};
+
+static void *unlink_later(void *arg)
+{
+	struct discard *d = arg;
+	struct local *s = d->s;
+
+	unlink(d->path);
+	free(d);
+	pthread_mutex_lock(&s->discard_mu);
+	if (--s->discards == 0)
+		pthread_cond_broadcast(&s->discard_cv);
+	pthread_mutex_unlock(&s->discard_mu);
+	return NULL;
+}
+
+static void discard_tmp(struct local_put *p)
+{
+	struct local *s = p->s;
+	size_t len = strlen(s->root) + strlen("/tmp/") + strlen(p->tmp_name) + 1;
+	struct discard *d = malloc(sizeof(*d) + len);
+	pthread_attr_t attr;
+	pthread_t t;
+	bool handed = false;
+
+	if (d && pthread_attr_init(&attr) == 0) {
+		d->s = s;
+		snprintf(d->path, len, "%s/tmp/%s", s->root, p->tmp_name);
+		pthread_mutex_lock(&s->discard_mu);
+		s->discards++;
+		pthread_mutex_unlock(&s->discard_mu);
+		handed = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+			 pthread_create(&t, &attr, unlink_later, d) == 0;
+		pthread_attr_destroy(&attr);
+		if (!handed) {
+			pthread_mutex_lock(&s->discard_mu);
+			s->discards--;
+			pthread_mutex_unlock(&s->discard_mu);
+		}
+	}
+	if (!handed) {
+		unlinkat(s->tmp_fd, p->tmp_name, 0);
+		free(d);
+	}
+}
+
 static void put_free(struct local_put *p)
 {
 	/* The hashing thread reads fd: stop it first. */
 	sha256_file_free(p->hasher);
 	if (p->fd >= 0) {
 		close(p->fd);
-		unlinkat(p->s->tmp_fd, p->tmp_name, 0);
+		if (p->committed)
+			discard_tmp(p);
+		else
+			unlinkat(p->s->tmp_fd, p->tmp_name, 0);
 	}
 	sha256_free(p->hash);
 	free(p);
@@ -542,6 +619,7 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 	fault_point("store-linked");
 	if (size_out)
 		*size_out = p->base.received;
+	p->committed = true;
 	rc = 0;
 out:
 	for (int i = 0; i < d.n; i++)

@@ -71,7 +71,7 @@ test_expect_success 'the objects sit in DATA under their hash, nothing left in t
 	expect_stored wt/a.bin &&
 	expect_stored wt/sub/b.bin &&
 	test "$(objects_snapshot | wc -l)" -eq 2 &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'the bare origin holds no LFS objects (they went to the server)' '

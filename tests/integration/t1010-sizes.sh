@@ -55,7 +55,7 @@ test_expect_success 'the server stored exactly the two non-empty objects' '
 	test "$(stat -c %s "$p")" -eq $BIG_SIZE &&
 	test "$(sha256_of "$p")" = "$(cat oid.big)" &&
 	test "$(objects_snapshot | wc -l)" -eq 2 &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'the empty file never reached the server' '

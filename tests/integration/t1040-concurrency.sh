@@ -40,7 +40,7 @@ test_expect_success 'the push with 8 concurrent transfers uploads every object o
 		test "$(sha256_of "$p")" = "$oid" || return 1
 	done <oids &&
 	test "$(objects_snapshot | wc -l)" -eq $COUNT &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'a clone with 8 concurrent transfers gets every file back' '
@@ -90,7 +90,7 @@ test_expect_success 'two concurrent pushes of the same new objects both succeed'
 		test "$(sha256_of "$p")" = "$oid" || return 1
 	done <race.oids &&
 	test "$(objects_snapshot | wc -l)" -eq $((COUNT + 4)) &&
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test "$(grep "\"PUT /tock/race/" "$LFS_LOG" | grep -vc "\" 200 ")" -eq 0
 '
 

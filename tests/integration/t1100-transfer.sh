@@ -121,7 +121,7 @@ test_expect_success 'the empty object: PUT, then GET gives 0 bytes' '
 '
 
 test_expect_success 'DATA/tmp is empty after the transfers' '
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 stop_rc

@@ -115,7 +115,7 @@ test_expect_success 'the full bytes to B: 200, then downloadable from B' '
 test_expect_success 'one copy on disk, one journal row per repo' '
 	test "$(objects_snapshot | grep -c "$OID")" = 1 &&
 	test "$(sqlite3 "$DATA/meta.db" "SELECT repo FROM journal WHERE oid = \"$OID\" ORDER BY repo" | tr "\n" " ")" = "team/a team/b " &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success "B's token does not open A's neighbour C" '

@@ -39,7 +39,7 @@ kill9_lfs_server
 
 start_lfs_server || { echo "Bail out! lfs-server did not restart"; exit 1; }
 test_expect_success 'after the restart: tmp emptied, the object file untouched, repo b does not hold it' '
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test "$(stat -c %i "$(obj_path "$DATA" $OID)")" = "$(cat inode)" &&
 	cmp obj.bin "$(obj_path "$DATA" $OID)" &&
 	batch b "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$OID\",\"size\":$SIZE}]}" >/dev/null &&
@@ -48,7 +48,7 @@ test_expect_success 'after the restart: tmp emptied, the object file untouched, 
 
 test_expect_success 'the upload to b then succeeds: link finds EEXIST, temp removed, object file never replaced' '
 	lfs_upload b obj.bin &&
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test "$(stat -c %i "$(obj_path "$DATA" $OID)")" = "$(cat inode)" &&
 	batch b "{\"operation\":\"download\",\"objects\":[{\"oid\":\"$OID\",\"size\":$SIZE}]}" >/dev/null &&
 	test "$(jq -r ".objects[0].actions.download.href" "$TRASH/body")" != null
@@ -61,7 +61,7 @@ test_expect_success 'corrupt bytes for a stored oid: 422, the object file untouc
 	auth=$(jq -r ".objects[0].actions.upload.header.Authorization" "$TRASH/body") &&
 	test "$(http_status PUT "$href" -H "Authorization: $auth" --data-binary @bad.bin)" = 422 &&
 	cmp obj.bin "$(obj_path "$DATA" $OID)" &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'server stops cleanly' 'stop_lfs_server'

@@ -181,7 +181,7 @@ test_expect_success 'nothing was stored, nothing created outside DATA/objects' '
 	test_cmp snap.objects snap.objects.after &&
 	fs_snapshot >snap.fs.after &&
 	test_cmp snap.fs snap.fs.after &&
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test "$(sqlite3 "$DATA/meta.db" "SELECT repo || \" \" || oid FROM journal ORDER BY seq")" = "r $H"
 '
 

@@ -66,7 +66,7 @@ EOF
 
 test_expect_success 'nothing was stored by the refused uploads' '
 	test -z "$(objects_snapshot)" &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'server stops cleanly' 'stop_lfs_server'

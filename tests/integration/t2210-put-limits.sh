@@ -25,7 +25,7 @@ start_lfs_server --config server.cfg
 
 # nothing_stored OID: no object file, no temp file left behind (the abort
 # runs when the request completes: poll for it).
-no_temps() { test -z "$(ls -A "$DATA/tmp")"; }
+no_temps() { tmp_emptied "$DATA"; }
 nothing_stored() {
 	test_path_is_missing "$(obj_path "$DATA" "$1")" &&
 	test_poll no_temps

@@ -357,7 +357,7 @@ test_expect_success 'api tokens on the batch endpoint: the right one works, othe
 test_expect_success 'after every rejected token, nothing stored and the server serves' '
 	objects_snapshot >snapshot.6 &&
 	test_cmp snapshot.0 snapshot.6 &&
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test "$(http_status GET "$LFS_URL/healthz")" = 200
 '
 

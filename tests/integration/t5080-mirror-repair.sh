@@ -91,7 +91,7 @@ test_expect_success 'verify --repair --from URL fixes both; then verify exits 0'
 	grep -q "^verified 1 objects (3000 bytes) in $M up to last_seq 3: repaired 1 corrupt and 1 missing$" out &&
 	expect_tree "$M" p1 p2 p3 &&
 	test "$(stat -c %a "$P1")" = 644 &&
-	test -z "$(ls -A "$M/tmp")" &&
+	tmp_emptied "$M" &&
 	cmp state.before "$M/mirror-state.json" &&
 	"$BIN/lfs-mirror" verify "$M" >out &&
 	grep -q "^verified 3 objects (78000 bytes) in $M: all good$" out &&
@@ -139,7 +139,7 @@ test_expect_success 'what a killed repair left in tmp/repair is removed by the n
 	mkdir -p "$M/tmp/repair/objects/ab/cd" "$M/tmp/repair/tmp" &&
 	echo left >"$M/tmp/repair/objects/ab/cd/abcd" && echo left >"$M/tmp/repair/tmp/x" &&
 	"$BIN/lfs-mirror" sync --from "$LFS_URL" --to "$M" >out &&
-	test -z "$(ls -A "$M/tmp")"
+	tmp_emptied "$M"
 '
 
 test_expect_success 'usage: --repair, --netrc and --cacert need --from' '

@@ -17,7 +17,7 @@ tmp_bytes() {
 	echo "$n"
 }
 tmp_has_at_least() { [ "$(tmp_bytes)" -ge "$1" ]; }
-tmp_empty() { [ -z "$(ls -A "$DATA/tmp")" ]; }
+tmp_empty() { tmp_is_empty "$DATA"; }
 # log_has_aborted N: at least N access-log lines of aborted PUTs.
 log_has_aborted() {
 	[ "$(grep -c "\"PUT /r/info/lfs/objects/$OID\" .* aborted" "$LFS_LOG")" -ge "$1" ]

@@ -66,7 +66,7 @@ test_expect_success 'object PUT headers trickled: dropped, no temp left' '
 	trickle put "PUT /r/info/lfs/objects/$H HTTP/1.1\r\n" "Host: 127.0.0.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 12\r\n\r\nhello world\n" &&
 	healthy &&
 	closed_by_server put &&
-	test -z "$(ls -A "$DATA/tmp")" &&
+	tmp_emptied "$DATA" &&
 	test -z "$(objects_snapshot)"
 '
 

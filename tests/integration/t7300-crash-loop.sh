@@ -25,7 +25,7 @@ no_answer() {
 	echo "the upload got an answer: $1" >&2
 	return 1
 }
-tmp_empty() { [ -z "$(ls -A "$DATA/tmp")" ]; }
+tmp_empty() { tmp_is_empty "$DATA"; }
 tmp_has_at_least() {
 	local f
 	for f in "$DATA"/tmp/*; do

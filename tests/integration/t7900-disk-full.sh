@@ -36,7 +36,7 @@ test_expect_success 'an upload that does not fit gets 507 and stores nothing' '
 	test "$(upload r big.bin)" = 507 &&
 	grep -q "\"message\"" "$TRASH/body" &&
 	test "$(objects_snapshot)" = "$before" &&
-	test_poll test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'the server still serves, and the earlier object is intact' '
@@ -82,12 +82,12 @@ test_expect_success 'full disk: a new upload gets 507 with a message, nothing st
 	test "$(upload r new.bin)" = 507 &&
 	jq -e .message "$TRASH/body" &&
 	test "$(objects_snapshot)" = "$before" &&
-	test_poll test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'full disk: uploading an object another repo holds gets 507 too (same work)' '
 	test "$(upload other small.bin)" = 507 &&
-	test_poll test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'full disk: the server stops cleanly' 'stop_lfs_server'

@@ -49,7 +49,7 @@ test_expect_success 'the upload in flight was left alone and completes' '
 	test_poll test -s put.code &&
 	test "$(cat put.code)" = 200 &&
 	cmp big.bin "$(obj_path "$DATA" $BIG)" &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'read-only lfs-admin commands work while the server holds the lock' '

@@ -47,7 +47,7 @@ test_expect_success 'git push stores both objects in the bucket under PREFIX/obj
 	in_bucket wt/big.bin &&
 	bucket_keys >keys &&
 	test "$(wc -l <keys)" -eq 2 &&
-	test -z "$(ls -A "$DATA/tmp")"
+	tmp_emptied "$DATA"
 '
 
 test_expect_success 'batch download hrefs are presigned URLs on the store, with expires_in (signed at most a minute ago)' '

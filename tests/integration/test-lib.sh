@@ -336,6 +336,13 @@ test_poll() {
 	return 1
 }
 
+# tmp_emptied DIR: DIR/tmp is empty, or becomes so soon.  A committed
+# upload's temp name is removed by a thread of its own, off the answer's
+# path (lfs-server/store/local.c, discard_tmp), so it may outlive the
+# answer by a moment.
+tmp_is_empty() { [ -z "$(ls -A "$1/tmp")" ]; }
+tmp_emptied() { test_poll tmp_is_empty "$1"; }
+
 # Writes $2 bytes of deterministic pseudo-random data (seed $3) to $1.
 make_file() {
 	local f="$1" size="$2" seed="${3:-$1}"
