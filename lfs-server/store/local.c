@@ -53,6 +53,7 @@ struct local {
 	pthread_mutex_t discard_mu;
 	pthread_cond_t discard_cv;
 	int discards;
+	bool discard_inline; /* no one waits for an answer (store_open) */
 };
 
 /* One upload's directories to sync after its link: its objects/ab/cd,
@@ -237,6 +238,10 @@ int store_open(struct store **out, const char *data_dir, struct err *err)
 {
 	int rc = store_attach(out, data_dir, err);
 
+	/* lfs-mirror's tree answers no one: its temp names go at once, so a
+	 * killed sync leaves only the file it was writing. */
+	if (rc == 0)
+		local_of(*out)->discard_inline = true;
 	if (rc == 0 && (rc = store_sweep_tmp(*out, 0, NULL, err)) < 0) {
 		store_close(*out);
 		*out = NULL;
@@ -384,7 +389,7 @@ static void discard_tmp(struct local_put *p)
 	pthread_t t;
 	bool handed = false;
 
-	if (d && pthread_attr_init(&attr) == 0) {
+	if (d && !s->discard_inline && pthread_attr_init(&attr) == 0) {
 		d->s = s;
 		snprintf(d->path, len, "%s/tmp/%s", s->root, p->tmp_name);
 		pthread_mutex_lock(&s->discard_mu);

@@ -111,7 +111,9 @@ int store_open_configured(struct store **out, const struct config *cfg, const ch
  * lock and removes nothing.  Caller frees with store_close. */
 int store_attach(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* store_attach, then empties tmp/: for a caller that owns the directory
- * by a lock of its own (lfs-mirror's tree). */
+ * by a lock of its own (lfs-mirror's tree).  Such a store answers no one,
+ * so a committed upload's temp name is removed before commit returns
+ * (elsewhere a thread removes it off the answer's path: invariant 4). */
 int store_open(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* Holds DATA/lock (flock) until store_close, or fails with ERR_CONFLICT
  * naming the holder as it described itself: holder is one line ("pid 12
