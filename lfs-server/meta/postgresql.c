@@ -319,16 +319,11 @@ static int get_conn(struct pg_meta *m, struct conn **out, struct err *err)
 	return 0;
 }
 
-/* Runs prepared statement which with n text parameters (NULL = SQL NULL);
- * *out gets the result when it has status want. */
-static int run(struct conn *c, int which, int n, const char *const *params, ExecStatusType want,
-	       PGresult **out, const char *what, struct err *err)
+/* A statement's result: *out gets it (or it is freed) when its status is
+ * want; anything else is the error res_fail describes. */
+static int take_result(struct conn *c, PGresult *res, ExecStatusType want, PGresult **out,
+		       const char *what, struct err *err)
 {
-	char name[16];
-	PGresult *res;
-
-	snprintf(name, sizeof(name), "s%d", which);
-	res = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
 	if (!res || PQresultStatus(res) != want) {
 		int rc = res_fail(c, res, what, err);
 		PQclear(res);
@@ -341,22 +336,26 @@ static int run(struct conn *c, int which, int n, const char *const *params, Exec
 	return 0;
 }
 
+/* Runs prepared statement which with n text parameters (NULL = SQL NULL);
+ * *out gets the result when it has status want. */
+static int run(struct conn *c, int which, int n, const char *const *params, ExecStatusType want,
+	       PGresult **out, const char *what, struct err *err)
+{
+	char name[16];
+	PGresult *res;
+
+	snprintf(name, sizeof(name), "s%d", which);
+	res = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+	return take_result(c, res, want, out, what, err);
+}
+
 /* An ad-hoc parameterised query (operator views, mirror checks). */
 static int query(struct conn *c, const char *sql, int n, const char *const *params,
 		 ExecStatusType want, PGresult **out, const char *what, struct err *err)
 {
 	PGresult *res = PQexecParams(c->pg, sql, n, NULL, params, NULL, NULL, 0);
 
-	if (!res || PQresultStatus(res) != want) {
-		int rc = res_fail(c, res, what, err);
-		PQclear(res);
-		return rc;
-	}
-	if (out)
-		*out = res;
-	else
-		PQclear(res);
-	return 0;
+	return take_result(c, res, want, out, what, err);
 }
 
 static int txn_begin(struct conn *c, struct err *err)
