@@ -22,10 +22,10 @@ void sha256_free(struct sha256 *h);
 
 /* A file's SHA-256, computed on a thread of its own while the caller
  * writes the file: the caller says how far the file is written
- * (sha256_file_advance), the thread reads that much back (from the page
- * cache, just written) in units of SHA256_FILE_UNIT and hashes it.  The
- * writer thread never copies or hashes a byte; the hashing thread is
- * woken once per unit, not per write.  fd must stay open and readable
+ * (sha256_file_advance), the thread maps what is written (in the page
+ * cache, just written: no copy) once at least SHA256_FILE_UNIT waits,
+ * and hashes it.  The writer thread never copies or hashes a byte; the
+ * hashing thread is woken once per unit, not per write.  fd must stay open and readable
  * until sha256_file_finish or sha256_file_free. */
 #define SHA256_FILE_UNIT (1 << 20)
 
