@@ -1,5 +1,6 @@
 /* store: content-addressed object store (invariants in store.h). */
 #include "store/store.h"
+#include "store/direct.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -54,6 +55,9 @@ struct local {
 	pthread_cond_t discard_cv;
 	int discards;
 	bool discard_inline; /* no one waits for an answer (store_open) */
+	/* LFS_STORE_BUFFERED=1: large uploads through the page cache, as on
+	 * a file system that refuses O_DIRECT (for benchmarks and tests). */
+	bool buffered_only;
 };
 
 /* One upload's directories to sync after its link: its objects/ab/cd,
@@ -69,6 +73,7 @@ struct local_put {
 	struct local *s;
 	struct sha256 *hash;        /* small objects: hashed as they arrive */
 	struct sha256_file *hasher; /* large ones: read back and hashed on a thread */
+	struct direct *direct;      /* or written with O_DIRECT, hashed on the side */
 	char oid[OID_HEX_LEN + 1];
 	char tmp_name[OID_HEX_LEN + 32];
 	bool committed; /* linked (or found linked): the temp name goes off-path */
@@ -200,6 +205,7 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 	}
 	s->base.ops = &store_local_ops;
 	s->root_fd = s->objects_fd = s->tmp_fd = s->lock_fd = -1;
+	s->buffered_only = util_env_true("LFS_STORE_BUFFERED");
 	for (int i = 0; i < DIRSYNC_STRIPES; i++)
 		group_init(&s->dirsync[i], dirsync_round, s);
 	pthread_mutex_init(&s->discard_mu, NULL);
@@ -414,6 +420,7 @@ static void put_free(struct local_put *p)
 {
 	/* The hashing thread reads fd: stop it first. */
 	sha256_file_free(p->hasher);
+	direct_free(p->direct);
 	if (p->fd >= 0) {
 		close(p->fd);
 		if (p->committed)
@@ -466,8 +473,16 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 		free(p);
 		return rc;
 	}
-	if ((expected_size < 0 || expected_size >= THREADED_HASH_MIN) &&
-	    (rc = sha256_file_start(&p->hasher, p->fd, err)) < 0) {
+	/* A large upload of known size goes around the page cache (direct.h);
+	 * where the file system refuses that, and for an unknown size, it is
+	 * written through the cache and hashed from there on a thread. */
+	if (expected_size >= THREADED_HASH_MIN && !s->buffered_only && direct_enable(p->fd)) {
+		if ((rc = direct_start(&p->direct, p->fd, err)) < 0) {
+			put_free(p);
+			return rc;
+		}
+	} else if ((expected_size < 0 || expected_size >= THREADED_HASH_MIN) &&
+		   (rc = sha256_file_start(&p->hasher, p->fd, err)) < 0) {
 		put_free(p);
 		return rc;
 	}
@@ -484,6 +499,12 @@ static int local_put_write(struct store_put *pb, const void *data, size_t len, s
 		return err_set(err, p->error, "upload already failed");
 	if (p->expected >= 0 && (long long)len > p->expected - p->base.received)
 		return p->error = err_set(err, ERR_INVALID, "more bytes than the expected %lld", p->expected);
+	if (p->direct) {
+		if (direct_write(p->direct, data, len, err) < 0)
+			return p->error = err->code;
+		p->base.received += (long long)len;
+		return 0;
+	}
 	if (!p->hasher && sha256_update(p->hash, data, len, err) < 0)
 		return p->error = ERR_IO;
 	p->base.received += (long long)len;
@@ -564,7 +585,7 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 	struct local *s = p->s;
 	struct dir_sync d = { .n = 0 };
 	char hex[OID_HEX_LEN + 1];
-	bool threaded = p->hasher != NULL;
+	bool threaded = p->hasher != NULL || p->direct != NULL;
 	int rc, cd = -1;
 
 	if (p->error) {
@@ -575,15 +596,21 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 		rc = err_set(err, ERR_INVALID, "received %lld bytes, expected %lld", p->base.received, p->expected);
 		goto out;
 	}
+	if (p->direct) {
+		rc = direct_finish(p->direct, hex, err);
+		p->direct = NULL;
+		if (rc < 0)
+			goto out;
+	}
 	/* A large file's fsync runs while its hashing thread finishes. */
 	if (threaded && fsync(p->fd) < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot sync temp file");
 		goto out;
 	}
-	if (threaded) {
+	if (p->hasher) {
 		rc = sha256_file_finish(p->hasher, p->base.received, hex, err);
 		p->hasher = NULL;
-	} else {
+	} else if (!threaded) {
 		rc = sha256_final_hex(p->hash, hex, err);
 	}
 	if (rc < 0)
