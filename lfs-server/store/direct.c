@@ -234,7 +234,7 @@ static int wait_free(struct direct *d, struct err *err)
 	while (d->rc == 0 && (d->filled - d->hashed >= DIRECT_SLOTS || d->filled - d->written >= DIRECT_SLOTS))
 		pthread_cond_wait(&d->cv, &d->mu);
 	rc = d->rc;
-	if (rc < 0)
+	if (rc < 0 && err)
 		*err = d->err;
 	pthread_mutex_unlock(&d->mu);
 	return rc;
@@ -279,7 +279,7 @@ int direct_finish(struct direct *d, char hex[OID_HEX_LEN + 1], struct err *err)
 	while (d->rc == 0 && (d->hashed < d->filled || d->written < d->filled))
 		pthread_cond_wait(&d->cv, &d->mu);
 	rc = d->rc;
-	if (rc < 0)
+	if (rc < 0 && err)
 		*err = d->err;
 	pthread_mutex_unlock(&d->mu);
 	stop_threads(d);

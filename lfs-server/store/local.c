@@ -500,8 +500,9 @@ static int local_put_write(struct store_put *pb, const void *data, size_t len, s
 	if (p->expected >= 0 && (long long)len > p->expected - p->base.received)
 		return p->error = err_set(err, ERR_INVALID, "more bytes than the expected %lld", p->expected);
 	if (p->direct) {
-		if (direct_write(p->direct, data, len, err) < 0)
-			return p->error = err->code;
+		int rc = direct_write(p->direct, data, len, err);
+		if (rc < 0)
+			return p->error = rc;
 		p->base.received += (long long)len;
 		return 0;
 	}
