@@ -466,6 +466,40 @@ for run in $(seq 0 "$RUNS"); do
 done
 say "download: ours ${DL_OURS[*]}, JGit ${DL_JGIT[*]}, nginx ${DL_NGINX[*]} MB/s"
 
+# 32 concurrent downloads (issue 12: ours >= nginx's aggregate): wrk keeps
+# 32 connections fetching one $ORACLE_MIB MiB object for WRK_SECS; wrk
+# counts every byte read, finished answers or not.
+# wrk_mbps URL [HEADER]: aggregate MB/s.
+wrk_mbps() {
+	local out
+	out=$(timeout $((WRK_SECS + 60)) wrk -t"$NPROC" -c32 -d"${WRK_SECS}s" --timeout 30s \
+		${2:+-H "$2"} "$1" 2>&1) || { echo "$out" >&2; die "wrk failed on $1"; }
+	if echo "$out" | grep -q 'Non-2xx'; then
+		echo "$out" >&2
+		die "error answers from $1"
+	fi
+	echo "$out" | awk '/^Transfer\/sec:/ { v = $2; m = 1
+		if (v ~ /KB$/) m = 1024; else if (v ~ /MB$/) m = 1048576; else if (v ~ /GB$/) m = 1073741824
+		sub(/[KMG]?B$/, "", v); printf "%.0f\n", v * m / 1e6; found = 1 } END { exit !found }' ||
+		{ echo "$out" >&2; die "no Transfer/sec in wrk's output"; }
+}
+openssl rand -out "$WORK/static/mid.bin" $((ORACLE_MIB * 1024 * 1024))
+sums "$WORK/static/mid.bin" >"$WORK/mid.sums"
+PUT_PARALLEL=1 put_all "$(ep bench/up)" "$WORK/mid.sums"
+batch_body download "$WORK/mid.sums" >"$WORK/mid.json"
+read -r _ MID_HREF MID_AUTH <<<"$(lfs_batch "$(ep bench/up)" "$WORK/mid.json" download)"
+[ "$MID_HREF" != - ] || die "no download action for the $ORACLE_MIB MiB object"
+D32_OURS=() D32_NGINX=()
+for run in $(seq 0 "$RUNS"); do
+	say "32 concurrent downloads, run $run/$RUNS (2 × ${WRK_SECS} s of wrk)"
+	r=$(wrk_mbps "$MID_HREF" "Authorization: $MID_AUTH")
+	keep && D32_OURS+=("$r")
+	r=$(wrk_mbps "$NGX_URL/static/mid.bin")
+	keep && D32_NGINX+=("$r")
+done
+rm -f "$WORK/static/mid.bin"
+say "32 concurrent downloads, MB/s: ours ${D32_OURS[*]}, nginx ${D32_NGINX[*]}"
+
 
 # --- 3. batch ----------------------------------------------------------------
 
@@ -590,6 +624,9 @@ ssl=$(median "${UP_SSL[@]}")
 ngput=$(median "${UP_NGINX[@]}")
 disk=$(median "${DISK[@]}")
 dl=$(median "${DL_OURS[@]}")
+d32=$(median "${D32_OURS[@]}")
+ngd32=$(median "${D32_NGINX[@]}")
+r_d32=$(ratio "$d32" "$ngd32")
 ngdl=$(median "${DL_NGINX[@]}")
 b1=$(median "${B1_OURS[@]}")
 nb1=$(median "${B1_NGINX[@]}")
@@ -641,6 +678,7 @@ table() {
 	| upload $GIB through the page cache (LFS_STORE_BUFFERED=1), MB/s | $upbuf | $uplim (same) | $r_buf | — | — |
 	| upload $GIB, MB/s | $up | $ngput (nginx WebDAV PUT, no hash, no fsync) | $r_put | — | — |
 	| download $GIB, MB/s | $dl | $ngdl (nginx static, sendfile) | $r_dl | >= 1.0 | $(met "$r_dl" ">=" 1.0) |
+	| 32 concurrent downloads of $ORACLE_MIB MiB, MB/s (aggregate) | $d32 | $ngd32 (nginx static, sendfile) | $r_d32 | >= 1.0 | $(met "$r_d32" ">=" 1.0) |
 	| batch of $SMALL_N objects, req/s, 1 connection | $b1 | $nb1 (nginx static file of $BATCH_BYTES bytes) | $r_b1 | >= 0.25 | $(met "$r_b1" ">=" 0.25) |
 	| batch of $SMALL_N objects, req/s, 16 connections | $b16 | $nb16 (same) | $r_b16 | — | — |
 	| peak RSS, $RSS_N concurrent $RSS_MIB MiB uploads, MiB | $HWM_MIB | — | — | <= 64 | $(met "$HWM_MIB" "<=" 64) |
@@ -705,6 +743,8 @@ report() {
 	| download, ours, MB/s | ${DL_OURS[*]} |
 	| download, JGit, MB/s | ${DL_JGIT[*]} |
 	| download, nginx, MB/s | ${DL_NGINX[*]} |
+	| 32 concurrent downloads, ours, MB/s | ${D32_OURS[*]} |
+	| 32 concurrent downloads, nginx, MB/s | ${D32_NGINX[*]} |
 	| batch, 1 connection, ours, req/s | ${B1_OURS[*]} |
 	| batch, 1 connection, JGit, req/s | ${B1_JGIT[*]} |
 	| static, 1 connection, nginx, req/s | ${B1_NGINX[*]} |
