@@ -587,7 +587,7 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 	struct dir_sync d = { .n = 0 };
 	char hex[OID_HEX_LEN + 1];
 	bool threaded = p->hasher != NULL || p->direct != NULL;
-	int rc, cd = -1;
+	int rc = 0, cd = -1;
 
 	if (p->error) {
 		rc = err_set(err, p->error, "upload failed");
