@@ -520,13 +520,14 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	p->fd = -1;
 	p->expected = expected_size;
 	memcpy(p->oid, oid, sizeof(p->oid));
-	if (!s->anon && RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		free(p);
-		return err_set(err, ERR_IO, "no randomness for a temp name");
-	}
-	if (!s->anon)
+	if (!s->anon) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			free(p);
+			return err_set(err, ERR_IO, "no randomness for a temp name");
+		}
 		snprintf(p->tmp_name, sizeof(p->tmp_name), "%.64s-%02x%02x%02x%02x%02x%02x%02x%02x",
 			 oid, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	}
 	if ((rc = sha256_new(&p->hash, err)) < 0) {
 		free(p);
 		return rc;
