@@ -1,4 +1,14 @@
-/* store: content-addressed object store (invariants in store.h). */
+/* store: content-addressed object store (invariants in store.h).
+ *
+ * Where an upload's bytes live until commit: where the file system and
+ * /proc allow it (probed at attach), an anonymous file (O_TMPFILE) in the
+ * object's own fan-out directory, linked to its name by linkat once
+ * verified and synced: no name to create and remove in one directory
+ * every upload shares, nothing left to sweep after a crash (the kernel
+ * frees an anonymous inode with its last descriptor), and the inode is
+ * allocated beside its final directory.  Elsewhere (NFS, old kernels, no
+ * /proc, LFS_STORE_NAMED_TEMPS=1) a named temp file in tmp/, linked the
+ * same way and then unlinked. */
 #include "store/store.h"
 #include "store/direct.h"
 
@@ -58,6 +68,8 @@ struct local {
 	/* LFS_STORE_BUFFERED=1: large uploads through the page cache, as on
 	 * a file system that refuses O_DIRECT (for benchmarks and tests). */
 	bool buffered_only;
+	bool anon; /* uploads are O_TMPFILE files in objects/ab/cd, not tmp/ names */
+	char named_why[128]; /* when !anon: why (for the daemon's log) */
 };
 
 /* One upload's directories to sync after its link: its objects/ab/cd,
@@ -75,8 +87,8 @@ struct local_put {
 	struct sha256_file *hasher; /* large ones: read back and hashed on a thread */
 	struct direct *direct;      /* or written with O_DIRECT, hashed on the side */
 	char oid[OID_HEX_LEN + 1];
-	char tmp_name[OID_HEX_LEN + 32];
-	bool committed; /* linked (or found linked): the temp name goes off-path */
+	char tmp_name[OID_HEX_LEN + 32]; /* named mode only */
+	bool committed; /* linked (or found linked): its discard goes off-path */
 	int fd;
 	long long expected, received;
 	long long flushed; /* bytes handed to writeback so far */
@@ -194,6 +206,41 @@ int store_sweep_tmp(struct store *base, long long older_than, long long *removed
 	return 0;
 }
 
+/* Whether uploads can be anonymous files here, tried once with the steps
+ * an upload takes: O_TMPFILE needs the file system's support (not NFS,
+ * Linux >= 3.11), and naming the file needs /proc (linkat of
+ * /proc/self/fd/N; AT_EMPTY_PATH would need CAP_DAC_READ_SEARCH).  Any
+ * failure means named temp files; s->named_why says why. */
+static bool anon_works(struct local *s)
+{
+	static unsigned long seq;
+	char proc[32], name[64];
+	bool ok;
+	int fd;
+
+	if (util_env_true("LFS_STORE_NAMED_TEMPS")) {
+		snprintf(s->named_why, sizeof(s->named_why), "LFS_STORE_NAMED_TEMPS is set");
+		return false;
+	}
+	fd = openat(s->tmp_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(s->named_why, sizeof(s->named_why), "O_TMPFILE: %s", strerror(errno));
+		return false;
+	}
+	/* A name of this process's own: store_attach takes no lock.  Not a
+	 * dot name, so a start-up sweep removes one a kill -9 left behind. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	snprintf(name, sizeof(name), "probe-%ld-%lu", (long)getpid(),
+		 __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	ok = linkat(AT_FDCWD, proc, s->tmp_fd, name, AT_SYMLINK_FOLLOW) == 0;
+	if (ok)
+		unlinkat(s->tmp_fd, name, 0);
+	else
+		snprintf(s->named_why, sizeof(s->named_why), "linkat of %s: %s", proc, strerror(errno));
+	close(fd);
+	return ok;
+}
+
 int store_attach(struct store **out, const char *data_dir, struct err *err)
 {
 	struct local *s = calloc(1, sizeof(*s));
@@ -233,6 +280,11 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 		close(probe);
 		unlinkat(s->tmp_fd, ".probe", 0);
 	}
+	s->anon = anon_works(s);
+	if (s->anon)
+		log_debug("%s: uploads are anonymous files (O_TMPFILE) linked into objects/", data_dir);
+	else
+		log_debug("%s: uploads are named temp files in tmp/ (%s)", data_dir, s->named_why);
 	*out = &s->base;
 	return 0;
 fail:
@@ -320,6 +372,9 @@ int store_open_daemon(struct store **out, const char *data_dir, const char *hold
 	}
 	if (removed > 0)
 		log_info("%s/tmp: %lld unfinished uploads from an earlier run removed", data_dir, removed);
+	if (!local_of(s)->anon)
+		log_info("%s: uploads are named temp files in tmp/, not anonymous files: %s",
+			 data_dir, local_of(s)->named_why);
 	if (store_free_bytes(s, &free_bytes, NULL) == 0 && free_bytes < LOW_SPACE)
 		log_warn("data directory '%s' has %lld bytes free: downloads work, uploads and locks "
 			 "fail with 507 until space is freed", data_dir, free_bytes);
@@ -360,24 +415,32 @@ const char *store_root(const struct store *s)
 	return local_of(s)->root;
 }
 
-/* Removes a committed upload's temp name off the request's path.  When
- * the store already held the object, that name is the file's last one,
- * and unlinking it frees all its blocks: tens of milliseconds for a large
- * object, which would make the answer to an upload of an object someone
- * else holds measurably slower (store.h, invariant 4).  So both cases
- * hand the name to a short detached thread and answer at once;
- * store_close waits for those threads (lfs-cgi closes its answer first). */
+static int make_fanout(struct local *s, const char *oid, struct err *err);
+
+/* Lets go of a committed upload's file off the request's path: removes
+ * its temp name (named mode) or closes its descriptor (anonymous mode).
+ * When the store already held the object, that name or descriptor is the
+ * file's last hold, and dropping it frees all its blocks: tens of
+ * milliseconds for a large object, which would make the answer to an
+ * upload of an object someone else holds measurably slower (store.h,
+ * invariant 4).  So both cases, new object or not, hand it to a short
+ * detached thread and answer at once; store_close waits for those
+ * threads (lfs-cgi closes its answer first). */
 struct discard {
 	struct local *s;
-	char path[];
+	int fd;      /* anonymous mode: the file, to close */
+	char path[]; /* named mode: the temp name, to unlink */
 };
 
-static void *unlink_later(void *arg)
+static void *discard_later(void *arg)
 {
 	struct discard *d = arg;
 	struct local *s = d->s;
 
-	unlink(d->path);
+	if (d->fd >= 0)
+		close(d->fd);
+	else
+		unlink(d->path);
 	free(d);
 	pthread_mutex_lock(&s->discard_mu);
 	if (--s->discards == 0)
@@ -386,23 +449,32 @@ static void *unlink_later(void *arg)
 	return NULL;
 }
 
+/* Takes p->fd (closed in any case). */
 static void discard_tmp(struct local_put *p)
 {
 	struct local *s = p->s;
-	size_t len = strlen(s->root) + strlen("/tmp/") + strlen(p->tmp_name) + 1;
+	size_t len = s->anon ? 1 : strlen(s->root) + strlen("/tmp/") + strlen(p->tmp_name) + 1;
 	struct discard *d = malloc(sizeof(*d) + len);
 	pthread_attr_t attr;
 	pthread_t t;
 	bool handed = false;
 
+	if (!s->anon) {
+		close(p->fd);
+		p->fd = -1;
+	}
 	if (d && !s->discard_inline && pthread_attr_init(&attr) == 0) {
 		d->s = s;
-		snprintf(d->path, len, "%s/tmp/%s", s->root, p->tmp_name);
+		d->fd = p->fd;
+		if (s->anon)
+			d->path[0] = '\0';
+		else
+			snprintf(d->path, len, "%s/tmp/%s", s->root, p->tmp_name);
 		pthread_mutex_lock(&s->discard_mu);
 		s->discards++;
 		pthread_mutex_unlock(&s->discard_mu);
 		handed = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-			 pthread_create(&t, &attr, unlink_later, d) == 0;
+			 pthread_create(&t, &attr, discard_later, d) == 0;
 		pthread_attr_destroy(&attr);
 		if (!handed) {
 			pthread_mutex_lock(&s->discard_mu);
@@ -411,9 +483,13 @@ static void discard_tmp(struct local_put *p)
 		}
 	}
 	if (!handed) {
-		unlinkat(s->tmp_fd, p->tmp_name, 0);
+		if (s->anon)
+			close(p->fd);
+		else
+			unlinkat(s->tmp_fd, p->tmp_name, 0);
 		free(d);
 	}
+	p->fd = -1;
 }
 
 static void put_free(struct local_put *p)
@@ -421,11 +497,12 @@ static void put_free(struct local_put *p)
 	/* The hashing thread reads fd: stop it first. */
 	sha256_file_free(p->hasher);
 	direct_free(p->direct);
-	if (p->fd >= 0) {
+	if (p->fd >= 0 && p->committed) {
+		discard_tmp(p);
+	} else if (p->fd >= 0) {
+		/* An anonymous file vanishes with its descriptor. */
 		close(p->fd);
-		if (p->committed)
-			discard_tmp(p);
-		else
+		if (!p->s->anon)
 			unlinkat(p->s->tmp_fd, p->tmp_name, 0);
 	}
 	sha256_free(p->hash);
@@ -450,12 +527,14 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	p->fd = -1;
 	p->expected = expected_size;
 	memcpy(p->oid, oid, sizeof(p->oid));
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-		free(p);
-		return err_set(err, ERR_IO, "no randomness for a temp name");
+	if (!s->anon) {
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+			free(p);
+			return err_set(err, ERR_IO, "no randomness for a temp name");
+		}
+		snprintf(p->tmp_name, sizeof(p->tmp_name), "%.64s-%02x%02x%02x%02x%02x%02x%02x%02x",
+			 oid, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	}
-	snprintf(p->tmp_name, sizeof(p->tmp_name), "%.64s-%02x%02x%02x%02x%02x%02x%02x%02x",
-		 oid, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
 	if ((rc = sha256_new(&p->hash, err)) < 0) {
 		free(p);
 		return rc;
@@ -465,8 +544,19 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	 * link then finds EEXIST: an upload must not answer faster for
 	 * objects that exist, or it would tell whoever can upload anywhere
 	 * which objects private repos hold (docs/security.md). */
-	/* Read and write: a large upload's hashing thread reads it back. */
-	p->fd = openat(s->tmp_fd, p->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	/* Read and write: a large upload's hashing thread reads it back.  An
+	 * anonymous file is made in the directory its name will be in. */
+	if (s->anon) {
+		char dir[6] = { oid[0], oid[1], '/', oid[2], oid[3], '\0' };
+		if ((rc = make_fanout(s, oid, err)) < 0) {
+			sha256_free(p->hash);
+			free(p);
+			return rc;
+		}
+		p->fd = openat(s->objects_fd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
+	} else {
+		p->fd = openat(s->tmp_fd, p->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	}
 	if (p->fd < 0) {
 		rc = err_set_errno(err, ERR_IO, "cannot create temp file");
 		sha256_free(p->hash);
@@ -531,37 +621,59 @@ static int hexval(char c)
 	return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-/* Opens objects/ab/cd, creating what is missing, and fills d with the
- * directories to sync once the object is linked: the fan-out directory
- * itself, and each parent whose entry this process has not seen synced
- * (one that it created, or that an earlier run may have created just
- * before a crash). */
+static int ab_index(const char *oid)
+{
+	return hexval(oid[0]) << 4 | hexval(oid[1]);
+}
+
+static int cd_index(const char *oid)
+{
+	return ab_index(oid) << 8 | hexval(oid[2]) << 4 | hexval(oid[3]);
+}
+
+/* Creates objects/ab and objects/ab/cd unless this process knows they
+ * exist.  Their entries are synced by the commit that links into them
+ * (open_fanout), not here. */
+static int make_fanout(struct local *s, const char *oid, struct err *err)
+{
+	char name[6] = { oid[0], oid[1], '\0', oid[2], oid[3], '\0' };
+
+	if (bit_get(s->known_cd, cd_index(oid)))
+		return 0;
+	if (mkdirat(s->objects_fd, name, 0755) < 0 && errno != EEXIST)
+		return err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
+	name[2] = '/';
+	if (mkdirat(s->objects_fd, name, 0755) < 0 && errno != EEXIST)
+		return err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
+	return 0;
+}
+
+/* Opens objects/ab/cd (creating what is missing unless made already, by
+ * make_fanout at put_begin), and fills d with the directories to sync
+ * once the object is linked: the fan-out directory itself, and each
+ * parent whose entry this process has not seen synced (one that it
+ * created, or that an earlier run may have created just before a
+ * crash). */
 static int open_fanout(int *out, struct dir_sync *d, struct local *s, const char *oid,
-		       struct err *err)
+		       bool made, struct err *err)
 {
 	char name[6] = { oid[0], oid[1], '/', oid[2], oid[3], '\0' };
-	int ab_i = hexval(oid[0]) << 4 | hexval(oid[1]);
-	int cd_i = ab_i << 8 | hexval(oid[2]) << 4 | hexval(oid[3]);
-	int cd, ab = -1;
+	int ab_i = ab_index(oid), cd_i = cd_index(oid);
+	int cd, ab = -1, rc;
 
 	d->n = 0;
 	if (!bit_get(s->known_cd, cd_i)) {
+		if (!made && (rc = make_fanout(s, oid, err)) < 0)
+			return rc;
 		name[2] = '\0';
-		if (mkdirat(s->objects_fd, name, 0755) < 0 && errno != EEXIST)
-			return err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
 		ab = openat(s->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ab < 0)
 			return err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
 		name[2] = '/';
-		if (mkdirat(ab, name + 3, 0755) < 0 && errno != EEXIST) {
-			int rc = err_set_errno(err, ERR_IO, "cannot create objects/%s", name);
-			close(ab);
-			return rc;
-		}
 	}
 	cd = openat(s->objects_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cd < 0) {
-		int rc = err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
+		rc = err_set_errno(err, ERR_IO, "cannot open objects/%s", name);
 		if (ab >= 0)
 			close(ab);
 		return rc;
@@ -578,6 +690,19 @@ static int open_fanout(int *out, struct dir_sync *d, struct local *s, const char
 	}
 	*out = cd;
 	return 0;
+}
+
+/* Gives the verified, synced file its name objects/ab/cd/<oid>; never
+ * replaces (EEXIST: a concurrent or earlier upload of the same oid got
+ * there first, with the same verified bytes). */
+static int link_upload(struct local_put *p, int cd)
+{
+	char proc[32];
+
+	if (!p->s->anon)
+		return linkat(p->s->tmp_fd, p->tmp_name, cd, p->oid, 0);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
+	return linkat(AT_FDCWD, proc, cd, p->oid, AT_SYMLINK_FOLLOW);
 }
 
 static int local_put_commit(struct store_put *pb, long long *size_out, struct err *err)
@@ -627,11 +752,9 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 		goto out;
 	}
 	fault_point("store-synced");
-	if ((rc = open_fanout(&cd, &d, s, p->oid, err)) < 0)
+	if ((rc = open_fanout(&cd, &d, s, p->oid, s->anon, err)) < 0)
 		goto out;
-	/* link() never replaces: a concurrent upload of the same oid that got
-	 * there first carries the same verified bytes. */
-	if (linkat(s->tmp_fd, p->tmp_name, cd, p->oid, 0) < 0 && errno != EEXIST) {
+	if (link_upload(p, cd) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot link object into place");
 		goto out;
 	}

@@ -3,11 +3,16 @@
  * Invariants:
  *  1. A file under objects/ab/cd/<oid> is complete, durable and its bytes
  *     hash to <oid>.  It is never modified, replaced or deleted.
- *  2. Bytes in flight live in tmp/ (same filesystem) and are only ever
- *     made visible by link(2), which never replaces an existing name.
- *  3. tmp/ holds nothing a restart needs.  The one process that owns DATA
- *     (the daemon, holding DATA/lock) empties it at start; a mode without
- *     the lock may only remove files older than any upload can be idle.
+ *  2. Bytes in flight have no name under objects/: the local backend keeps
+ *     them in an anonymous file (O_TMPFILE) in their objects/ab/cd, or,
+ *     where that cannot be used, in a named temp file in tmp/ (same
+ *     filesystem).  They are only ever made visible by link(2) (linkat),
+ *     which never replaces an existing name.
+ *  3. tmp/ holds nothing a restart needs (an anonymous file needs no
+ *     cleaning: the kernel frees it with its last descriptor).  The one
+ *     process that owns DATA (the daemon, holding DATA/lock) empties it at
+ *     start; a mode without the lock may only remove files older than any
+ *     upload can be idle.
  *  4. An upload does the same work whether or not the store already holds
  *     its object: no timing tells one repo's uploader what another holds.
  *
@@ -17,8 +22,9 @@
  *                    \                    \--> store_put_abort  --> (done)
  *
  * commit: size and SHA-256 checked, fsync(file), link into objects/
- * (EEXIST: the object is there already, same bytes), fsync(dir), unlink
- * the temp.  commit and abort both free the handle; a failed commit
+ * (EEXIST: the object is there already, same bytes), fsync(dir), then
+ * let go of the file (close it, or unlink its temp name) off the answer's
+ * path (invariant 4).  commit and abort both free the handle; a failed commit
  * leaves nothing behind.  Errors are sticky: after a failed write, only
  * abort is useful.  The local backend shares the directory fsyncs of
  * uploads that link at the same moment (one fsync per distinct directory
@@ -108,12 +114,16 @@ int store_open_configured(struct store **out, const struct config *cfg, const ch
 
 /* Opens (creating when needed) DATA, DATA/objects and DATA/tmp and checks
  * that DATA is writable (a full disk passes: reads still work).  Takes no
- * lock and removes nothing.  Caller frees with store_close. */
+ * lock and removes nothing.  Tries once whether uploads can be anonymous
+ * files here (O_TMPFILE and linkat through /proc); if not, or when the
+ * environment sets LFS_STORE_NAMED_TEMPS=1 (for tests), they are named
+ * temp files in tmp/.  Caller frees with store_close. */
 int store_attach(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* store_attach, then empties tmp/: for a caller that owns the directory
  * by a lock of its own (lfs-mirror's tree).  Such a store answers no one,
- * so a committed upload's temp name is removed before commit returns
- * (elsewhere a thread removes it off the answer's path: invariant 4). */
+ * so a committed upload's file is let go of (closed, or its temp name
+ * removed) before commit returns (elsewhere a thread does it off the
+ * answer's path: invariant 4). */
 int store_open(struct store **out, const char *data_dir, struct err *err) __attribute__((warn_unused_result));
 /* Holds DATA/lock (flock) until store_close, or fails with ERR_CONFLICT
  * naming the holder as it described itself: holder is one line ("pid 12
@@ -124,7 +134,8 @@ int store_lock(struct store *s, const char *holder, struct err *err) __attribute
 int store_sweep_tmp(struct store *s, long long older_than, long long *removed, struct err *err) __attribute__((warn_unused_result));
 /* What the daemon does to own DATA: store_attach, store_lock (a second
  * server on the same DATA fails here), empty tmp/, and a warning in the
- * log when the disk is (nearly) full. */
+ * log when the disk is (nearly) full; an info line when uploads are named
+ * temp files (store_attach), saying why. */
 int store_open_daemon(struct store **out, const char *data_dir, const char *holder,
 		      struct err *err) __attribute__((warn_unused_result));
 /* Bytes available to us on the file system of DATA. */

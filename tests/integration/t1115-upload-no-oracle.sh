@@ -14,6 +14,9 @@ OID=$(sha256_of obj.bin)
 SIZE=$(stat -c %s obj.bin)
 
 server_gone() { test -s "$LFS_LOG.rc"; }
+# The server says when it keeps uploads in named temps in DATA/tmp (forced
+# by LFS_STORE_NAMED_TEMPS=1: t1116), not as anonymous files.
+named_temps() { grep -q "uploads are named temp files in tmp/" "$LFS_LOG"; }
 
 start_lfs_server || { echo "Bail out! lfs-server did not start"; exit 1; }
 test_expect_success 'setup: repo a holds the object' '
@@ -32,8 +35,17 @@ test_expect_success 'an upload of the same object to repo b reaches the fsync of
 	test "$code" = 000 &&
 	test_poll server_gone &&
 	ls "$DATA/tmp" >tmpfiles &&
-	test "$(wc -l <tmpfiles)" = 1 &&
-	cmp obj.bin "$DATA/tmp/$(cat tmpfiles)"
+	if named_temps; then
+		test "$(wc -l <tmpfiles)" = 1 &&
+		cmp obj.bin "$DATA/tmp/$(cat tmpfiles)"
+	else
+		# An anonymous file dies with the server: the kill at the
+		# fault point is the proof.
+		test_must_be_empty tmpfiles
+	fi
+'
+test_expect_success 'the store kept the upload the way LFS_STORE_NAMED_TEMPS asks' '
+	if store_named_temps; then named_temps; else true; fi
 '
 kill9_lfs_server
 

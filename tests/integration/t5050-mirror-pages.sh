@@ -3,10 +3,9 @@ test_description='lfs-mirror sync over more than one feed page: state written at
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-# partial_temp DIR OID: a download of OID in flight, with bytes in it.
-partial_temp() {
-	find "$1/tmp" -name "$2-*" -size +0 | grep .
-}
+# partial_temp DIR OID: a download of OID in flight, with bytes in it
+# (a named temp or an anonymous file: test-lib.sh, upload_files).
+partial_temp() { upload_partial "$1" "$2"; }
 
 N=1005 # the feed's pages hold 1000 entries
 

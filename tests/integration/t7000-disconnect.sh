@@ -8,16 +8,11 @@ HALF=$((SIZE / 2))
 make_file big.bin $SIZE big
 OID=$(sha256_of big.bin)
 
-# Bytes received so far by the (single) upload in flight; 0 when none.
-tmp_bytes() {
-	local f n=0
-	for f in "$DATA"/tmp/*; do
-		[ -f "$f" ] && n=$(stat -c %s "$f")
-	done
-	echo "$n"
-}
-tmp_has_at_least() { [ "$(tmp_bytes)" -ge "$1" ]; }
-tmp_empty() { tmp_is_empty "$DATA"; }
+# Bytes received so far by the (single) upload in flight, wherever the
+# store keeps it (test-lib.sh, upload_files).
+tmp_has_at_least() { upload_has_at_least "$DATA" "$1"; }
+# Nothing of an upload left: no temp name, no anonymous file held open.
+tmp_empty() { tmp_is_empty "$DATA" && [ -z "$(upload_files "$DATA")" ]; }
 # log_has_aborted N: at least N access-log lines of aborted PUTs.
 log_has_aborted() {
 	[ "$(grep -c "\"PUT /r/info/lfs/objects/$OID\" .* aborted" "$LFS_LOG")" -ge "$1" ]

@@ -3,17 +3,13 @@ test_description='concurrency: a slow upload blocks nobody; racing PUTs of one o
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
-tmp_count() { ls -A "$DATA/tmp" | wc -l; }
-tmp_empty() { [ "$(tmp_count)" -eq 0 ]; }
+# Uploads in flight, wherever the store keeps them (test-lib.sh,
+# upload_files): temp names in DATA/tmp or anonymous files.
+tmp_count() { upload_files "$DATA" | wc -l; }
+tmp_empty() { tmp_is_empty "$DATA" && [ "$(tmp_count)" -eq 0 ]; }
 tmp_count_is() { [ "$(tmp_count)" -eq "$1" ]; }
 # the bytes of the one upload in flight
-tmp_has_at_least() {
-	local f
-	for f in "$DATA"/tmp/*; do
-		[ -f "$f" ] && [ "$(stat -c %s "$f")" -ge "$1" ] && return 0
-	done
-	return 1
-}
+tmp_has_at_least() { upload_has_at_least "$DATA" "$1"; }
 
 SLOW_SIZE=$((8 * 1024 * 1024))
 make_file slow.bin $SLOW_SIZE slow
@@ -60,7 +56,7 @@ test_expect_success 'a slow upload in progress does not delay a batch request' '
 test_expect_success '8 concurrent PUTs of one oid, half corrupt: only correct bytes stored' '
 	auth=$(token upload race $RACE $RACE_SIZE) &&
 	# Each body comes through a FIFO: first half now, the rest once all
-	# eight uploads have begun (8 temp files), so none of them can find
+	# eight uploads have begun (8 files in flight), so none of them can find
 	# the object already stored and skip reading its body.
 	for i in 1 2 3 4 5 6 7 8
 	do

@@ -3,6 +3,12 @@ test_description='one server per data dir: DATA/lock held for the life of the da
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_ROOT/tests/integration/lib-server.sh"
 
+# The start-up sweep of DATA/tmp is what the lock protects: the uploads
+# here use named temp files in DATA/tmp (the store's fallback to
+# anonymous files; lfs-server/store/local.c), which a second server
+# would otherwise remove under the first.
+export LFS_STORE_NAMED_TEMPS=1
+
 # second_server: another lfs-server on the same DATA; prints its exit
 # status (124: it did not exit, i.e. it started serving).
 second_server() {

@@ -128,6 +128,8 @@ printf '{"operation":"upload","objects":[{"oid":"%s","size":%s}]}' "$HOID" "$HSI
 printf '{"operation":"download","objects":[{"oid":"%s","size":%s}]}' "$HOID" "$HSIZE" >hdown.json
 
 tmp_count() { [ "$(find cgi-data/tmp -type f | wc -l)" = "$1" ]; }
+# An upload in flight, as a named temp or an anonymous file (test-lib.sh).
+upload_count() { [ "$(upload_files cgi-data | wc -l)" = "$1" ]; }
 
 # A PUT of HOID whose body comes from body.fifo, in the background; sets
 # pid.  (A function, so that the & applies to lfs-cgi alone.)
@@ -147,22 +149,26 @@ test_expect_success 'a CGI killed mid-upload leaves nothing visible' '
 	test_track_pid $pid lfs-cgi &&
 	exec 9>body.fifo &&
 	head -c $((HSIZE / 2)) half-obj >&9 &&
-	test_poll tmp_count 1 &&
+	test_poll upload_count 1 &&
 	kill -9 $pid && { wait $pid; [ $? = 137 ]; } && exec 9>&- &&
 	test -e killed.err && test_must_be_empty killed.out &&
-	tmp_count 1 &&
+	upload_count "$(find cgi-data/tmp -type f | wc -l)" &&
+	{ tmp_count 0 || tmp_count 1; } &&
 	test_path_is_missing "$(obj_path cgi-data $HOID)" &&
 	test_path_is_missing "$(obj_path "$CGI_PUBLIC" $HOID)" &&
 	[ "$(cgi_request POST /pub/a.git/$B -H "$J" -d hdown.json)" = 200 ] &&
 	jq -e ".objects[0].error.code == 404" "$TRASH/cgi.body"
 '
 
+# A named temp stays after a kill -9; an anonymous file (O_TMPFILE) does
+# not, so an old temp is made here too, to be swept either way.
 test_expect_success 'its temp file goes when it is old, at a later request; a fresh one stays' '
+	: >cgi-data/tmp/old-upload &&
 	tmp=$(find cgi-data/tmp -type f) &&
 	: >cgi-data/tmp/fresh-upload &&
-	touch -d "2 hours ago" "$tmp" cgi-data/cgi-sweep &&
+	touch -d "2 hours ago" $tmp cgi-data/cgi-sweep &&
 	[ "$(cgi_request GET /healthz)" = 200 ] &&
-	test_path_is_missing "$tmp" &&
+	for f in $tmp; do test_path_is_missing "$f" || return 1; done &&
 	test -e cgi-data/tmp/fresh-upload &&
 	rm cgi-data/tmp/fresh-upload
 '

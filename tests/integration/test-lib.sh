@@ -343,6 +343,44 @@ test_poll() {
 tmp_is_empty() { [ -z "$(ls -A "$1/tmp")" ]; }
 tmp_emptied() { test_poll tmp_is_empty "$1"; }
 
+# upload_files DIR [OID]: the files of uploads in flight (of OID) under the
+# data dir DIR, one a line, whichever way the store keeps them
+# (lfs-server/store/local.c): named temps in DIR/tmp, or anonymous files
+# (O_TMPFILE) that a live process holds open in DIR/objects/ab/cd, as
+# /proc/PID/fd/N (test -s, stat -L and cmp read them).  An anonymous file
+# is gone with its process.
+upload_files() {
+	local d name='*' fanout='??/??'
+	d=$(cd "$1" && pwd -P) || return 1
+	if [ -n "${2:-}" ]; then
+		name="$2-*"
+		fanout="${2:0:2}/${2:2:2}"
+	fi
+	find "$d/tmp" -type f -name "$name"
+	find /proc/[0-9]*/fd -lname "$d/objects/$fanout/#* (deleted)" 2>/dev/null
+	return 0
+}
+# upload_partial DIR [OID]: upload_files with bytes in them; fails if none.
+upload_partial() {
+	local f
+	upload_files "$@" | while read -r f; do [ -s "$f" ] && echo "$f"; done | grep .
+}
+# upload_bytes DIR: the size of the largest upload in flight (0: none).
+upload_bytes() {
+	local f n max=0
+	while read -r f; do
+		n=$(stat -L -c %s "$f" 2>/dev/null) || continue
+		[ "$n" -gt "$max" ] && max=$n
+	done < <(upload_files "$1")
+	echo "$max"
+}
+upload_has_at_least() { [ "$(upload_bytes "$1")" -ge "$2" ]; }
+# store_named_temps: LFS_STORE_NAMED_TEMPS=1 makes the servers and tools
+# this script starts keep uploads in named temp files in DATA/tmp (the
+# store's fallback where O_TMPFILE cannot be used; it may also be chosen
+# without the variable, the server's log then says so).
+store_named_temps() { case "${LFS_STORE_NAMED_TEMPS:-}" in '' | 0 | false) return 1 ;; esac; }
+
 # Writes $2 bytes of deterministic pseudo-random data (seed $3) to $1.
 make_file() {
 	local f="$1" size="$2" seed="${3:-$1}"

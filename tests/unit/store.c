@@ -1,5 +1,6 @@
 /* Unit tests for lfs-server/store/local.c: DATA/lock, the tmp/ sweep by age,
- * and uploads of an object the store already holds. */
+ * where an upload in flight lives (an anonymous file, or a named temp in
+ * tmp/), and uploads of an object the store already holds. */
 #include "store/store.h"
 #include "tap.h"
 
@@ -103,6 +104,62 @@ static void seam(struct store *s)
 	is_int(n, 1, "each: the one object, with its size");
 }
 
+/* Files in DATA/tmp (not dot files). */
+static int tmp_count(void)
+{
+	char path[4096];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Whether this file system gives anonymous files a name through /proc,
+ * as the store's probe does. */
+static bool anon_supported(void)
+{
+	char path[4096], proc[64];
+	int fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	if ((fd = open(path, O_TMPFILE | O_RDWR, 0600)) < 0)
+		return false;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	snprintf(path, sizeof(path), "%s/tmp/.anon-check", dir);
+	ok = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0;
+	unlink(path);
+	close(fd);
+	return ok;
+}
+
+/* An upload of hello (not stored yet) in flight, then aborted: its bytes
+ * are in tmp/ only with named temps, and never visible under objects/. */
+static void in_flight(struct store *s, bool named, const char *mode)
+{
+	struct store_put *p = NULL;
+	struct err err = ERR_INIT;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/objects/58/91/%s", dir, hello_oid);
+	if (!ok(store_put_begin(&p, s, hello_oid, 6, &err) == 0, "%s: begin", mode))
+		return;
+	ok(store_put_write(p, "hel", 3, &err) == 0, "%s: write", mode);
+	ok(tmp_count() == (named ? 1 : 0), "%s: in flight, %s", mode,
+	   named ? "one temp file in tmp/" : "nothing in tmp/");
+	ok(access(path, F_OK) != 0, "%s: in flight, no object visible", mode);
+	store_put_abort(p);
+	ok(tmp_count() == 0 && access(path, F_OK) != 0, "%s: aborted, nothing left", mode);
+}
+
 /* Whether DATA/tmp empties within ms milliseconds. */
 static bool tmp_empty_within(int ms)
 {
@@ -157,6 +214,14 @@ int main(void)
 	is_int(store_sweep_tmp(a, 0, &removed, &err), 0, "sweep everything");
 	ok(!exists("fresh-upload") && removed == 1, "tmp/ empty (%lld removed)", removed);
 
+	in_flight(a, !anon_supported(), "default");
+	setenv("LFS_STORE_NAMED_TEMPS", "1", 1);
+	if (is_int(store_attach(&b, dir, &err), 0, "attach with LFS_STORE_NAMED_TEMPS=1")) {
+		in_flight(b, true, "named temps");
+		store_close(b);
+		b = NULL;
+	}
+	unsetenv("LFS_STORE_NAMED_TEMPS");
 	is_int(put_hello(a, &err), 0, "upload");
 	snprintf(path, sizeof(path), "%s/objects/58/91/%s", dir, hello_oid);
 	ok(stat(path, &st1) == 0 && st1.st_size == 6, "object stored");
@@ -166,6 +231,16 @@ int main(void)
 	 * (invariant 4): wait for them, bounded. */
 	ok(tmp_empty_within(5000), "no temp file left behind");
 	seam(a);
+
+	setenv("LFS_STORE_NAMED_TEMPS", "1", 1);
+	if (is_int(store_attach(&b, dir, &err), 0, "attach again with LFS_STORE_NAMED_TEMPS=1")) {
+		is_int(put_hello(b, &err), 0, "named temps: upload of a stored object");
+		ok(stat(path, &st2) == 0 && st2.st_ino == st1.st_ino, "named temps: object file not replaced");
+		ok(tmp_empty_within(5000), "named temps: no temp file left behind");
+		store_close(b);
+		b = NULL;
+	}
+	unsetenv("LFS_STORE_NAMED_TEMPS");
 
 	store_close(a);
 	if (is_int(store_attach(&b, dir, &err), 0, "attach after close")) {
