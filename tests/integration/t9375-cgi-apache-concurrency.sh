@@ -71,15 +71,18 @@ test_expect_success 'the journal has each object once for the repo' '
 
 make_file big.bin 8000000 cgi-killed
 BIG=$(sha256_of big.bin)
+# cgi_pid: sets pid to a running lfs-cgi, in one look (a process seen by
+# one ps may be gone by the next).
+cgi_pid() { pid=$(cgi_procs | awk "{print \$1; exit}"); [ -n "$pid" ]; }
 test_expect_success 'a CGI killed mid-upload: the client fails, nothing of the object is visible' '
+	test_poll eval "[ -z \"\$(cgi_procs)\" ]" &&
 	[ "$(batch tock/shared "{\"operation\":\"upload\",\"objects\":[{\"oid\":\"$BIG\",\"size\":8000000}]}" -u alice:alice-pw)" = 200 ] &&
 	href=$(jq -r ".objects[0].actions.upload.href" body) &&
 	auth=$(jq -r ".objects[0].actions.upload.header.Authorization" body) &&
 	{ curl -sS -o put.out -w "%{http_code}" --limit-rate 1M -X PUT -H "Authorization: $auth" \
 		-H "Content-Type: application/octet-stream" --data-binary @big.bin "$href" >put.code 2>put.err; echo $? >put.rc; } &
 	curl_job=$! &&
-	test_poll eval "[ -n \"\$(cgi_procs)\" ]" &&
-	pid=$(cgi_procs | awk "{print \$1; exit}") &&
+	test_poll cgi_pid &&
 	kill -9 $pid &&
 	wait $curl_job &&
 	[ "$(cat put.code)" != 200 ] &&
