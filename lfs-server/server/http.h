@@ -53,6 +53,7 @@ struct req {
 	bool json_busy;          /* the budget ran out while the body arrived */
 	long long received;      /* upload bytes so far */
 	struct store_put *put;   /* an upload in progress */
+	struct store_later *later; /* a committed upload's leftovers, let go of when done */
 	long long expected;      /* upload size from the token, or -1 */
 	int fail_status;         /* an error found while reading the body */
 	char fail_msg[256];

@@ -53,8 +53,9 @@ static void count_transfer(struct req *r)
 		log_info("%s %s %s: %ld transfers in flight", r->id, r->method, r->route.oid, now);
 }
 
-/* The done hook: an upload not committed by now never will be; the
- * transfer no longer counts. */
+/* The done hook: an upload not committed by now never will be; a
+ * committed one's leftovers go now that the answer is out; the transfer
+ * no longer counts. */
 static void object_done(struct req *r, bool completed)
 {
 	(void)completed;
@@ -62,6 +63,8 @@ static void object_done(struct req *r, bool completed)
 		store_put_abort(r->put);
 		r->put = NULL;
 	}
+	store_later_release(r->later);
+	r->later = NULL;
 	if (!r->counted_transfer)
 		return;
 	__atomic_sub_fetch(&r->srv->transfers, 1, __ATOMIC_SEQ_CST);
@@ -226,7 +229,9 @@ static enum MHD_Result put_end(struct req *r)
 	r->put = NULL;
 	if (!p)
 		return http_reply_error(r, 500, "upload state lost");
-	if (store_put_commit(p, &size, &err) < 0)
+	/* What the commit leaves (the temp file) is let go of in object_done,
+	 * after the answer: store.h, store_put_commit_later. */
+	if (store_put_commit_later(p, &size, &r->later, &err) < 0)
 		return http_reply_err(r, &err);
 	/* A publicly readable repo's object is also put where the public
 	 * reads (s3.public-url) before the repo lists it. */

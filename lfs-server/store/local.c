@@ -427,20 +427,27 @@ static int make_fanout(struct local *s, const char *oid, struct err *err);
  * detached thread and answer at once; store_close waits for those
  * threads (lfs-cgi closes its answer first). */
 struct discard {
+	struct store_later base; /* first: handed out as a store_later */
 	struct local *s;
 	int fd;      /* anonymous mode: the file, to close */
-	char path[]; /* named mode: the temp name, to unlink */
+	char path[]; /* named mode: the temp name, to unlink (in tmp/) */
 };
 
-static void *discard_later(void *arg)
+/* Drops what d holds, on whatever thread runs it. */
+static void discard_now(struct discard *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	else
+		unlinkat(d->s->tmp_fd, d->path, 0);
+}
+
+static void *discard_thread(void *arg)
 {
 	struct discard *d = arg;
 	struct local *s = d->s;
 
-	if (d->fd >= 0)
-		close(d->fd);
-	else
-		unlink(d->path);
+	discard_now(d);
 	free(d);
 	pthread_mutex_lock(&s->discard_mu);
 	if (--s->discards == 0)
@@ -449,32 +456,23 @@ static void *discard_later(void *arg)
 	return NULL;
 }
 
-/* Takes p->fd (closed in any case). */
-static void discard_tmp(struct local_put *p)
+/* Hands d to a short detached thread (store_close waits for it); where
+ * that cannot be, or no one waits for an answer (discard_inline), drops
+ * it here.  Frees d. */
+static void discard_start(struct store_later *l)
 {
-	struct local *s = p->s;
-	size_t len = s->anon ? 1 : strlen(s->root) + strlen("/tmp/") + strlen(p->tmp_name) + 1;
-	struct discard *d = malloc(sizeof(*d) + len);
+	struct discard *d = (struct discard *)l;
+	struct local *s = d->s;
 	pthread_attr_t attr;
 	pthread_t t;
 	bool handed = false;
 
-	if (!s->anon) {
-		close(p->fd);
-		p->fd = -1;
-	}
-	if (d && !s->discard_inline && pthread_attr_init(&attr) == 0) {
-		d->s = s;
-		d->fd = p->fd;
-		if (s->anon)
-			d->path[0] = '\0';
-		else
-			snprintf(d->path, len, "%s/tmp/%s", s->root, p->tmp_name);
+	if (!s->discard_inline && pthread_attr_init(&attr) == 0) {
 		pthread_mutex_lock(&s->discard_mu);
 		s->discards++;
 		pthread_mutex_unlock(&s->discard_mu);
 		handed = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-			 pthread_create(&t, &attr, discard_later, d) == 0;
+			 pthread_create(&t, &attr, discard_thread, d) == 0;
 		pthread_attr_destroy(&attr);
 		if (!handed) {
 			pthread_mutex_lock(&s->discard_mu);
@@ -483,22 +481,52 @@ static void discard_tmp(struct local_put *p)
 		}
 	}
 	if (!handed) {
+		discard_now(d);
+		free(d);
+	}
+}
+
+/* Takes a committed upload's file (p->fd, and its temp name in named
+ * mode): handed back in *later when the caller asked to let go of it
+ * itself (store_put_commit_later), else let go of now, off this thread.
+ * Out of memory: dropped here and now. */
+static void discard_tmp(struct local_put *p, struct store_later **later)
+{
+	struct local *s = p->s;
+	size_t len = s->anon ? 1 : strlen(p->tmp_name) + 1;
+	struct discard *d = malloc(sizeof(*d) + len);
+
+	if (!s->anon) {
+		close(p->fd);
+		p->fd = -1;
+	}
+	if (!d) {
 		if (s->anon)
 			close(p->fd);
 		else
 			unlinkat(s->tmp_fd, p->tmp_name, 0);
-		free(d);
+	} else {
+		d->base.release = discard_start;
+		d->s = s;
+		d->fd = p->fd;
+		memcpy(d->path, s->anon ? "" : p->tmp_name, len);
+		if (later)
+			*later = &d->base;
+		else
+			discard_start(&d->base);
 	}
 	p->fd = -1;
 }
 
-static void put_free(struct local_put *p)
+/* Frees p; a committed upload's file goes to discard_tmp (later: see
+ * there). */
+static void put_free(struct local_put *p, struct store_later **later)
 {
 	/* The hashing thread reads fd: stop it first. */
 	sha256_file_free(p->hasher);
 	direct_free(p->direct);
 	if (p->fd >= 0 && p->committed) {
-		discard_tmp(p);
+		discard_tmp(p, later);
 	} else if (p->fd >= 0) {
 		/* An anonymous file vanishes with its descriptor. */
 		close(p->fd);
@@ -568,12 +596,12 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	 * written through the cache and hashed from there on a thread. */
 	if (expected_size >= THREADED_HASH_MIN && !s->buffered_only && direct_enable(p->fd)) {
 		if ((rc = direct_start(&p->direct, p->fd, err)) < 0) {
-			put_free(p);
+			put_free(p, NULL);
 			return rc;
 		}
 	} else if ((expected_size < 0 || expected_size >= THREADED_HASH_MIN) &&
 		   (rc = sha256_file_start(&p->hasher, p->fd, err)) < 0) {
-		put_free(p);
+		put_free(p, NULL);
 		return rc;
 	}
 	*out = &p->base;
@@ -613,7 +641,7 @@ static int local_put_write(struct store_put *pb, const void *data, size_t len, s
 
 static void local_put_abort(struct store_put *p)
 {
-	put_free((struct local_put *)p);
+	put_free((struct local_put *)p, NULL);
 }
 
 static int hexval(char c)
@@ -705,7 +733,8 @@ static int link_upload(struct local_put *p, int cd)
 	return linkat(AT_FDCWD, proc, cd, p->oid, AT_SYMLINK_FOLLOW);
 }
 
-static int local_put_commit(struct store_put *pb, long long *size_out, struct err *err)
+static int local_put_commit(struct store_put *pb, long long *size_out, struct store_later **later,
+			    struct err *err)
 {
 	struct local_put *p = (struct local_put *)pb;
 	struct local *s = p->s;
@@ -714,6 +743,8 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct er
 	bool threaded = p->hasher != NULL || p->direct != NULL;
 	int rc = 0, cd = -1;
 
+	if (later)
+		*later = NULL;
 	if (p->error) {
 		rc = err_set(err, p->error, "upload failed");
 		goto out;
@@ -781,7 +812,7 @@ out:
 	for (int i = 0; i < d.n; i++)
 		if (d.fd[i] != s->objects_fd)
 			close(d.fd[i]);
-	put_free(p);
+	put_free(p, later);
 	return rc;
 }
 

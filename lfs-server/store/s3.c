@@ -1095,12 +1095,17 @@ out:
 	return rc;
 }
 
-static int s3_put_commit(struct store_put *pp, long long *size_out, struct err *err)
+static int s3_put_commit(struct store_put *pp, long long *size_out, struct store_later **later,
+			 struct err *err)
 {
 	struct s3_put *p = (struct s3_put *)pp;
 	char hex[OID_HEX_LEN + 1];
 	long long there = -1;
 	int rc;
+
+	/* Nothing to let go of: the parts are the bucket's. */
+	if (later)
+		*later = NULL;
 
 	if (p->failed) {
 		rc = err_set(err, p->failed, "%s", p->failed_msg);

@@ -48,7 +48,19 @@ int store_put_write(struct store_put *p, const void *data, size_t len, struct er
 
 int store_put_commit(struct store_put *p, long long *size_out, struct err *err)
 {
-	return p->store->ops->put_commit(p, size_out, err);
+	return p->store->ops->put_commit(p, size_out, NULL, err);
+}
+
+int store_put_commit_later(struct store_put *p, long long *size_out, struct store_later **later,
+			   struct err *err)
+{
+	return p->store->ops->put_commit(p, size_out, later, err);
+}
+
+void store_later_release(struct store_later *later)
+{
+	if (later)
+		later->release(later);
 }
 
 void store_put_abort(struct store_put *p)

@@ -69,6 +69,12 @@ struct store_put {
 	long long received; /* bytes so far; the backend keeps it */
 };
 
+/* What a committed upload leaves to let go of (store_put_commit_later);
+ * a backend's own struct starts with this. */
+struct store_later {
+	void (*release)(struct store_later *l); /* lets go, frees l */
+};
+
 /* A download: either a descriptor to send from (the caller closes it)
  * or a URL to redirect the client to (the caller frees it). */
 struct store_object {
@@ -86,7 +92,10 @@ struct store_ops {
 	int (*put_begin)(struct store_put **out, struct store *s, const char *oid,
 			 long long expected_size, struct err *err);
 	int (*put_write)(struct store_put *p, const void *data, size_t len, struct err *err);
-	int (*put_commit)(struct store_put *p, long long *size_out, struct err *err);
+	/* later: NULL, or where to hand back what is left to let go of
+	 * (store_put_commit_later); set it to NULL when nothing is. */
+	int (*put_commit)(struct store_put *p, long long *size_out, struct store_later **later,
+			  struct err *err);
 	void (*put_abort)(struct store_put *p);
 	int (*get)(struct store *s, const char *oid, struct store_object *out, struct err *err);
 	int (*exists)(struct store *s, const char *oid, long long *size_out, struct err *err);
@@ -149,6 +158,18 @@ int store_put_write(struct store_put *p, const void *data, size_t len, struct er
 /* Returns 0 (stored, or already present), ERR_INVALID (hash or size
  * mismatch, nothing stored), or an I/O code.  Frees p. */
 int store_put_commit(struct store_put *p, long long *size_out, struct err *err) __attribute__((warn_unused_result));
+/* As store_put_commit, but what is left to let go of once committed is
+ * handed back in *later (NULL when nothing is) for the caller to release
+ * with store_later_release once its answer is out, before store_close.
+ * Why: for the local store that is the upload's file, and when the store
+ * already held the object its last close frees every block, which took
+ * the disk long enough to delay the journal commit that follows (13 ms
+ * for 64 MiB, found by make bench): an answer that comes later for
+ * objects the store holds tells the uploader what other repos hold. */
+int store_put_commit_later(struct store_put *p, long long *size_out, struct store_later **later,
+			   struct err *err) __attribute__((warn_unused_result));
+/* Lets go of it off the caller's thread; NULL is fine. */
+void store_later_release(struct store_later *later);
 void store_put_abort(struct store_put *p);
 /* Bytes received so far. */
 long long store_put_received(const struct store_put *p);

@@ -160,6 +160,30 @@ static void in_flight(struct store *s, bool named, const char *mode)
 	ok(tmp_count() == 0 && access(path, F_OK) != 0, "%s: aborted, nothing left", mode);
 }
 
+/* store_put_commit_later (the daemon's way, store.h): an upload of an
+ * object the store holds keeps its temp file until the caller releases
+ * what the commit left, so freeing its blocks cannot delay the caller's
+ * answer; released, it goes, and store_close waits for that.  Named
+ * temps, where the file is visible by name.  Closes s. */
+static void later_released(struct store *s)
+{
+	struct store_put *p = NULL;
+	struct store_later *later = NULL;
+	struct err err = ERR_INIT;
+	long long size = -1;
+
+	if (!ok(store_put_begin(&p, s, hello_oid, 6, &err) == 0 &&
+		   store_put_write(p, "hello\n", 6, &err) == 0,
+		"later: an upload of a stored object")) {
+		store_put_abort(p);
+		return;
+	}
+	is_int(store_put_commit_later(p, &size, &later, &err), 0, "later: committed");
+	ok(later != NULL && size == 6, "later: something is left to let go of");
+	ok(tmp_count() == 1, "later: its temp file is kept until then");
+	store_later_release(later);
+}
+
 /* Whether DATA/tmp empties within ms milliseconds. */
 static bool tmp_empty_within(int ms)
 {
@@ -237,8 +261,10 @@ int main(void)
 		is_int(put_hello(b, &err), 0, "named temps: upload of a stored object");
 		ok(stat(path, &st2) == 0 && st2.st_ino == st1.st_ino, "named temps: object file not replaced");
 		ok(tmp_empty_within(5000), "named temps: no temp file left behind");
+		later_released(b);
 		store_close(b);
 		b = NULL;
+		ok(tmp_count() == 0, "later: released, it is gone once store_close returns");
 	}
 	unsetenv("LFS_STORE_NAMED_TEMPS");
 
