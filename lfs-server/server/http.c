@@ -6,6 +6,7 @@
  * Handlers may block (fsync, SQLite waits) without stalling anyone else,
  * and downloads still go out through sendfile(2). */
 #include "server/http.h"
+#include "server/nocork.h"
 #include "util.h"
 
 #include <limits.h>
@@ -479,6 +480,9 @@ static void on_library_log(void *cls, const char *fmt, va_list ap)
 
 int http_start(struct server *srv, int listen_fd, struct err *err)
 {
+	/* The reference links nocork.c in: downloads are never corked (why
+	 * there). */
+	(void)nocork_active();
 	/* poll, not select: with the descriptor limit raised, sockets past
 	 * FD_SETSIZE (1024) are normal, and select cannot wait on them. */
 	unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
