@@ -59,11 +59,14 @@ struct local {
 	 * they did before grouping, and only those of one directory (or of
 	 * one stripe) queue behind each other. */
 	struct group dirsync[DIRSYNC_STRIPES];
-	/* Temp names being removed off the request's path (discard_tmp);
-	 * store_close waits for them. */
+	/* Committed uploads' files let go of off the request's path
+	 * (discard_tmp), by one thread started at the first and joined by
+	 * store_close once the queue is empty. */
 	pthread_mutex_t discard_mu;
 	pthread_cond_t discard_cv;
-	int discards;
+	struct discard *discard_head, **discard_tail;
+	pthread_t reaper;
+	bool reaper_running, closing;
 	bool discard_inline; /* no one waits for an answer (store_open) */
 	/* LFS_STORE_BUFFERED=1: large uploads through the page cache, as on
 	 * a file system that refuses O_DIRECT (for benchmarks and tests). */
@@ -257,6 +260,7 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 		group_init(&s->dirsync[i], dirsync_round, s);
 	pthread_mutex_init(&s->discard_mu, NULL);
 	pthread_cond_init(&s->discard_cv, NULL);
+	s->discard_tail = &s->discard_head;
 	if (mkdir(data_dir, 0700) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot create data directory '%s'", data_dir);
 		goto fail;
@@ -386,11 +390,13 @@ static void local_close(struct store *st)
 {
 	struct local *s = (struct local *)st;
 
-	/* Temp names still being removed use s->root. */
+	/* The reaper drains its queue (it uses tmp_fd), then ends. */
 	pthread_mutex_lock(&s->discard_mu);
-	while (s->discards > 0)
-		pthread_cond_wait(&s->discard_cv, &s->discard_mu);
+	s->closing = true;
+	pthread_cond_broadcast(&s->discard_cv);
 	pthread_mutex_unlock(&s->discard_mu);
+	if (s->reaper_running)
+		pthread_join(s->reaper, NULL);
 	pthread_mutex_destroy(&s->discard_mu);
 	pthread_cond_destroy(&s->discard_cv);
 
@@ -423,12 +429,13 @@ static int make_fanout(struct local *s, const char *oid, struct err *err);
  * file's last hold, and dropping it frees all its blocks: tens of
  * milliseconds for a large object, which would make the answer to an
  * upload of an object someone else holds measurably slower (store.h,
- * invariant 4).  So both cases, new object or not, hand it to a short
- * detached thread and answer at once; store_close waits for those
- * threads (lfs-cgi closes its answer first). */
+ * invariant 4).  So both cases, new object or not, hand it to the
+ * store's reaper thread and answer at once; store_close waits for the
+ * reaper to finish its queue (lfs-cgi closes its answer first). */
 struct discard {
 	struct store_later base; /* first: handed out as a store_later */
 	struct local *s;
+	struct discard *next; /* in the reaper's queue */
 	int fd;      /* anonymous mode: the file, to close */
 	char path[]; /* named mode: the temp name, to unlink (in tmp/) */
 };
@@ -442,45 +449,63 @@ static void discard_now(struct discard *d)
 		unlinkat(d->s->tmp_fd, d->path, 0);
 }
 
-static void *discard_thread(void *arg)
+/* The store's reaper: drops what is queued, in order, until store_close
+ * has asked it to end and the queue is empty.  One thread for the
+ * store's life, not one per upload: a thread per upload cost a clone,
+ * a stack and an exit for every small object of a push. */
+static void *reaper(void *arg)
 {
-	struct discard *d = arg;
-	struct local *s = d->s;
+	struct local *s = arg;
 
-	discard_now(d);
-	free(d);
 	pthread_mutex_lock(&s->discard_mu);
-	if (--s->discards == 0)
-		pthread_cond_broadcast(&s->discard_cv);
+	for (;;) {
+		struct discard *d;
+		while (!s->discard_head && !s->closing)
+			pthread_cond_wait(&s->discard_cv, &s->discard_mu);
+		d = s->discard_head;
+		if (!d)
+			break;
+		s->discard_head = d->next;
+		if (!s->discard_head)
+			s->discard_tail = &s->discard_head;
+		pthread_mutex_unlock(&s->discard_mu);
+		discard_now(d);
+		free(d);
+		pthread_mutex_lock(&s->discard_mu);
+	}
 	pthread_mutex_unlock(&s->discard_mu);
 	return NULL;
 }
 
-/* Hands d to a short detached thread (store_close waits for it); where
- * that cannot be, or no one waits for an answer (discard_inline), drops
- * it here.  Frees d. */
+/* Queues d for the reaper (started at the first); where there is no
+ * reaper, or no one waits for an answer (discard_inline), drops it here.
+ * Frees d. */
 static void discard_start(struct store_later *l)
 {
 	struct discard *d = (struct discard *)l;
 	struct local *s = d->s;
-	pthread_attr_t attr;
-	pthread_t t;
-	bool handed = false;
+	bool queued = false;
 
-	if (!s->discard_inline && pthread_attr_init(&attr) == 0) {
+	if (!s->discard_inline) {
 		pthread_mutex_lock(&s->discard_mu);
-		s->discards++;
-		pthread_mutex_unlock(&s->discard_mu);
-		handed = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-			 pthread_create(&t, &attr, discard_thread, d) == 0;
-		pthread_attr_destroy(&attr);
-		if (!handed) {
-			pthread_mutex_lock(&s->discard_mu);
-			s->discards--;
-			pthread_mutex_unlock(&s->discard_mu);
+		if (!s->reaper_running && !s->closing) {
+			pthread_attr_t attr;
+			if (pthread_attr_init(&attr) == 0) {
+				pthread_attr_setstacksize(&attr, 64 * 1024);
+				s->reaper_running = pthread_create(&s->reaper, &attr, reaper, s) == 0;
+				pthread_attr_destroy(&attr);
+			}
 		}
+		if (s->reaper_running && !s->closing) {
+			d->next = NULL;
+			*s->discard_tail = d;
+			s->discard_tail = &d->next;
+			pthread_cond_signal(&s->discard_cv);
+			queued = true;
+		}
+		pthread_mutex_unlock(&s->discard_mu);
 	}
-	if (!handed) {
+	if (!queued) {
 		discard_now(d);
 		free(d);
 	}

@@ -337,8 +337,8 @@ test_poll() {
 }
 
 # tmp_emptied DIR: DIR/tmp is empty, or becomes so soon.  A committed
-# upload's temp name is removed by a thread of its own, off the answer's
-# path (lfs-server/store/local.c, discard_tmp), so it may outlive the
+# upload's temp name is removed by the store's reaper thread, off the
+# answer's path (lfs-server/store/local.c, discard_tmp), so it may outlive the
 # answer by a moment.
 tmp_is_empty() { [ -z "$(ls -A "$1/tmp")" ]; }
 tmp_emptied() { test_poll tmp_is_empty "$1"; }
