@@ -1,7 +1,7 @@
 /* store: content-addressed object store (invariants in store.h).
  *
  * Where an upload's bytes live until commit: where the file system and
- * /proc allow it (probed at attach), an anonymous file (O_TMPFILE) in the
+ * /proc allow it (probed once, at the first upload), an anonymous file (O_TMPFILE) in the
  * object's own fan-out directory, linked to its name by linkat once
  * verified and synced: no name to create and remove in one directory
  * every upload shares, nothing left to sweep after a crash (the kernel
@@ -71,7 +71,11 @@ struct local {
 	/* LFS_STORE_BUFFERED=1: large uploads through the page cache, as on
 	 * a file system that refuses O_DIRECT (for benchmarks and tests). */
 	bool buffered_only;
-	bool anon; /* uploads are O_TMPFILE files in objects/ab/cd, not tmp/ names */
+	/* Whether uploads are O_TMPFILE files in objects/ab/cd (1) or names
+	 * in tmp/ (-1): probed when the first upload begins (uploads_anon),
+	 * not at attach, so that lfs-cgi's requests that upload nothing pay
+	 * nothing for it. 0 until then. */
+	int anon_state;
 	char named_why[128]; /* when !anon: why (for the daemon's log) */
 };
 
@@ -90,6 +94,7 @@ struct local_put {
 	struct sha256_file *hasher; /* large ones: read back and hashed on a thread */
 	struct direct *direct;      /* or written with O_DIRECT, hashed on the side */
 	char oid[OID_HEX_LEN + 1];
+	bool anon; /* an O_TMPFILE file (uploads_anon at begin), else tmp_name */
 	char tmp_name[OID_HEX_LEN + 32]; /* named mode only */
 	bool committed; /* linked (or found linked): its discard goes off-path */
 	int fd;
@@ -244,6 +249,29 @@ static bool anon_works(struct local *s)
 	return ok;
 }
 
+/* Whether uploads are anonymous files here: anon_works, once per store,
+ * at the first caller. */
+static bool uploads_anon(struct local *s)
+{
+	int state = __atomic_load_n(&s->anon_state, __ATOMIC_ACQUIRE);
+
+	if (state == 0) {
+		pthread_mutex_lock(&s->discard_mu);
+		if (s->anon_state == 0) {
+			state = anon_works(s) ? 1 : -1;
+			__atomic_store_n(&s->anon_state, state, __ATOMIC_RELEASE);
+			if (state > 0)
+				log_debug("%s: uploads are anonymous files (O_TMPFILE) linked into objects/",
+					  s->root);
+			else
+				log_debug("%s: uploads are named temp files in tmp/ (%s)", s->root, s->named_why);
+		}
+		state = s->anon_state;
+		pthread_mutex_unlock(&s->discard_mu);
+	}
+	return state > 0;
+}
+
 int store_attach(struct store **out, const char *data_dir, struct err *err)
 {
 	struct local *s = calloc(1, sizeof(*s));
@@ -284,11 +312,6 @@ int store_attach(struct store **out, const char *data_dir, struct err *err)
 		close(probe);
 		unlinkat(s->tmp_fd, ".probe", 0);
 	}
-	s->anon = anon_works(s);
-	if (s->anon)
-		log_debug("%s: uploads are anonymous files (O_TMPFILE) linked into objects/", data_dir);
-	else
-		log_debug("%s: uploads are named temp files in tmp/ (%s)", data_dir, s->named_why);
 	*out = &s->base;
 	return 0;
 fail:
@@ -376,7 +399,7 @@ int store_open_daemon(struct store **out, const char *data_dir, const char *hold
 	}
 	if (removed > 0)
 		log_info("%s/tmp: %lld unfinished uploads from an earlier run removed", data_dir, removed);
-	if (!local_of(s)->anon)
+	if (!uploads_anon(local_of(s)))
 		log_info("%s: uploads are named temp files in tmp/, not anonymous files: %s",
 			 data_dir, local_of(s)->named_why);
 	if (store_free_bytes(s, &free_bytes, NULL) == 0 && free_bytes < LOW_SPACE)
@@ -518,15 +541,15 @@ static void discard_start(struct store_later *l)
 static void discard_tmp(struct local_put *p, struct store_later **later)
 {
 	struct local *s = p->s;
-	size_t len = s->anon ? 1 : strlen(p->tmp_name) + 1;
+	size_t len = p->anon ? 1 : strlen(p->tmp_name) + 1;
 	struct discard *d = malloc(sizeof(*d) + len);
 
-	if (!s->anon) {
+	if (!p->anon) {
 		close(p->fd);
 		p->fd = -1;
 	}
 	if (!d) {
-		if (s->anon)
+		if (p->anon)
 			close(p->fd);
 		else
 			unlinkat(s->tmp_fd, p->tmp_name, 0);
@@ -534,7 +557,7 @@ static void discard_tmp(struct local_put *p, struct store_later **later)
 		d->base.release = discard_start;
 		d->s = s;
 		d->fd = p->fd;
-		memcpy(d->path, s->anon ? "" : p->tmp_name, len);
+		memcpy(d->path, p->anon ? "" : p->tmp_name, len);
 		if (later)
 			*later = &d->base;
 		else
@@ -555,7 +578,7 @@ static void put_free(struct local_put *p, struct store_later **later)
 	} else if (p->fd >= 0) {
 		/* An anonymous file vanishes with its descriptor. */
 		close(p->fd);
-		if (!p->s->anon)
+		if (!p->anon)
 			unlinkat(p->s->tmp_fd, p->tmp_name, 0);
 	}
 	sha256_free(p->hash);
@@ -580,7 +603,8 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	p->fd = -1;
 	p->expected = expected_size;
 	memcpy(p->oid, oid, sizeof(p->oid));
-	if (!s->anon) {
+	p->anon = uploads_anon(s);
+	if (!p->anon) {
 		if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
 			free(p);
 			return err_set(err, ERR_IO, "no randomness for a temp name");
@@ -599,7 +623,7 @@ static int local_put_begin(struct store_put **out, struct store *st, const char 
 	 * which objects private repos hold (docs/security.md). */
 	/* Read and write: a large upload's hashing thread reads it back.  An
 	 * anonymous file is made in the directory its name will be in. */
-	if (s->anon) {
+	if (p->anon) {
 		char dir[6] = { oid[0], oid[1], '/', oid[2], oid[3], '\0' };
 		if ((rc = make_fanout(s, oid, err)) < 0) {
 			sha256_free(p->hash);
@@ -752,7 +776,7 @@ static int link_upload(struct local_put *p, int cd)
 {
 	char proc[32];
 
-	if (!p->s->anon)
+	if (!p->anon)
 		return linkat(p->s->tmp_fd, p->tmp_name, cd, p->oid, 0);
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", p->fd);
 	return linkat(AT_FDCWD, proc, cd, p->oid, AT_SYMLINK_FOLLOW);
@@ -808,7 +832,7 @@ static int local_put_commit(struct store_put *pb, long long *size_out, struct st
 		goto out;
 	}
 	fault_point("store-synced");
-	if ((rc = open_fanout(&cd, &d, s, p->oid, s->anon, err)) < 0)
+	if ((rc = open_fanout(&cd, &d, s, p->oid, p->anon, err)) < 0)
 		goto out;
 	if (link_upload(p, cd) < 0 && errno != EEXIST) {
 		rc = err_set_errno(err, ERR_IO, "cannot link object into place");
