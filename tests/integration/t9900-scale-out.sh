@@ -190,9 +190,19 @@ test_expect_success 'kill -9 of server A while it takes an upload: the push fini
 	test "$(cat push2.rc)" = 0 || { cat push2.err >&2; false; }
 '
 
+# a_busy sees a connection to A, not which request it carries: uploads
+# now take tens of milliseconds, and a full parallel run once killed A
+# inside a locks/verify (a POST, which nginx does not retry; git-lfs did,
+# and the push above finished).  Whatever A was answering when killed:
+# every PUT that reached A and failed there was retried on B, and at
+# least one request was cut off at A.
 test_expect_success 'nginx sent the upload A was taking on to B' '
 	tail -n +$((up_mark + 1)) "$NGINX_UPSTREAM_LOG" >up.log &&
-	grep -E "^PUT /$REPO(\.git)?/info/lfs/objects/[0-9a-f]{64} 200 \[${URL_A#http://}, ${URL_B#http://}\] \[502, 200\]" up.log
+	grep -E "\[502(, [0-9]+)?\]$" up.log | grep -q "${URL_A#http://}" &&
+	! grep -E "^PUT .* [0-9]+ \[${URL_A#http://}\] \[502\]$" up.log &&
+	if grep -qE "^PUT .* \[${URL_A#http://}, " up.log; then
+		grep -E "^PUT /$REPO(\.git)?/info/lfs/objects/[0-9a-f]{64} 200 \[${URL_A#http://}, ${URL_B#http://}\] \[502, 200\]" up.log
+	fi
 '
 
 test_expect_success 'the bucket holds every object once, nothing half-uploaded (boto3)' '
